@@ -1,0 +1,43 @@
+import ArgumentParser
+
+/// `herald serve`: the HTTP gateway.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP gateway: webhook receiver, supporter and admin APIs, health, metrics.",
+        discussion: Setting.helpText(for: .serve)
+    )
+
+    func run() async throws {
+        try await HeraldProcess(roles: .serve).run()
+    }
+}
+
+/// `herald work`: the worker pools.
+struct Work: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the workers: webhook ingest, sending, scheduled jobs. Scale by running more processes.",
+        discussion: Setting.helpText(for: .work)
+    )
+
+    @Option(help: "Send threads in this process (overrides HERALD_CONCURRENCY).")
+    var concurrency: Int?
+
+    func run() async throws {
+        try await HeraldProcess(roles: .work, concurrency: concurrency).run()
+    }
+}
+
+/// `herald run`: gateway and workers in one process, the default for one machine.
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the gateway and the workers in one process.",
+        discussion: Setting.helpText(for: [.serve, .work])
+    )
+
+    @Option(help: "Send threads in this process (overrides HERALD_CONCURRENCY).")
+    var concurrency: Int?
+
+    func run() async throws {
+        try await HeraldProcess(roles: [.serve, .work], concurrency: concurrency).run()
+    }
+}

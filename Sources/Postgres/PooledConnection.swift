@@ -1,0 +1,96 @@
+import Dispatch
+import Logging
+import Synchronization
+
+/// One place in a `PostgresPool`: a serial queue and the connection confined to it.
+///
+/// `@unchecked Sendable` because `connection` is only ever touched on `queue`; the canceller is
+/// the one piece other threads read, and it sits behind a mutex.
+final class PooledConnection: @unchecked Sendable {
+    let index: Int
+    private let queue: DispatchQueue
+    private var connection: PostgresConnection?
+    private let canceller = Mutex<PostgresCanceller?>(nil)
+
+    init(index: Int) {
+        self.index = index
+        self.queue = DispatchQueue(label: "herald.postgres.connection.\(index)")
+    }
+
+    /// Runs `body` on this slot's queue with a live connection, opening or replacing it as needed.
+    func run<T: Sendable>(
+        configuration: PostgresConfiguration, logger: Logger,
+        _ body: @escaping @Sendable (PostgresConnection) throws -> T
+    ) async throws -> T {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                queue.async { [self] in
+                    continuation.resume(with: Result { try runOnQueue(configuration, logger, body) })
+                }
+            }
+        } onCancel: {
+            canceller.withLock { $0 }?.cancel()
+        }
+    }
+
+    /// Closes the connection (on its queue, after any work in flight).
+    func disconnect() {
+        queue.async { [self] in
+            connection = nil
+            canceller.withLock { $0 = nil }
+        }
+    }
+
+    private func runOnQueue<T>(
+        _ configuration: PostgresConfiguration, _ logger: Logger, _ body: (PostgresConnection) throws -> T
+    ) throws -> T {
+        let connection = try liveConnection(configuration, logger)
+        do {
+            let value = try body(connection)
+            settle(connection, logger)
+            return value
+        } catch let error as PostgresError where error.isConnectionError || !connection.isConnected {
+            logger.warning(
+                "postgres connection lost; it will be replaced",
+                metadata: ["postgres.connection": "\(index)", "postgres.error": "\(error)"])
+            drop()
+            throw error
+        } catch {
+            settle(connection, logger)
+            throw error
+        }
+    }
+
+    private func liveConnection(_ configuration: PostgresConfiguration, _ logger: Logger) throws -> PostgresConnection {
+        if let connection, connection.checkAlive() { return connection }
+        if connection != nil {
+            logger.info("postgres connection closed by the server; reconnecting",
+                        metadata: ["postgres.connection": "\(index)"])
+            drop()
+        }
+        let fresh = try PostgresConnection(configuration: configuration)
+        connection = fresh
+        canceller.withLock { $0 = fresh.makeCanceller() }
+        return fresh
+    }
+
+    /// Leaves the session clean for the next borrower: a closure that left a transaction open
+    /// gets it rolled back; a session in an unknown state is dropped.
+    private func settle(_ connection: PostgresConnection, _ logger: Logger) {
+        switch connection.transactionState {
+        case .idle:
+            return
+        case .inTransaction, .failedTransaction:
+            logger.warning("a pooled connection was returned inside a transaction; rolling back",
+                           metadata: ["postgres.connection": "\(index)"])
+            if (try? connection.execute(script: "ROLLBACK")) == nil { drop() }
+        case .unknown:
+            drop()
+        }
+    }
+
+    private func drop() {
+        connection = nil
+        canceller.withLock { $0 = nil }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Logging
+import Postgres
+import TestSupport
+import Testing
+
+@Suite("LISTEN/NOTIFY and recovery from a server restart")
+struct RecoveryAndListenTests {
+    @Test("a listener receives a NOTIFY sent from another connection")
+    func listenNotify() async throws {
+        let channel = "herald_test_\(UInt32.random(in: 0...UInt32.max))"
+        let listener = PostgresListener(
+            configuration: try TestDatabase.configuration(), channels: [channel], logger: Logger(label: "test"))
+        listener.start()
+        defer { listener.stop() }
+        await listener.waitUntilListening()
+
+        let sender = try PostgresConnection(configuration: TestDatabase.configuration())
+        try sender.notify(channel: channel, payload: "hello ü")
+        var iterator = listener.events.makeAsyncIterator()
+        let event = await iterator.next()
+        #expect(event == .notification(.init(channel: channel, payload: "hello ü", senderPID: sender.backendPID)))
+    }
+
+    @Test("after the server restarts, the pool's next query succeeds and the listener listens again")
+    func restart() async throws {
+        let cluster = try TestCluster(name: "restart")
+        let pool = PostgresPool(configuration: cluster.configuration, logger: Logger(label: "test"))
+        defer { pool.close() }
+        let listener = PostgresListener(
+            configuration: cluster.configuration, channels: ["herald_restart"], logger: Logger(label: "test"))
+        listener.start()
+        defer { listener.stop() }
+        await listener.waitUntilListening()
+
+        let before = try await pool.withConnection { $0.backendPID }
+        try cluster.restart()
+
+        // The idle pooled connection was closed by the server; the pool must notice and reconnect.
+        let after = try await pool.withConnection { connection in
+            (connection.backendPID, try connection.query("SELECT 42")[0].decode(0, as: Int.self))
+        }
+        #expect(after.1 == 42)
+        #expect(after.0 != before)
+
+        var iterator = listener.events.makeAsyncIterator()
+        #expect(await iterator.next() == .reconnected)
+        try await pool.withConnection { try $0.notify(channel: "herald_restart", payload: "again") }
+        let event = await iterator.next()
+        guard case .notification(let notification) = event else {
+            Issue.record("expected a notification, got \(String(describing: event))")
+            return
+        }
+        #expect(notification.payload == "again")
+    }
+
+    @Test("a query on a pool whose server is down fails with a connection error, then works once it is back")
+    func downThenUp() async throws {
+        let cluster = try TestCluster(name: "down-up")
+        let pool = PostgresPool(configuration: cluster.configuration, logger: Logger(label: "test"))
+        defer { pool.close() }
+        try await pool.query("SELECT 1")
+        try cluster.stop()
+        let error = await #expect(throws: PostgresError.self) { try await pool.query("SELECT 1") }
+        #expect(error?.isConnectionError == true)
+        try cluster.start()
+        #expect(try await pool.query("SELECT 7")[0].decode(0, as: Int.self) == 7)
+    }
+}
