@@ -1,5 +1,8 @@
+import Gateway
 import Logging
+import Metrics
 import Postgres
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -13,35 +16,72 @@ struct HeraldProcess {
         var settings = try Startup.settings(for: roles)
         if let concurrency { settings.concurrency = concurrency }
         let logger = Startup.bootstrapLogging(settings, label: "herald")
+        let registry = PrometheusCollectorRegistry()
+        let metricsFactory = PrometheusMetricsFactory(registry: registry)
+        MetricsSystem.bootstrap(metricsFactory)
+
+        let database = PostgresConfiguration(connectionString: settings.databaseURL, connectTimeoutSeconds: 2)
         let pool = PostgresPool(
-            configuration: PostgresConfiguration(connectionString: settings.databaseURL),
-            options: .init(maxConnections: settings.databasePoolSize),
-            logger: logger)
+            configuration: database, options: .init(maxConnections: settings.databasePoolSize), logger: logger)
         defer { pool.close() }
-
         let migrator = Migrator(migrations: try Startup.migrations(settings))
-        let pending = try await pool.withConnection { try migrator.pendingMigrations($0) }
-        if !pending.isEmpty {
-            logger.warning(
-                "database has pending migrations; run `herald migrate`",
-                metadata: ["herald.migrations.pending": "\(pending.map(\.version))"])
-        }
+        await warnAboutPendingMigrations(pool: pool, migrator: migrator, logger: logger)
 
-        let services: [any Service] = [IdleService()]
+        // Order matters: on shutdown the group stops services last-to-first, so the HTTP server
+        // stops accepting and finishes its requests before the batcher flushes and exits.
+        var services: [any Service] = []
+        if roles.contains(.serve) {
+            let metrics = GatewayMetrics(factory: metricsFactory)
+            let batcher = WebhookBatcher(database: database, metrics: metrics, logger: logger)
+            let application = GatewayApplication.makeApplication(
+                configuration: .init(
+                    host: settings.host, port: settings.port, appSecret: Array(settings.appSecret.utf8),
+                    verifyToken: settings.verifyToken, maxBodyBytes: settings.maxBodyBytes),
+                pool: pool, migrator: migrator, batcher: batcher, registry: registry, metrics: metrics,
+                logger: logger)
+            services += [batcher, application]
+        }
+        if roles.contains(.work) {
+            // Ingest and send workers arrive with the event-processing and sending issues.
+            logger.notice("workers are not implemented yet; stored webhooks wait in webhook_events")
+        }
+        if services.isEmpty { services.append(IdleService()) }
+
         let group = ServiceGroup(
             configuration: .init(
                 services: services.map { .init(service: $0) },
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        logger.info("herald started", metadata: ["herald.roles": "\(roles.rawValue)"])
+        logger.info("herald started", metadata: ["herald.roles": "\(roles.names)"])
         try await group.run()
         logger.info("herald stopped")
     }
+
+    /// A gateway may start before `herald migrate` has run (readiness reports it); say so loudly.
+    private func warnAboutPendingMigrations(pool: PostgresPool, migrator: Migrator, logger: Logger) async {
+        do {
+            let pending = try await pool.withConnection { try migrator.pendingMigrations($0) }
+            if !pending.isEmpty {
+                logger.warning(
+                    "database has pending migrations; run `herald migrate`",
+                    metadata: ["herald.migrations.pending": "\(pending.map(\.version))"])
+            }
+        } catch {
+            logger.warning("database not reachable at start; will keep retrying", metadata: ["herald.error": "\(error)"])
+        }
+    }
 }
 
-/// Keeps the process alive until shutdown while the gateway and workers are not wired in yet.
+/// Keeps a process with nothing else to run alive until shutdown.
 struct IdleService: Service {
     func run() async throws {
         try await gracefulShutdown()
+    }
+}
+
+extension Setting.Roles {
+    var names: String {
+        [(Setting.Roles.serve, "serve"), (.work, "work"), (.migrate, "migrate")]
+            .filter { contains($0.0) }.map(\.1).joined(separator: "+")
     }
 }

@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Logging
+import Hummingbird
+import NIOCore
+
+/// An error answered as DESIGN.md's JSON error: `{"error": {"code": "...", "message": "..."}}`.
+///
+/// Only the HTTP layer turns errors into responses; everything below throws typed errors and
+/// routes map them to one of these.
+public struct APIError: HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = self.headers
+        headers[.contentType] = "application/json; charset=utf-8"
+        let body = ["error": ["code": code, "message": message]]
+        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// 503 with `Retry-After`, so Facebook (and load balancers) come back shortly.
+    static func unavailable(code: String, message: String, retryAfterSeconds: Int = 1) -> APIError {
+        APIError(.serviceUnavailable, code: code, message: message, headers: [.retryAfter: String(retryAfterSeconds)])
+    }
+}
+
+/// Turns every error a route throws into a JSON error response, so no client ever sees an empty
+/// 500 or Hummingbird's plain-text errors.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return try error.response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
+            let code = Self.code(for: error.status)
+            return try APIError(error.status, code: code, message: Self.message(for: error.status))
+                .response(from: request, context: context)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["herald.error": "\(String(reflecting: type(of: error)))"])
+            return try APIError(.internalServerError, code: "internal_error", message: "an unexpected error occurred")
+                .response(from: request, context: context)
+        }
+    }
+
+    static func code(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
+        case .contentTooLarge: "body_too_large"
+        case .badRequest: "bad_request"
+        default: "http_\(status.code)"
+        }
+    }
+
+    static func message(for status: HTTPResponse.Status) -> String {
+        switch status {
+        case .notFound: "no such route"
+        case .methodNotAllowed: "method not allowed on this route"
+        case .contentTooLarge: "request body is larger than this server accepts"
+        default: status.reasonPhrase
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// One body waiting to be stored, and the request suspended until it is.
+struct PendingWebhook: Sendable {
+    let body: [UInt8]
+    let continuation: CheckedContinuation<Result<Void, WebhookBatcher.Rejection>, Never>
+}
+
+/// The bounded queue between request handlers and the batcher's thread.
+///
+/// `@unchecked Sendable`: every field is read and written only while `condition` is locked.
+final class BatchQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [PendingWebhook] = []
+    private var pendingBytes = 0
+    private var stopping = false
+    private var finished = false
+    private var finishWaiters: [CheckedContinuation<Void, Never>] = []
+    private let options: WebhookBatcher.Options
+    private let metrics: GatewayMetrics
+
+    init(options: WebhookBatcher.Options, metrics: GatewayMetrics) {
+        self.options = options
+        self.metrics = metrics
+    }
+
+    /// Queues a body; returns the reason instead when it cannot be accepted.
+    func enqueue(
+        _ body: [UInt8], _ continuation: CheckedContinuation<Result<Void, WebhookBatcher.Rejection>, Never>
+    ) -> WebhookBatcher.Rejection? {
+        condition.lock()
+        defer { condition.unlock() }
+        if stopping { return .shuttingDown }
+        guard pending.count < options.queueCapacity, pendingBytes + body.count <= options.queueCapacityBytes else {
+            return .queueFull
+        }
+        pending.append(PendingWebhook(body: body, continuation: continuation))
+        pendingBytes += body.count
+        metrics.queueDepth(pending.count)
+        condition.signal()
+        return nil
+    }
+
+    /// Blocks the batcher thread until bodies wait; nil once stopping and drained.
+    func nextBatch() -> [PendingWebhook]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending.isEmpty && !stopping { condition.wait() }
+        if pending.isEmpty { return nil }
+        let count = min(pending.count, options.maxBatchSize)
+        let batch = Array(pending.prefix(count))
+        pending.removeFirst(count)
+        pendingBytes -= batch.reduce(0) { $0 + $1.body.count }
+        metrics.queueDepth(pending.count)
+        return batch
+    }
+
+    /// Called by the thread when it has written its last batch.
+    func markFinished() {
+        condition.lock()
+        finished = true
+        let waiters = finishWaiters
+        finishWaiters = []
+        condition.unlock()
+        waiters.forEach { $0.resume() }
+    }
+
+    /// Refuses new bodies and waits until the thread has drained the queue.
+    func shutDownAndWait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            condition.lock()
+            stopping = true
+            condition.broadcast()
+            if finished {
+                condition.unlock()
+                continuation.resume()
+            } else {
+                finishWaiters.append(continuation)
+                condition.unlock()
+            }
+        }
+    }
+}

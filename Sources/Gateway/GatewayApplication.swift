@@ -1,0 +1,49 @@
+import Hummingbird
+import Logging
+import Messenger
+import NIOCore
+import Postgres
+import Prometheus
+
+/// Herald's HTTP gateway on Hummingbird: routes, middleware and the webhook batcher, assembled.
+public enum GatewayApplication {
+    /// What the gateway needs; the CLI builds it from the environment.
+    public struct Configuration: Sendable {
+        public var host: String
+        public var port: Int
+        public var appSecret: [UInt8]
+        public var verifyToken: String
+        /// Largest webhook body accepted. Default: 4 MiB.
+        public var maxBodyBytes: Int
+
+        public init(host: String, port: Int, appSecret: [UInt8], verifyToken: String, maxBodyBytes: Int = 4 << 20) {
+            self.host = host
+            self.port = port
+            self.appSecret = appSecret
+            self.verifyToken = verifyToken
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    /// Builds the application. Run it, with `batcher`, in one `ServiceGroup` listed after the
+    /// batcher, so that on shutdown the server stops first and the batcher then flushes.
+    public static func makeApplication(
+        configuration: Configuration, pool: PostgresPool, migrator: Migrator, batcher: WebhookBatcher,
+        registry: PrometheusCollectorRegistry, metrics: GatewayMetrics, logger: Logger,
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
+        router.middlewares.add(JSONErrorMiddleware())
+        WebhookRoutes(
+            verifyToken: configuration.verifyToken, signature: WebhookSignature(appSecret: configuration.appSecret),
+            maxBodyBytes: configuration.maxBodyBytes, batcher: batcher, metrics: metrics
+        ).add(to: router)
+        HealthRoutes(pool: pool, migrator: migrator, registry: registry).add(to: router)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            onServerRunning: onServerRunning,
+            logger: logger)
+    }
+}

@@ -1,0 +1,44 @@
+import CoreMetrics
+import Metrics
+
+/// The gateway's metrics, bound to an explicit factory so tests and processes each get their own
+/// registry instead of a process-wide bootstrap.
+public struct GatewayMetrics: Sendable {
+    let factory: any MetricsFactory
+    private let batchSize: Recorder
+    private let commitLatency: Timer
+    private let queueDepthGauge: Gauge
+
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        batchSize = Recorder(label: "herald_webhook_batch_size", factory: factory)
+        commitLatency = Timer(label: "herald_webhook_commit_seconds", factory: factory)
+        queueDepthGauge = Gauge(label: "herald_webhook_queue_depth", factory: factory)
+    }
+
+    /// Counts a webhook refused by the gateway, by cause (`signature`, `too_large`, `queue_full`,
+    /// `database_unavailable`, `shutting_down`).
+    func rejected(_ cause: String) {
+        Counter(label: "herald_webhook_rejections_total", dimensions: [("cause", cause)], factory: factory).increment()
+    }
+
+    func queueDepth(_ depth: Int) { queueDepthGauge.record(depth) }
+
+    func committedBatch(size: Int, after duration: Duration) {
+        batchSize.record(size)
+        commitLatency.recordNanoseconds(duration.nanoseconds)
+    }
+
+    func request(route: String, method: String, status: Int, duration: Duration) {
+        Counter(
+            label: "herald_http_requests_total",
+            dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory
+        ).increment()
+        Timer(label: "herald_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            .recordNanoseconds(duration.nanoseconds)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}

@@ -1,0 +1,41 @@
+import Hummingbird
+import NIOCore
+import Postgres
+import Prometheus
+
+/// `GET /healthz`, `GET /readyz`, `GET /metrics`.
+struct HealthRoutes: Sendable {
+    let pool: PostgresPool
+    let migrator: Migrator
+    let registry: PrometheusCollectorRegistry
+
+    func add<Context: RequestContext>(to router: Router<Context>) {
+        router.get("healthz") { _, _ in Self.json(#"{"status":"ok"}"#) }
+        router.get("readyz") { _, _ in try await readiness() }
+        router.get("metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
+    }
+
+    /// Ready when the database answers and every migration this build knows is applied.
+    func readiness() async throws -> Response {
+        let pending: [Int]
+        do {
+            pending = try await pool.withConnection { [migrator] in try migrator.pendingMigrations($0).map(\.version) }
+        } catch {
+            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+        }
+        guard pending.isEmpty else {
+            throw APIError.unavailable(
+                code: "migrations_pending", message: "migrations \(pending) are not applied; run herald migrate",
+                retryAfterSeconds: 5)
+        }
+        return Self.json(#"{"status":"ready"}"#)
+    }
+
+    static func json(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,126 @@
+import Curl
+import Foundation
+import Gateway
+import Logging
+import Messenger
+import NIOCore
+import Postgres
+import Prometheus
+import ServiceLifecycle
+import TestSupport
+
+/// A real gateway on an ephemeral loopback port, with its batcher, for one test.
+struct TestGateway {
+    static let appSecret = "test-app-secret"
+    static let verifyToken = "test-verify-token"
+
+    let port: Int
+    let appSecret: String
+    let registry: PrometheusCollectorRegistry
+    let batcher: WebhookBatcher
+    let client: HTTPClient
+    private let group: ServiceGroup
+    private let running: Task<Void, any Error>
+
+    /// Runs `body` against a gateway storing into `database`, then shuts it down gracefully.
+    static func with<T>(
+        database: PostgresConfiguration, appSecret: String = TestGateway.appSecret, maxBodyBytes: Int = 4 << 20,
+        batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
+        _ body: (TestGateway) async throws -> T
+    ) async throws -> T {
+        let gateway = try await TestGateway(
+            database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions)
+        do {
+            let value = try await body(gateway)
+            try await gateway.shutdown()
+            return value
+        } catch {
+            try? await gateway.shutdown()
+            throw error
+        }
+    }
+
+    private init(
+        database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options
+    ) async throws {
+        self.appSecret = appSecret
+        var logger = Logger(label: "herald.tests.gateway")
+        logger.logLevel = .warning
+        registry = PrometheusCollectorRegistry()
+        let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2), logger: logger)
+        batcher = WebhookBatcher(database: database, options: options, metrics: metrics, logger: logger)
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let application = GatewayApplication.makeApplication(
+            configuration: .init(
+                host: "127.0.0.1", port: 0, appSecret: Array(appSecret.utf8), verifyToken: Self.verifyToken,
+                maxBodyBytes: maxBodyBytes),
+            pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher,
+            registry: registry, metrics: metrics, logger: logger,
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            })
+        group = ServiceGroup(services: [batcher, application], logger: logger)
+        running = Task { [group] in
+            defer { pool.close() }
+            try await group.run()
+        }
+        var ports = portStream.makeAsyncIterator()
+        port = await ports.next() ?? 0
+        client = HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(30), threadCount: 64))
+    }
+
+    func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
+
+    /// POSTs `body` to /webhook with the given signature header (a correct one by default).
+    func postWebhook(_ body: [UInt8], signature: String? = nil, extraHeaders: [HTTPHeader] = []) async throws -> HTTPResponse {
+        let header = signature ?? WebhookSignature(appSecret: Array(appSecret.utf8)).headerValue(for: body)
+        return try await client.execute(
+            .json(.post, url: url("/webhook"), body: body,
+                  headers: [HTTPHeader(name: "X-Hub-Signature-256", value: header)] + extraHeaders))
+    }
+
+    func get(_ path: String) async throws -> HTTPResponse {
+        try await client.execute(HTTPRequest(method: .get, url: url(path)))
+    }
+
+    /// Stops accepting, lets in-flight requests finish, flushes the batcher.
+    func shutdown() async throws {
+        await group.triggerGracefulShutdown()
+        try await running.value
+        client.shutdown()
+    }
+}
+
+extension HTTPResponse {
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The `error.code` of a JSON error body.
+    var errorCode: String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+            let error = object["error"] as? [String: Any]
+        else { return nil }
+        return error["code"] as? String
+    }
+}
+
+/// Rows stored in `webhook_events` of a schema.
+func storedBodies(_ configuration: PostgresConfiguration) throws -> [[UInt8]] {
+    try PostgresConnection(configuration: configuration)
+        .query("SELECT body FROM webhook_events ORDER BY id")
+        .map { try $0.decode(0, as: [UInt8].self) }
+}
+
+extension TestGateway {
+    /// A metric's current value from this gateway's registry (first sample of that name).
+    func metric(_ name: String) -> Double? {
+        let text = String(decoding: registry.emitToBuffer(), as: UTF8.self)
+        return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") }
+    }
+}
+
+enum TestMetrics {
+    static func factory() -> PrometheusMetricsFactory { PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()) }
+}
