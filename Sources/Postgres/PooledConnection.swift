@@ -11,6 +11,8 @@ final class PooledConnection: @unchecked Sendable {
     private let queue: DispatchQueue
     private var connection: PostgresConnection?
     private let canceller = Mutex<PostgresCanceller?>(nil)
+    /// Set when the borrowing task is cancelled before its statement could be cancelled on the server.
+    private let cancelRequested = Mutex(false)
 
     init(index: Int) {
         self.index = index
@@ -22,13 +24,15 @@ final class PooledConnection: @unchecked Sendable {
         configuration: PostgresConfiguration, logger: Logger,
         _ body: @escaping @Sendable (PostgresConnection) throws -> T
     ) async throws -> T {
-        try await withTaskCancellationHandler {
+        cancelRequested.withLock { $0 = false }
+        return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 queue.async { [self] in
                     continuation.resume(with: Result { try runOnQueue(configuration, logger, body) })
                 }
             }
         } onCancel: {
+            cancelRequested.withLock { $0 = true }
             canceller.withLock { $0 }?.cancel()
         }
     }
@@ -45,6 +49,9 @@ final class PooledConnection: @unchecked Sendable {
         _ configuration: PostgresConfiguration, _ logger: Logger, _ body: (PostgresConnection) throws -> T
     ) throws -> T {
         let connection = try liveConnection(configuration, logger)
+        // Cancelled while waiting for the queue or while connecting: nothing to cancel on the
+        // server yet, so do not start.
+        if cancelRequested.withLock({ $0 }) { throw CancellationError() }
         do {
             let value = try body(connection)
             settle(connection, logger)

@@ -70,8 +70,15 @@ struct PoolTests {
             configuration: try TestDatabase.configuration(), options: .init(maxConnections: 1),
             logger: .init(label: "test"))
         defer { pool.close() }
-        let task = Task { try await pool.query("SELECT pg_sleep(30)") }
-        try await Task.sleep(for: .milliseconds(300))
+        let task = Task { try await pool.query("SELECT pg_sleep(30) AS cancellation_probe") }
+        // Cancel only once the statement is running on the server.
+        let observer = try PostgresConnection(configuration: TestDatabase.configuration())
+        for _ in 0..<200 {
+            let running = try observer.query(
+                "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%AS cancellation_probe'")
+            if try running[0].decode(0, as: Int.self) > 0 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
         task.cancel()
         let error = await #expect(throws: PostgresError.self) { try await task.value }
         #expect(error?.sqlState == .queryCanceled)
