@@ -59,11 +59,37 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The job engine on Postgres.
+        .target(
+            name: "JobQueue",
+            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+
+        // The product: pages, customers, messages, statuses, notifications, and their SQL.
+        .target(
+            name: "HeraldCore",
+            dependencies: ["Postgres", "JobQueue", "Messenger", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+
+        // Job handlers and worker loops.
+        .target(
+            name: "Workers",
+            dependencies: [
+                "HeraldCore", "JobQueue", "Postgres", "Messenger", "Curl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // HTTP gateway.
         .target(
             name: "Gateway",
             dependencies: [
-                "Postgres", "Messenger",
+                "Postgres", "Messenger", "HeraldCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -78,7 +104,7 @@ let package = Package(
         .executableTarget(
             name: "HeraldCLI",
             dependencies: [
-                "Postgres", "Curl", "Gateway",
+                "Postgres", "Curl", "Gateway", "Workers", "HeraldCore", "JobQueue",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -112,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport",
+                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport", "HeraldCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,9 +146,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "HeraldCoreTests",
+            dependencies: ["HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "WorkersTests",
+            dependencies: [
+                "Workers", "HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "HeraldCore", .product(name: "Logging", package: "swift-log")],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

@@ -1,10 +1,14 @@
+import Foundation
 import Gateway
+import HeraldCore
+import JobQueue
 import Logging
 import Metrics
 import Postgres
 import Prometheus
 import ServiceLifecycle
 import UnixSignals
+import Workers
 
 /// A long-running `herald` process: the gateway, the workers, or both, as one `ServiceGroup`
 /// that stops gracefully on SIGTERM or SIGINT.
@@ -36,14 +40,14 @@ struct HeraldProcess {
             let application = GatewayApplication.makeApplication(
                 configuration: .init(
                     host: settings.host, port: settings.port, appSecret: Array(settings.appSecret.utf8),
-                    verifyToken: settings.verifyToken, maxBodyBytes: settings.maxBodyBytes),
+                    verifyToken: settings.verifyToken, apiToken: settings.apiToken, adminToken: settings.adminToken,
+                    maxBodyBytes: settings.maxBodyBytes),
                 pool: pool, migrator: migrator, batcher: batcher, registry: registry, metrics: metrics,
                 logger: logger)
             services += [batcher, application]
         }
         if roles.contains(.work) {
-            // Ingest and send workers arrive with the event-processing and sending issues.
-            logger.notice("workers are not implemented yet; stored webhooks wait in webhook_events")
+            services += makeWorkers(settings: settings, database: database, pool: pool, logger: logger)
         }
         if services.isEmpty { services.append(IdleService()) }
 
@@ -56,6 +60,32 @@ struct HeraldProcess {
         try await group.run()
         logger.info("herald stopped")
     }
+
+    /// The worker services of `herald work`: webhook ingest, scheduled jobs, and the listener
+    /// that wakes them when the gateway or another process announces work.
+    private func makeWorkers(
+        settings: HeraldSettings, database: PostgresConfiguration, pool: PostgresPool, logger: Logger
+    ) -> [any Service] {
+        let clock = SystemClock()
+        let jobQueue = JobQueue()
+        let ingest = IngestWorker(
+            pool: pool, ingestor: WebhookIngestor(options: .init(maxAttempts: settings.maxAttempts), jobQueue: jobQueue),
+            clock: clock, logger: logger)
+        let scheduled = ScheduledJobWorker(
+            pool: pool, jobQueue: jobQueue, clock: clock, lease: .seconds(settings.jobLeaseSeconds),
+            workerID: Self.workerID, logger: logger)
+        let wakeUps = WakeUpListener(
+            configuration: database,
+            routes: [
+                WebhookBatcher.Options().notifyChannel: [{ ingest.wake() }],
+                jobQueue.notifyChannel: [{ scheduled.wake() }],
+            ],
+            logger: logger)
+        return [wakeUps, ingest, scheduled]
+    }
+
+    /// Names this process in `jobs.locked_by`, so operators can tell whose lease a job holds.
+    static let workerID = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
 
     /// A gateway may start before `herald migrate` has run (readiness reports it); say so loudly.
     private func warnAboutPendingMigrations(pool: PostgresPool, migrator: Migrator, logger: Logger) async {

@@ -1,0 +1,120 @@
+import Foundation
+import JobQueue
+import Postgres
+
+extension IngestStore {
+    /// Deliveries move `sent` to `delivered`; reads move `sent`/`delivered` to `seen`. Statuses never
+    /// move backwards, and the customer keeps the newest watermark for messages recorded later.
+    func applyWatermarks(
+        _ deliveries: [IngestPlan.CustomerKey: IngestPlan.Watermark],
+        reads: [IngestPlan.CustomerKey: IngestPlan.Watermark], now: Date, _ connection: PostgresConnection
+    ) throws {
+        for (marks, status, from, column, watermarkColumn) in [
+            (deliveries, "delivered", "('sent')", "delivered_at", "delivered_watermark"),
+            (reads, "seen", "('sent', 'delivered')", "seen_at", "read_watermark"),
+        ] where !marks.isEmpty {
+            var rows = JSONRows()
+            for key in marks.keys.sorted() {
+                rows.beginRow()
+                rows.field("page_id", key.pageID)
+                rows.field("psid", key.psid)
+                rows.field("watermark", marks[key]!.watermark)
+                rows.field("event_at", marks[key]!.eventTime)
+                rows.endRow()
+            }
+            let document = PostgresJSON(bytes: rows.document)
+            // A read implies delivery, so a read also fills delivered_at.
+            let deliveredToo = status == "seen" ? ", delivered_at = COALESCE(m.delivered_at, to_timestamp(x.event_at / 1000.0))" : ""
+            try connection.query(
+                """
+                UPDATE messages m SET status = '\(status)', \(column) = COALESCE(m.\(column), to_timestamp(x.event_at / 1000.0))
+                    \(deliveredToo), updated_at = $2
+                FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text, watermark float8, event_at float8)
+                WHERE m.page_id = x.page_id AND m.psid = x.psid AND m.direction = 'outbound'
+                  AND m.status IN \(from) AND m.sent_at <= to_timestamp(x.watermark / 1000.0)
+                """, [document, now])
+            try connection.query(
+                """
+                UPDATE customers c SET \(watermarkColumn) = GREATEST(c.\(watermarkColumn), to_timestamp(x.watermark / 1000.0))
+                FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text, watermark float8, event_at float8)
+                WHERE c.page_id = x.page_id AND c.psid = x.psid
+                """, [document])
+        }
+    }
+
+    /// A message recorded after a read or delivery that covers it (events arrive out of order)
+    /// takes the status the customer's stored watermarks give it.
+    func catchUpWatermarks(mids: [String], now: Date, _ connection: PostgresConnection) throws {
+        guard !mids.isEmpty else { return }
+        var rows = JSONRows()
+        for mid in mids {
+            rows.beginRow()
+            rows.field("mid", mid)
+            rows.endRow()
+        }
+        let document = PostgresJSON(bytes: rows.document)
+        try connection.query(
+            """
+            UPDATE messages m SET
+                status = CASE WHEN m.sent_at <= c.read_watermark THEN 'seen' ELSE 'delivered' END,
+                delivered_at = COALESCE(m.delivered_at, GREATEST(c.delivered_watermark, c.read_watermark)),
+                seen_at = CASE WHEN m.sent_at <= c.read_watermark THEN COALESCE(m.seen_at, c.read_watermark) ELSE m.seen_at END,
+                updated_at = $2
+            FROM customers c
+            WHERE c.page_id = m.page_id AND c.psid = m.psid AND m.status = 'sent' AND m.direction = 'outbound'
+              AND m.mid IN (SELECT x.mid FROM jsonb_to_recordset($1::jsonb) AS x(mid text))
+              AND (m.sent_at <= c.read_watermark OR m.sent_at <= c.delivered_watermark)
+            """, [document, now])
+    }
+
+    /// New activity clears the customer's inactivity notification.
+    func clearNotifications(_ lastActive: [(IngestPlan.CustomerKey, Date)], now: Date, _ connection: PostgresConnection) throws {
+        guard !lastActive.isEmpty else { return }
+        try connection.query(
+            """
+            UPDATE notifications n SET cleared_at = $2
+            FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text, last_at float8)
+            WHERE n.cleared_at IS NULL AND n.kind = 'customer_inactive' AND n.page_id = x.page_id AND n.psid = x.psid
+              AND to_timestamp(x.last_at / 1000.0) > n.raised_at - interval '24 hours'
+            """, [Self.customerTimes(lastActive), now])
+    }
+
+    /// (Re)schedules each customer's inactivity check for 24 hours after their last activity.
+    func scheduleInactivityChecks(_ lastActive: [(IngestPlan.CustomerKey, Date)], now: Date, _ connection: PostgresConnection) throws {
+        let jobs = lastActive.map { key, last in
+            NewJob(
+                kind: Self.inactivityCheck, payload: InactivityCheck.payload(key), runAt: last + InactivityCheck.threshold,
+                maxAttempts: 5, uniqueKey: "\(key.pageID)|\(key.psid)")
+        }
+        try jobQueue.enqueue(jobs, now: now, on: connection)
+    }
+
+    func recordWebhookTimes(_ times: [String: Date], _ connection: PostgresConnection) throws {
+        guard !times.isEmpty else { return }
+        var rows = JSONRows()
+        for page in times.keys.sorted() {
+            rows.beginRow()
+            rows.field("id", page)
+            rows.field("at", Int64((times[page]!.timeIntervalSince1970 * 1000).rounded()))
+            rows.endRow()
+        }
+        try connection.query(
+            """
+            INSERT INTO pages AS p (id, last_webhook_at)
+            SELECT id, to_timestamp(at / 1000.0) FROM jsonb_to_recordset($1::jsonb) AS x(id text, at float8)
+            ON CONFLICT (id) DO UPDATE SET last_webhook_at = GREATEST(p.last_webhook_at, EXCLUDED.last_webhook_at)
+            """, [PostgresJSON(bytes: rows.document)])
+    }
+
+    static func customerTimes(_ lastActive: [(IngestPlan.CustomerKey, Date)]) -> PostgresJSON {
+        var rows = JSONRows()
+        for (key, last) in lastActive.sorted(by: { $0.0 < $1.0 }) {
+            rows.beginRow()
+            rows.field("page_id", key.pageID)
+            rows.field("psid", key.psid)
+            rows.field("last_at", Int64((last.timeIntervalSince1970 * 1000).rounded()))
+            rows.endRow()
+        }
+        return PostgresJSON(bytes: rows.document)
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import HeraldCore
+import JobQueue
+import Logging
+import Postgres
+import ServiceLifecycle
+import TestSupport
+import Testing
+import Workers
+
+@Suite("herald work: services woken by NOTIFY")
+struct WorkerServiceTests {
+    typealias W = WebhookBuilder
+
+    /// Runs the worker services of `herald work` against a schema while `body` runs.
+    static func withWorkers(_ schema: TestSchema, clock: TestClock, _ body: () async throws -> Void) async throws {
+        var logger = Logger(label: "herald.tests.workers")
+        logger.logLevel = .warning
+        let pool = schema.makePool(maxConnections: 4)
+        let jobQueue = JobQueue()
+        // A long poll interval: the test passes only if NOTIFY wakes the workers.
+        let ingest = IngestWorker(
+            pool: pool, ingestor: WebhookIngestor(jobQueue: jobQueue), clock: clock,
+            options: .init(pollInterval: .seconds(60)), logger: logger)
+        let scheduled = ScheduledJobWorker(
+            pool: pool, jobQueue: jobQueue, clock: clock, pollInterval: .milliseconds(100), workerID: "test",
+            logger: logger)
+        let wakeUps = WakeUpListener(
+            configuration: schema.configuration,
+            routes: ["herald_webhook_events": [{ ingest.wake() }], jobQueue.notifyChannel: [{ scheduled.wake() }]],
+            logger: logger)
+        let group = ServiceGroup(services: [wakeUps, ingest, scheduled], logger: logger)
+        let running = Task { try await group.run() }
+        await wakeUps.waitUntilListening()
+        do {
+            try await body()
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await running.value
+            pool.close()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+        pool.close()
+    }
+
+    @Test("a stored webhook announced with NOTIFY is processed at once; the inactivity job then fires on time")
+    func endToEnd() async throws {
+        try await TestDatabase.withSchema { schema in
+            let clock = TestClock()
+            try await Self.withWorkers(schema, clock: clock) {
+                let connection = try schema.connect()
+                // Store and announce, as the gateway's batcher does.
+                let body = W.body([W.message("e2e", mid: "e2e-1", at: Date())])
+                try connection.query("INSERT INTO webhook_events (body) VALUES ($1)", [body])
+                try connection.notify(channel: "herald_webhook_events", payload: "1")
+                try await poll("customer stored") {
+                    try connection.query("SELECT count(*) FROM customers WHERE psid = 'e2e'")[0].decode(0, as: Int.self) == 1
+                }
+                clock.advance(by: 24 * 3600 + 5)
+                try await poll("inactivity notification raised") {
+                    try connection.query("SELECT count(*) FROM notifications WHERE psid = 'e2e' AND cleared_at IS NULL")[0]
+                        .decode(0, as: Int.self) == 1
+                }
+            }
+        }
+    }
+}
+
+/// Polls every 50 ms for up to 10 s; records an issue naming `what` if it never holds.
+func poll(_ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () throws -> Bool) async throws {
+    for _ in 0..<200 {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("not true within 10 s: \(what)", sourceLocation: sourceLocation)
+}
