@@ -1,3 +1,4 @@
+import HeraldCore
 import Hummingbird
 import Logging
 import Messenger
@@ -13,24 +14,36 @@ public enum GatewayApplication {
         public var port: Int
         public var appSecret: [UInt8]
         public var verifyToken: String
+        /// Bearer token for `/v1`.
+        public var apiToken: String
+        /// Bearer token for `/admin`.
+        public var adminToken: String
         /// Largest webhook body accepted. Default: 4 MiB.
         public var maxBodyBytes: Int
 
-        public init(host: String, port: Int, appSecret: [UInt8], verifyToken: String, maxBodyBytes: Int = 4 << 20) {
+        public init(
+            host: String, port: Int, appSecret: [UInt8], verifyToken: String, apiToken: String = "",
+            adminToken: String = "", maxBodyBytes: Int = 4 << 20
+        ) {
             self.host = host
             self.port = port
             self.appSecret = appSecret
             self.verifyToken = verifyToken
+            self.apiToken = apiToken
+            self.adminToken = adminToken
             self.maxBodyBytes = maxBodyBytes
         }
     }
 
     /// Builds the application. Run it, with `batcher`, in one `ServiceGroup` listed after the
     /// batcher, so that on shutdown the server stops first and the batcher then flushes.
+    ///
+    /// `clock` is "now" for the 24-hour rules the API reports (window, inactivity, resend).
     public static func makeApplication(
         configuration: Configuration, pool: PostgresPool, migrator: Migrator, batcher: WebhookBatcher,
         registry: PrometheusCollectorRegistry, metrics: GatewayMetrics, logger: Logger,
-        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+        onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
+        clock: any HeraldClock = SystemClock()
     ) -> some ApplicationProtocol {
         let router = Router()
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
@@ -40,6 +53,9 @@ public enum GatewayApplication {
             maxBodyBytes: configuration.maxBodyBytes, batcher: batcher, metrics: metrics
         ).add(to: router)
         HealthRoutes(pool: pool, migrator: migrator, registry: registry).add(to: router)
+        // Everything under /v1 needs the API token; the middleware applies to routes added after it.
+        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.apiToken))
+        V1Routes(pool: pool, clock: clock).add(to: v1)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),

@@ -1,6 +1,7 @@
 import Curl
 import Foundation
 import Gateway
+import HeraldCore
 import Logging
 import Messenger
 import NIOCore
@@ -13,6 +14,7 @@ import TestSupport
 struct TestGateway {
     static let appSecret = "test-app-secret"
     static let verifyToken = "test-verify-token"
+    static let apiToken = "test-api-token"
 
     let port: Int
     let appSecret: String
@@ -26,10 +28,12 @@ struct TestGateway {
     static func with<T>(
         database: PostgresConfiguration, appSecret: String = TestGateway.appSecret, maxBodyBytes: Int = 4 << 20,
         batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
+        apiToken: String = TestGateway.apiToken, clock: any HeraldClock = SystemClock(),
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
-            database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions)
+            database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
+            apiToken: apiToken, clock: clock)
         do {
             let value = try await body(gateway)
             try await gateway.shutdown()
@@ -41,7 +45,8 @@ struct TestGateway {
     }
 
     private init(
-        database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options
+        database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
+        apiToken: String, clock: any HeraldClock
     ) async throws {
         self.appSecret = appSecret
         var logger = Logger(label: "herald.tests.gateway")
@@ -54,13 +59,14 @@ struct TestGateway {
         let application = GatewayApplication.makeApplication(
             configuration: .init(
                 host: "127.0.0.1", port: 0, appSecret: Array(appSecret.utf8), verifyToken: Self.verifyToken,
-                maxBodyBytes: maxBodyBytes),
+                apiToken: apiToken, maxBodyBytes: maxBodyBytes),
             pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher,
             registry: registry, metrics: metrics, logger: logger,
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
-            })
+            },
+            clock: clock)
         group = ServiceGroup(services: [batcher, application], logger: logger)
         running = Task { [group] in
             defer { pool.close() }
@@ -81,8 +87,13 @@ struct TestGateway {
                   headers: [HTTPHeader(name: "X-Hub-Signature-256", value: header)] + extraHeaders))
     }
 
-    func get(_ path: String) async throws -> HTTPResponse {
-        try await client.execute(HTTPRequest(method: .get, url: url(path)))
+    func get(_ path: String, headers: [HTTPHeader] = []) async throws -> HTTPResponse {
+        try await client.execute(HTTPRequest(method: .get, url: url(path), headers: headers))
+    }
+
+    /// GETs a `/v1` path with `Authorization: Bearer` and the test API token (or `token`).
+    func apiGet(_ path: String, token: String = TestGateway.apiToken) async throws -> HTTPResponse {
+        try await get(path, headers: [HTTPHeader(name: "Authorization", value: "Bearer \(token)")])
     }
 
     /// Stops accepting, lets in-flight requests finish, flushes the batcher.
@@ -95,6 +106,11 @@ struct TestGateway {
 
 extension HTTPResponse {
     var text: String { String(decoding: body, as: UTF8.self) }
+
+    /// The body as a JSON object, or nil.
+    var json: [String: Any]? {
+        try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+    }
 
     /// The `error.code` of a JSON error body.
     var errorCode: String? {

@@ -1,0 +1,119 @@
+import Foundation
+import HeraldCore
+import Hummingbird
+import Postgres
+
+/// The supporter API's read side: customers, conversations, messages, notifications.
+///
+/// Added to the `/v1` group, behind `BearerAuthMiddleware`. Every database call goes through
+/// `pool.withConnection`, so libpq blocks the connection's own queue, never an event loop.
+struct V1Routes: Sendable {
+    let pool: PostgresPool
+    let clock: any HeraldClock
+    let store = ReadStore()
+
+    func add<Context: RequestContext>(to group: RouterGroup<Context>) {
+        group.get("pages/{page_id}/customers/{psid}") { _, context in try await customer(context) }
+        group.get("pages/{page_id}/customers/{psid}/messages") { request, context in
+            try await conversation(request, context)
+        }
+        group.get("messages/{id}") { _, context in try await message(context) }
+        group.get("notifications") { request, _ in try await notifications(request) }
+    }
+
+    func customer(_ context: some RequestContext) async throws -> Response {
+        let (pageID, psid) = try Self.customerKey(context)
+        let now = clock.now()
+        let customer = try await read { [store] in try store.customer(pageID: pageID, psid: psid, now: now, on: $0) }
+        guard let customer else { throw Self.customerNotFound(pageID: pageID, psid: psid) }
+        return try JSONResponse.make(customer)
+    }
+
+    func conversation(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let (pageID, psid) = try Self.customerKey(context)
+        let paging = try Self.paging(request)
+        let now = clock.now()
+        let page = try await read { [store] in
+            try store.conversation(pageID: pageID, psid: psid, paging: paging, now: now, on: $0)
+        }
+        guard let page else { throw Self.customerNotFound(pageID: pageID, psid: psid) }
+        return try JSONResponse.make(page)
+    }
+
+    func message(_ context: some RequestContext) async throws -> Response {
+        let raw = context.parameters.get("id") ?? ""
+        guard let id = Int64(raw), id > 0 else {
+            throw APIError(.badRequest, code: "invalid_id", message: "message id must be a positive integer")
+        }
+        let now = clock.now()
+        let message = try await read { [store] in try store.message(id: id, now: now, on: $0) }
+        guard let message else {
+            throw APIError(.notFound, code: "message_not_found", message: "no message with id \(id)")
+        }
+        return try JSONResponse.make(message)
+    }
+
+    func notifications(_ request: Request) async throws -> Response {
+        let paging = try Self.paging(request)
+        let pageID = request.uri.queryParameters["page_id"].map(String.init)
+        if pageID?.isEmpty == true {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "page_id must not be empty")
+        }
+        let page = try await read { [store] in try store.activeNotifications(pageID: pageID, paging: paging, on: $0) }
+        return try JSONResponse.make(page)
+    }
+
+    /// Runs a read on a pooled connection; an unreachable database is a 503 the client may retry.
+    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        do {
+            return try await pool.withConnection(body)
+        } catch let error as PostgresError
+            where error.isConnectionError || error.code == .poolTimeout || error.code == .poolClosed
+        {
+            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+        }
+    }
+}
+
+extension V1Routes {
+    /// `page_id` and `psid` from the path, percent-decoded.
+    static func customerKey(_ context: some RequestContext) throws -> (String, String) {
+        func decoded(_ name: String) throws -> String {
+            let raw = context.parameters.get(name) ?? ""
+            guard let value = raw.removingPercentEncoding, !value.isEmpty else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "\(name) is not a valid path segment")
+            }
+            return value
+        }
+        return (try decoded("page_id"), try decoded("psid"))
+    }
+
+    /// `limit` (1...200, default 50) and `before` (a message or notification id) from the query.
+    static func paging(_ request: Request) throws -> Paging {
+        let query = request.uri.queryParameters
+        var limit = Paging.defaultLimit
+        if let raw = query["limit"] {
+            guard let value = Int(raw), (1...Paging.maxLimit).contains(value) else {
+                throw APIError(
+                    .badRequest, code: "invalid_parameter",
+                    message: "limit must be an integer from 1 to \(Paging.maxLimit)")
+            }
+            limit = value
+        }
+        var before: Int64?
+        if let raw = query["before"] {
+            guard let value = Int64(raw), value > 0 else {
+                throw APIError(.badRequest, code: "invalid_parameter", message: "before must be a positive integer id")
+            }
+            before = value
+        }
+        guard let paging = Paging(limit: limit, before: before) else {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "limit or before is out of range")
+        }
+        return paging
+    }
+
+    static func customerNotFound(pageID: String, psid: String) -> APIError {
+        APIError(.notFound, code: "customer_not_found", message: "page \(pageID) has no customer \(psid)")
+    }
+}

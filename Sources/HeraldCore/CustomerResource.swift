@@ -1,0 +1,67 @@
+import Foundation
+
+/// A customer of a page as `/v1` answers it.
+public struct CustomerResource: Sendable, Hashable, Encodable {
+    public var pageID: String
+    public var psid: String
+    public var firstActiveAt: Date?
+    public var lastActiveAt: Date?
+    public var totalMessages: Int
+    /// No activity for over 24 hours (see `CustomerActivity.isInactiveOver24h`).
+    public var inactiveOver24h: Bool
+    /// When the 24-hour messaging window closes (or closed); nil when the customer never wrote.
+    public var windowClosesAt: Date?
+
+    public init(
+        pageID: String, psid: String, firstActiveAt: Date?, lastActiveAt: Date?, totalMessages: Int,
+        inactiveOver24h: Bool, windowClosesAt: Date?
+    ) {
+        self.pageID = pageID
+        self.psid = psid
+        self.firstActiveAt = firstActiveAt
+        self.lastActiveAt = lastActiveAt
+        self.totalMessages = totalMessages
+        self.inactiveOver24h = inactiveOver24h
+        self.windowClosesAt = windowClosesAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case pageID = "page_id"
+        case psid
+        case firstActiveAt = "first_active_at"
+        case lastActiveAt = "last_active_at"
+        case totalMessages = "total_messages"
+        case inactiveOver24h = "inactive_over_24h"
+        case windowClosesAt = "window_closes_at"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(pageID, forKey: .pageID)
+        try container.encode(psid, forKey: .psid)
+        try container.encodeTime(firstActiveAt, forKey: .firstActiveAt)
+        try container.encodeTime(lastActiveAt, forKey: .lastActiveAt)
+        try container.encode(totalMessages, forKey: .totalMessages)
+        try container.encode(inactiveOver24h, forKey: .inactiveOver24h)
+        try container.encodeTime(windowClosesAt, forKey: .windowClosesAt)
+    }
+}
+
+/// The 24-hour rules about a customer's activity.
+public enum CustomerActivity {
+    /// Both the messaging window and the inactivity threshold.
+    public static let day: TimeInterval = 24 * 60 * 60
+
+    /// When the window opened by the latest customer `message` or `postback` closes.
+    public static func windowClosesAt(lastMessageAt: Date?) -> Date? {
+        lastMessageAt?.addingTimeInterval(day)
+    }
+
+    /// Inactive for over 24 hours: a `customer_inactive` notification is active, or the moment it
+    /// is due has passed and the scheduled job simply has not raised it yet.
+    public static func isInactiveOver24h(lastActiveAt: Date?, activeNotification: Bool, now: Date) -> Bool {
+        if activeNotification { return true }
+        guard let lastActiveAt else { return false }
+        return now >= lastActiveAt.addingTimeInterval(day)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// What the supporter UI shows next to a message: DESIGN.md's "Display status" rule.
+///
+/// Only outbound messages have one. Failures and requeues always show; of the successfully sent
+/// messages of a conversation only the latest shows (`sent`, or `seen` once read), so a thread
+/// reads like a chat app rather than a column of ticks.
+public enum DisplayStatus: String, Sendable, Hashable, CaseIterable, Codable {
+    case sending
+    case sent
+    case seen
+    case failed
+    case resend
+
+    /// Statuses of an outbound message that Graph accepted.
+    public static let successfulStatuses: Set<String> = ["sent", "delivered", "seen"]
+
+    /// The display status of one message.
+    ///
+    /// - Parameters:
+    ///   - direction: `inbound` or `outbound`.
+    ///   - status: the stored status.
+    ///   - isLatestSuccessful: whether this is the conversation's latest successfully sent
+    ///     outbound message (see `latestSuccessful(among:)`).
+    public static func of(direction: String, status: String, isLatestSuccessful: Bool) -> DisplayStatus? {
+        guard direction == "outbound" else { return nil }
+        switch status {
+        case "failed": return .failed
+        case "resend": return .resend
+        case "queued", "sending": return .sending
+        case "seen": return isLatestSuccessful ? .seen : nil
+        case "sent", "delivered": return isLatestSuccessful ? .sent : nil
+        default: return nil
+        }
+    }
+
+    /// A message as far as the "latest successful" rule cares.
+    public struct Candidate: Sendable, Hashable {
+        public var id: Int64
+        public var direction: String
+        public var status: String
+        public var sentAt: Date?
+
+        public init(id: Int64, direction: String, status: String, sentAt: Date?) {
+            self.id = id
+            self.direction = direction
+            self.status = status
+            self.sentAt = sentAt
+        }
+    }
+
+    /// The id of the latest successfully sent outbound message: greatest `sent_at` (a missing one
+    /// counts as oldest), then greatest id. `ReadStore` runs the same ordering in SQL.
+    public static func latestSuccessful(among messages: some Sequence<Candidate>) -> Int64? {
+        messages
+            .filter { $0.direction == "outbound" && successfulStatuses.contains($0.status) }
+            .max { a, b in
+                let (ta, tb) = (a.sentAt ?? .distantPast, b.sentAt ?? .distantPast)
+                return ta != tb ? ta < tb : a.id < b.id
+            }?.id
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Postgres
+
+extension ReadStore {
+    /// The message columns plus the facts the resend rules need, joined from the customer, the
+    /// page and the message's blocked URLs. `source` must name the message rows `m`.
+    static func messageSelect(from source: String) -> String {
+        """
+        SELECT m.id, m.page_id, m.psid, m.mid, m.direction, m.author, m.content, m.status, m.failure_reason,
+               m.failure_detail, m.graph_code, m.graph_subcode, m.failed_at, m.attempts, m.created_at, m.sent_at,
+               m.delivered_at, m.seen_at,
+               c.last_message_at AS customer_last_message_at,
+               COALESCE(p.access_token IS NOT NULL AND p.token_status = 'valid', false) AS page_token_valid,
+               GREATEST(p.connected_at, p.reconnected_at) AS page_connected_at,
+               (m.failure_reason IS DISTINCT FROM 'url_blacklisted' OR NOT EXISTS (
+                   SELECT 1 FROM message_blocked_urls mb JOIN blocked_urls b ON b.url = mb.url
+                   WHERE mb.message_id = m.id AND b.released_at IS NULL)) AS blocked_urls_released
+        FROM \(source)
+        LEFT JOIN customers c ON c.page_id = m.page_id AND c.psid = m.psid
+        LEFT JOIN pages p ON p.id = m.page_id
+        """
+    }
+
+    /// Builds the resource from a `messageSelect` row.
+    static func message(_ row: PostgresRow, latestSuccessful: Int64?, now: Date) throws -> MessageResource {
+        let id = try row.decode("id", as: Int64.self)
+        let direction = try row.decode("direction", as: String.self)
+        let status = try row.decode("status", as: String.self)
+        var failure: MessageResource.Failure?
+        if status == "failed", let stored = try row.decode("failure_reason", as: String?.self) {
+            let reason = FailureReason(stored: stored)
+            let context = ResendPolicy.Context(
+                failedAt: try row.decode("failed_at", as: Date?.self), now: now,
+                customerLastMessageAt: try row.decode("customer_last_message_at", as: Date?.self),
+                pageTokenValid: try row.decode("page_token_valid", as: Bool.self),
+                pageReconnectedAt: try row.decode("page_connected_at", as: Date?.self),
+                blockedURLsReleased: try row.decode("blocked_urls_released", as: Bool.self))
+            failure = MessageResource.Failure(
+                reason: reason, detail: try row.decode("failure_detail", as: String?.self),
+                graphCode: try row.decode("graph_code", as: Int?.self),
+                graphSubcode: try row.decode("graph_subcode", as: Int?.self),
+                decision: ResendPolicy.decide(reason, context))
+        }
+        return MessageResource(
+            id: id, pageID: try row.decode("page_id", as: String.self), psid: try row.decode("psid", as: String.self),
+            mid: try row.decode("mid", as: String?.self), direction: direction,
+            author: try row.decode("author", as: String.self),
+            content: try JSONValue(parsing: try row.decode("content", as: [UInt8].self)), status: status,
+            displayStatus: DisplayStatus.of(
+                direction: direction, status: status, isLatestSuccessful: id == latestSuccessful),
+            failure: failure, attempts: try row.decode("attempts", as: Int.self),
+            createdAt: try row.decode("created_at", as: Date.self), sentAt: try row.decode("sent_at", as: Date?.self),
+            deliveredAt: try row.decode("delivered_at", as: Date?.self),
+            seenAt: try row.decode("seen_at", as: Date?.self))
+    }
+}
