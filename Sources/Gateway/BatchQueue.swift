@@ -6,7 +6,7 @@ struct PendingWebhook: Sendable {
     let continuation: CheckedContinuation<Result<Void, WebhookBatcher.Rejection>, Never>
 }
 
-/// The bounded queue between request handlers and the batcher's thread.
+/// The bounded queue between request handlers and the batcher's writer threads.
 ///
 /// `@unchecked Sendable`: every field is read and written only while `condition` is locked.
 final class BatchQueue: @unchecked Sendable {
@@ -14,6 +14,7 @@ final class BatchQueue: @unchecked Sendable {
     private var pending: [PendingWebhook] = []
     private var pendingBytes = 0
     private var stopping = false
+    private var runningWriters = 0
     private var finished = false
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
     private let options: WebhookBatcher.Options
@@ -41,7 +42,7 @@ final class BatchQueue: @unchecked Sendable {
         return nil
     }
 
-    /// Blocks the batcher thread until bodies wait; nil once stopping and drained.
+    /// Blocks a writer thread until bodies wait; nil once stopping and drained.
     func nextBatch() -> [PendingWebhook]? {
         condition.lock()
         defer { condition.unlock() }
@@ -55,9 +56,21 @@ final class BatchQueue: @unchecked Sendable {
         return batch
     }
 
-    /// Called by the thread when it has written its last batch.
+    /// How many writer threads will call `markFinished`.
+    func expectWriters(_ count: Int) {
+        condition.lock()
+        runningWriters = count
+        condition.unlock()
+    }
+
+    /// Called by each writer thread when it has written its last batch.
     func markFinished() {
         condition.lock()
+        runningWriters -= 1
+        guard runningWriters <= 0 else {
+            condition.unlock()
+            return
+        }
         finished = true
         let waiters = finishWaiters
         finishWaiters = []
@@ -65,7 +78,7 @@ final class BatchQueue: @unchecked Sendable {
         waiters.forEach { $0.resume() }
     }
 
-    /// Refuses new bodies and waits until the thread has drained the queue.
+    /// Refuses new bodies and waits until the writers have drained the queue.
     func shutDownAndWait() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             condition.lock()

@@ -2,9 +2,9 @@ import Foundation
 import Logging
 import Postgres
 
-/// Writes batches on the batcher's thread through the one connection it owns.
+/// Writes batches on one writer thread through the one connection it owns.
 ///
-/// `@unchecked Sendable`: it is created on one thread and then used only by the batcher thread.
+/// `@unchecked Sendable`: it is created on one thread and then used only by its writer thread.
 final class BatchWriter: @unchecked Sendable {
     private let database: PostgresConfiguration
     private let options: WebhookBatcher.Options

@@ -5,10 +5,12 @@ import ServiceLifecycle
 
 /// Durable webhook ingestion with group commit.
 ///
-/// Requests hand their verified body to `store`, which suspends until the body is committed. One
-/// thread owns one database connection and writes everything that is waiting with one multi-row
-/// INSERT, which commits once; so under load many requests share one fsync, and each request is
-/// answered only after the commit that holds its row. The same statement NOTIFYs ingest workers.
+/// Requests hand their verified body to `store`, which suspends until the body is committed. A
+/// few writer threads, each owning one database connection, take everything that is waiting and
+/// write it with one multi-row INSERT, which commits once; so under load many requests share one
+/// fsync, and each request is answered only after the commit that holds its row. While one writer
+/// waits for its commit, the next takes what has arrived meanwhile, so commits overlap instead of
+/// queueing behind each other. The same statement NOTIFYs ingest workers.
 ///
 /// Failures are answered, never hidden: a full queue, an unreachable database or a shutdown each
 /// throw a `Rejection`, which the route turns into a 503 so Facebook retries.
@@ -25,11 +27,15 @@ public final class WebhookBatcher: Service, Sendable {
         public var notifyChannel: String
         /// Longest wait between reconnection attempts while the database is down. Default: 2 s.
         public var maxReconnectBackoff: Duration
+        /// Writer threads, each with its own connection. Default: 3.
+        public var writers: Int
 
         public init(
             queueCapacity: Int = 10_000, queueCapacityBytes: Int = 256 << 20, maxBatchSize: Int = 500,
-            notifyChannel: String = "herald_webhook_events", maxReconnectBackoff: Duration = .seconds(2)
+            notifyChannel: String = "herald_webhook_events", maxReconnectBackoff: Duration = .seconds(2),
+            writers: Int = 3
         ) {
+            self.writers = max(1, writers)
             self.queueCapacity = queueCapacity
             self.queueCapacityBytes = queueCapacityBytes
             self.maxBatchSize = max(1, min(maxBatchSize, 10_000))
@@ -46,14 +52,18 @@ public final class WebhookBatcher: Service, Sendable {
     }
 
     private let queue: BatchQueue
-    private let writer: BatchWriter
+    private let writers: [BatchWriter]
     private let logger: Logger
 
     public init(
         database: PostgresConfiguration, options: Options = Options(), metrics: GatewayMetrics, logger: Logger
     ) {
         self.queue = BatchQueue(options: options, metrics: metrics)
-        self.writer = BatchWriter(database: database, options: options, metrics: metrics, logger: logger)
+        self.writers = (1...options.writers).map { number in
+            var logger = logger
+            logger[metadataKey: "herald.batcher.writer"] = "\(number)"
+            return BatchWriter(database: database, options: options, metrics: metrics, logger: logger)
+        }
         self.logger = logger
     }
 
@@ -65,27 +75,30 @@ public final class WebhookBatcher: Service, Sendable {
         try result.get()
     }
 
-    /// Runs the writer thread until graceful shutdown, then writes what is still queued and stops.
+    /// Runs the writer threads until graceful shutdown, then writes what is still queued and stops.
     public func run() async throws {
         start()
         try? await gracefulShutdown()
         await stop()
     }
 
-    /// Starts the writer thread (for callers that do not use `run`).
+    /// Starts the writer threads (for callers that do not use `run`).
     public func start() {
-        let thread = Thread { [queue, writer] in
-            while let batch = queue.nextBatch() {
-                writer.write(batch)
+        queue.expectWriters(writers.count)
+        for (number, writer) in writers.enumerated() {
+            let thread = Thread { [queue] in
+                while let batch = queue.nextBatch() {
+                    writer.write(batch)
+                }
+                queue.markFinished()
             }
-            queue.markFinished()
+            thread.name = "herald.webhook-batcher.\(number + 1)"
+            thread.start()
         }
-        thread.name = "herald.webhook-batcher"
-        thread.start()
-        logger.info("webhook batcher started")
+        logger.info("webhook batcher started", metadata: ["herald.batcher.writers": "\(writers.count)"])
     }
 
-    /// Refuses new bodies, flushes the queued ones, and returns when the thread has finished.
+    /// Refuses new bodies, flushes the queued ones, and returns when every writer has finished.
     public func stop() async {
         await queue.shutDownAndWait()
         logger.info("webhook batcher stopped")
