@@ -16,7 +16,7 @@ public struct InactivityCheck: Sendable {
     public init(jobQueue: JobQueue) { self.jobQueue = jobQueue }
 
     static func payload(_ key: IngestPlan.CustomerKey) -> PostgresJSON {
-        var rows = JSONRows()
+        var rows = JSONRecordSet()
         rows.beginRow()
         rows.field("page_id", key.pageID)
         rows.field("psid", key.psid)

@@ -13,7 +13,7 @@ extension IngestStore {
             (deliveries, "delivered", "('sent')", "delivered_at", "delivered_watermark"),
             (reads, "seen", "('sent', 'delivered')", "seen_at", "read_watermark"),
         ] where !marks.isEmpty {
-            var rows = JSONRows()
+            var rows = JSONRecordSet()
             for key in marks.keys.sorted() {
                 rows.beginRow()
                 rows.field("page_id", key.pageID)
@@ -46,7 +46,7 @@ extension IngestStore {
     /// takes the status the customer's stored watermarks give it.
     func catchUpWatermarks(mids: [String], now: Date, _ connection: PostgresConnection) throws {
         guard !mids.isEmpty else { return }
-        var rows = JSONRows()
+        var rows = JSONRecordSet()
         for mid in mids {
             rows.beginRow()
             rows.field("mid", mid)
@@ -91,7 +91,7 @@ extension IngestStore {
 
     func recordWebhookTimes(_ times: [String: Date], _ connection: PostgresConnection) throws {
         guard !times.isEmpty else { return }
-        var rows = JSONRows()
+        var rows = JSONRecordSet()
         for page in times.keys.sorted() {
             rows.beginRow()
             rows.field("id", page)
@@ -107,7 +107,7 @@ extension IngestStore {
     }
 
     static func customerTimes(_ lastActive: [(IngestPlan.CustomerKey, Date)]) -> PostgresJSON {
-        var rows = JSONRows()
+        var rows = JSONRecordSet()
         for (key, last) in lastActive.sorted(by: { $0.0 < $1.0 }) {
             rows.beginRow()
             rows.field("page_id", key.pageID)

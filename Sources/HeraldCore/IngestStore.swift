@@ -53,7 +53,7 @@ struct IngestStore {
         _ plan: IngestPlan, newMessages: [IngestPlan.CustomerKey: Int], now: Date, _ connection: PostgresConnection
     ) throws -> [(IngestPlan.CustomerKey, Date)] {
         guard !plan.activity.isEmpty else { return [] }
-        var rows = JSONRows()
+        var rows = JSONRecordSet()
         for key in plan.activity.keys.sorted() {
             let activity = plan.activity[key]!
             rows.beginRow()
@@ -104,7 +104,7 @@ struct IngestStore {
     }
 
     private static func messageRows(_ messages: [IngestPlan.StoredMessage]) -> PostgresJSON {
-        var rows = JSONRows()
+        var rows = JSONRecordSet()
         for message in messages.sorted(by: { $0.mid < $1.mid }) {
             rows.beginRow()
             rows.field("page_id", message.pageID)

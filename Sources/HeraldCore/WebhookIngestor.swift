@@ -103,7 +103,7 @@ public struct WebhookIngestor: Sendable {
             plan.add(event.envelope!, receivedAt: event.receivedAt, heraldAppID: options.heraldAppID)
         }
         try store.apply(plan, now: now, on: connection)
-        var rows = JSONRows()
+        var rows = JSONRecordSet()
         for event in events {
             rows.beginRow()
             rows.field("id", event.id)

@@ -18,17 +18,18 @@ public struct JobQueue: Sendable {
     /// that job's `run_at` later instead. NOTIFYs on commit.
     public func enqueue(_ jobs: [NewJob], now: Date, on connection: PostgresConnection) throws {
         guard !jobs.isEmpty else { return }
-        let rows: [[String: Any]] = jobs.map { job in
-            var row: [String: Any] = [
-                "kind": job.kind.rawValue, "run_at": ((job.runAt ?? now).timeIntervalSince1970 * 1000).rounded(),
-                "max_attempts": job.maxAttempts,
-                "payload": (try? JSONSerialization.jsonObject(with: Data(job.payload.bytes))) ?? [String: Any](),
-            ]
-            if let key = job.orderingKey { row["ordering_key"] = key }
-            if let key = job.uniqueKey { row["unique_key"] = key }
-            return row
+        var rows = JSONRecordSet()
+        for job in jobs {
+            rows.beginRow()
+            rows.field("kind", job.kind.rawValue)
+            rows.field("payload", json: job.payload.bytes)
+            rows.field("run_at", Int64(((job.runAt ?? now).timeIntervalSince1970 * 1000).rounded()))
+            rows.field("max_attempts", Int64(job.maxAttempts))
+            rows.field("ordering_key", job.orderingKey)
+            rows.field("unique_key", job.uniqueKey)
+            rows.endRow()
         }
-        let document = PostgresJSON(bytes: Array(try JSONSerialization.data(withJSONObject: rows)))
+        let document = rows.json
         try connection.query(
             """
             INSERT INTO jobs (kind, payload, run_at, max_attempts, ordering_key, unique_key)

@@ -5,12 +5,21 @@ import ServiceLifecycle
 
 /// Drains `webhook_events`: claims batches and applies them until none are due, then sleeps until
 /// a NOTIFY from the gateway (or the poll interval) wakes it.
+///
+/// Several loops run side by side (SKIP LOCKED keeps them apart): while one decodes its batch in
+/// this process, another waits on Postgres, so both the process and the database stay busy.
 public final class IngestWorker: Service, Sendable {
     /// Worker settings.
     public struct Options: Sendable {
         /// Longest sleep without a NOTIFY before looking for work anyway. Default: 2 s.
         public var pollInterval: Duration
-        public init(pollInterval: Duration = .seconds(2)) { self.pollInterval = pollInterval }
+        /// Drain loops in this process, each with its own pooled connection. Default: 2.
+        public var loops: Int
+
+        public init(pollInterval: Duration = .seconds(2), loops: Int = 2) {
+            self.pollInterval = pollInterval
+            self.loops = max(1, loops)
+        }
     }
 
     private let pool: PostgresPool
@@ -18,7 +27,7 @@ public final class IngestWorker: Service, Sendable {
     private let clock: any HeraldClock
     private let options: Options
     private let logger: Logger
-    let doorbell = Doorbell()
+    private let doorbells: [Doorbell]
 
     public init(pool: PostgresPool, ingestor: WebhookIngestor, clock: any HeraldClock, options: Options = Options(), logger: Logger) {
         self.pool = pool
@@ -26,17 +35,24 @@ public final class IngestWorker: Service, Sendable {
         self.clock = clock
         self.options = options
         self.logger = logger
+        self.doorbells = (0..<options.loops).map { _ in Doorbell() }
     }
 
     /// Wakes the loop now (new webhooks were committed).
-    public func wake() { doorbell.ring() }
+    public func wake() { doorbells.forEach { $0.ring() } }
 
     public func run() async throws {
-        logger.info("ingest worker started")
+        logger.info("ingest worker started", metadata: ["herald.ingest.loops": "\(doorbells.count)"])
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                let claimed = await self.drainOnce()
-                if claimed == 0 { await self.doorbell.wait(timeout: self.options.pollInterval) }
+            await withTaskGroup(of: Void.self) { group in
+                for doorbell in self.doorbells {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            let claimed = await self.drainOnce()
+                            if claimed == 0 { await doorbell.wait(timeout: self.options.pollInterval) }
+                        }
+                    }
+                }
             }
         }
         logger.info("ingest worker stopped")

@@ -1,39 +1,46 @@
-/// Builds the JSON array of objects that set-based statements read with `jsonb_to_recordset`.
+/// Builds the JSON array of objects that set-based statements read with `jsonb_to_recordset`, so
+/// a batch of any size is one parameter of one statement.
 ///
-/// Hand-rolled rather than JSONSerialization: one batch can hold thousands of rows, and message
-/// contents are already JSON, so they are embedded as they are instead of parsed and re-encoded.
-struct JSONRows {
+/// Hand-rolled rather than JSONSerialization: a batch can hold thousands of rows (profiling showed
+/// JSONSerialization's bridging dominating), and values that already are JSON are embedded as
+/// they are instead of parsed and re-encoded.
+public struct JSONRecordSet: Sendable {
     private var bytes: [UInt8] = [UInt8(ascii: "[")]
-    private var rowOpen = false
     private var firstField = true
-    private(set) var count = 0
+    public private(set) var count = 0
 
-    mutating func beginRow() {
+    public init() {}
+
+    public mutating func beginRow() {
         if count > 0 { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "{"))
         count += 1
         firstField = true
     }
 
-    mutating func endRow() { bytes.append(UInt8(ascii: "}")) }
+    public mutating func endRow() { bytes.append(UInt8(ascii: "}")) }
 
-    mutating func field(_ name: String, _ value: String?) {
+    public mutating func field(_ name: String, _ value: String?) {
         key(name)
         if let value { appendString(value) } else { bytes += Array("null".utf8) }
     }
 
-    mutating func field(_ name: String, _ value: Int64?) {
+    public mutating func field(_ name: String, _ value: Int64?) {
         key(name)
         bytes += Array((value.map { String($0) } ?? "null").utf8)
     }
 
     /// A value that already is JSON.
-    mutating func field(_ name: String, json: [UInt8]) {
+    public mutating func field(_ name: String, json: [UInt8]) {
         key(name)
         bytes += json
     }
 
-    var document: [UInt8] { bytes + [UInt8(ascii: "]")] }
+    /// The array's bytes.
+    public var document: [UInt8] { bytes + [UInt8(ascii: "]")] }
+
+    /// The array as a `jsonb` parameter.
+    public var json: PostgresJSON { PostgresJSON(bytes: document) }
 
     private mutating func key(_ name: String) {
         if !firstField { bytes.append(UInt8(ascii: ",")) }
