@@ -33,7 +33,9 @@ final class BatchWriter: @unchecked Sendable {
         }
         let started = ContinuousClock.now
         do {
-            try connection.query(Self.insertStatement(rows: batch.count), batch.map(\.body) + [options.notifyChannel])
+            try connection.query(
+                prepared: "herald_webhook_insert", Self.insertStatement,
+                [PostgresByteaArray(batch.map(\.body)), options.notifyChannel])
         } catch {
             logger.error(
                 "webhook batch not stored; answering 503",
@@ -77,12 +79,10 @@ final class BatchWriter: @unchecked Sendable {
     private func drop() { connection = nil }
 
     /// One statement, one implicit transaction, one commit: the rows and the NOTIFY (delivered at
-    /// commit) succeed or fail together.
-    static func insertStatement(rows: Int) -> String {
-        let values = (1...rows).map { "($\($0)::bytea)" }.joined(separator: ",")
-        return """
-            WITH inserted AS (INSERT INTO webhook_events (body) VALUES \(values) RETURNING id)
-            SELECT pg_notify($\(rows + 1), count(*)::text) FROM inserted
-            """
-    }
+    /// commit) succeed or fail together. Its text is the same for every batch size, so each writer
+    /// prepares it once.
+    static let insertStatement = """
+        WITH inserted AS (INSERT INTO webhook_events (body) SELECT unnest($1::bytea[]) RETURNING id)
+        SELECT pg_notify($2, count(*)::text) FROM inserted
+        """
 }

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Metrics
+import Synchronization
 
 /// The gateway's metrics, bound to an explicit factory so tests and processes each get their own
 /// registry instead of a process-wide bootstrap.
@@ -8,6 +9,9 @@ public struct GatewayMetrics: Sendable {
     private let batchSize: Recorder
     private let commitLatency: Timer
     private let queueDepthGauge: Gauge
+    /// Per-request metric handles, made once per label set: building them per request (label
+    /// arrays, registry lookups) was a measurable share of a webhook's CPU.
+    private let requestHandles = RequestMetricHandles()
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -30,12 +34,33 @@ public struct GatewayMetrics: Sendable {
     }
 
     func request(route: String, method: String, status: Int, duration: Duration) {
-        Counter(
-            label: "herald_http_requests_total",
-            dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory
-        ).increment()
-        Timer(label: "herald_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        let (counter, timer) = requestHandles.handles(route: route, method: method, status: status, factory: factory)
+        counter.increment()
+        timer.recordNanoseconds(duration.nanoseconds)
+    }
+}
+
+/// A small cache of counters and timers keyed by route, method and status.
+final class RequestMetricHandles: Sendable {
+    private struct Key: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
+
+    private let handles = Mutex<[Key: (Counter, Timer)]>([:])
+
+    func handles(route: String, method: String, status: Int, factory: any MetricsFactory) -> (Counter, Timer) {
+        let key = Key(route: route, method: method, status: status)
+        if let cached = handles.withLock({ $0[key] }) { return cached }
+        let made = (
+            Counter(
+                label: "herald_http_requests_total",
+                dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory),
+            Timer(label: "herald_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+        )
+        handles.withLock { $0[key] = made }
+        return made
     }
 }
 

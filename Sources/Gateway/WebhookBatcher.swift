@@ -27,13 +27,14 @@ public final class WebhookBatcher: Service, Sendable {
         public var notifyChannel: String
         /// Longest wait between reconnection attempts while the database is down. Default: 2 s.
         public var maxReconnectBackoff: Duration
-        /// Writer threads, each with its own connection. Default: 3.
+        /// Writer threads, each with its own connection. Default: 2 (more writers make smaller
+        /// batches, which cost Postgres more CPU per row on a small machine).
         public var writers: Int
 
         public init(
             queueCapacity: Int = 10_000, queueCapacityBytes: Int = 256 << 20, maxBatchSize: Int = 500,
             notifyChannel: String = "herald_webhook_events", maxReconnectBackoff: Duration = .seconds(2),
-            writers: Int = 3
+            writers: Int = 2
         ) {
             self.writers = max(1, writers)
             self.queueCapacity = queueCapacity

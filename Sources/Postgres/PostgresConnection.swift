@@ -7,6 +7,8 @@ import Foundation
 /// a serial queue of its own and hands it to one closure at a time.
 public final class PostgresConnection {
     private let handle: OpaquePointer
+    /// Names of the statements prepared on this session (they live as long as the session).
+    private var prepared: Set<String> = []
 
     /// Opens a connection; throws `connectionFailed` with libpq's reason.
     public init(configuration: PostgresConfiguration) throws(PostgresError) {
@@ -38,6 +40,28 @@ public final class PostgresConnection {
         let bindings = parameters.map(\.postgresBinding)
         let result = ParameterBuffer(bindings).withLibPQArrays { types, values, lengths, formats in
             PQexecParams(handle, sql, Int32(bindings.count), types, values, lengths, formats, 1)
+        }
+        return try consume(result, query: sql)
+    }
+
+    /// Runs a statement prepared once per session under `name`, then executed by name: for hot
+    /// statements, whose parsing and planning would otherwise be repeated on every call. The
+    /// parameters' types must be the same on every call with the same name.
+    @discardableResult
+    public func query(
+        prepared name: String, _ sql: String, _ parameters: [any PostgresEncodable] = []
+    ) throws(PostgresError) -> PostgresRows {
+        let bindings = parameters.map(\.postgresBinding)
+        let buffer = ParameterBuffer(bindings)
+        if !prepared.contains(name) {
+            let result = buffer.withLibPQArrays { types, _, _, _ in
+                PQprepare(handle, name, sql, Int32(bindings.count), types)
+            }
+            _ = try consume(result, query: sql)
+            prepared.insert(name)
+        }
+        let result = buffer.withLibPQArrays { _, values, lengths, formats in
+            PQexecPrepared(handle, name, Int32(bindings.count), values, lengths, formats, 1)
         }
         return try consume(result, query: sql)
     }

@@ -119,6 +119,31 @@ public struct PostgresJSON: PostgresEncodable, Hashable {
     }
 }
 
+/// A `bytea[]` parameter in binary form, so a whole batch of byte strings is one parameter of a
+/// statement whose text never changes (and can be prepared once).
+public struct PostgresByteaArray: PostgresEncodable {
+    public var elements: [[UInt8]]
+
+    public init(_ elements: [[UInt8]]) { self.elements = elements }
+
+    /// Postgres's binary array layout: dimensions, null flag, element type, then length-prefixed
+    /// elements.
+    public var postgresBinding: PostgresBinding {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(20 + elements.reduce(0) { $0 + 4 + $1.count })
+        bytes += BigEndianBytes.of(Int32(1))  // one dimension
+        bytes += BigEndianBytes.of(Int32(0))  // no NULLs
+        bytes += BigEndianBytes.of(PostgresType.bytea.rawValue)
+        bytes += BigEndianBytes.of(Int32(elements.count))
+        bytes += BigEndianBytes.of(Int32(1))  // lower bound
+        for element in elements {
+            bytes += BigEndianBytes.of(Int32(element.count))
+            bytes += element
+        }
+        return PostgresBinding(type: .byteaArray, format: .binary, bytes: bytes)
+    }
+}
+
 enum PostgresEpoch {
     /// 2000-01-01T00:00:00Z, the origin of Postgres's binary timestamps.
     static let secondsSince1970: TimeInterval = 946_684_800

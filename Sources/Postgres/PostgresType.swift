@@ -24,6 +24,7 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let numeric = PostgresType(rawValue: 1700)
     public static let uuid = PostgresType(rawValue: 2950)
     public static let jsonb = PostgresType(rawValue: 3802)
+    public static let byteaArray = PostgresType(rawValue: 1001)
 
     public var description: String {
         switch self {
@@ -46,6 +47,7 @@ public struct PostgresType: RawRepresentable, Hashable, Sendable, CustomStringCo
         case .numeric: "numeric"
         case .uuid: "uuid"
         case .jsonb: "jsonb"
+        case .byteaArray: "bytea[]"
         default: "oid \(rawValue)"
         }
     }

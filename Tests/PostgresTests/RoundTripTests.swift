@@ -76,4 +76,15 @@ struct RoundTripTests {
             #expect(delete.affectedRows == 2)
         }
     }
+
+    @Test("a bytea[] parameter unnests to its elements, through a statement prepared once per session")
+    func preparedByteaArray() throws {
+        let connection = try PostgresConnection(configuration: TestDatabase.configuration())
+        let sql = "SELECT ordinality::int8, value FROM unnest($1::bytea[]) WITH ORDINALITY AS t(value, ordinality)"
+        for elements in [[[UInt8]](), [[0, 1, 2], [], Array("ü".utf8), [UInt8](repeating: 7, count: 70_000)]] {
+            let rows = try connection.query(prepared: "test_unnest", sql, [PostgresByteaArray(elements)])
+            #expect(try rows.map { try $0.decode(1, as: [UInt8].self) } == elements)
+            #expect(try rows.map { try $0.decode(0, as: Int.self) } == Array(stride(from: 1, through: elements.count, by: 1)))
+        }
+    }
 }
