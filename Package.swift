@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "herald", targets: ["HeraldCLI"]),
+        .executable(name: "fake-graph", targets: ["FakeGraphCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -115,6 +116,39 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // A stand-in for the Graph API (tests, demo, benchmarks): the server, and its executable.
+        .target(
+            name: "FakeGraph",
+            dependencies: [
+                "Messenger",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "FakeGraphCLI",
+            dependencies: [
+                "FakeGraph",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .testTarget(
+            name: "FakeGraphTests",
+            dependencies: ["FakeGraph", "Messenger", "Curl", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "JobQueueTests",
+            dependencies: ["JobQueue", "Postgres", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "PostgresTests",
             dependencies: ["Postgres", "TestSupport", .product(name: "Logging", package: "swift-log")],
@@ -154,7 +188,7 @@ let package = Package(
         .testTarget(
             name: "WorkersTests",
             dependencies: [
-                "Workers", "HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport",
+                "Workers", "HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport", "FakeGraph", "Curl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

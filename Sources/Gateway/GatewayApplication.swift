@@ -20,11 +20,14 @@ public enum GatewayApplication {
         public var adminToken: String
         /// Largest webhook body accepted. Default: 4 MiB.
         public var maxBodyBytes: Int
+        /// Attempts a supporter's message gets before it fails (`HERALD_MAX_ATTEMPTS`). Default: 8.
+        public var maxSendAttempts: Int
 
         public init(
             host: String, port: Int, appSecret: [UInt8], verifyToken: String, apiToken: String = "",
-            adminToken: String = "", maxBodyBytes: Int = 4 << 20
+            adminToken: String = "", maxBodyBytes: Int = 4 << 20, maxSendAttempts: Int = 8
         ) {
+            self.maxSendAttempts = maxSendAttempts
             self.host = host
             self.port = port
             self.appSecret = appSecret
@@ -56,6 +59,8 @@ public enum GatewayApplication {
         // Everything under /v1 needs the API token; the middleware applies to routes added after it.
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.apiToken))
         V1Routes(pool: pool, clock: clock).add(to: v1)
+        let outbound = OutboundStore(maxAttempts: configuration.maxSendAttempts)
+        V1SendRoutes(pool: pool, clock: clock, outbound: outbound).add(to: v1)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),

@@ -41,7 +41,7 @@ struct HeraldProcess {
                 configuration: .init(
                     host: settings.host, port: settings.port, appSecret: Array(settings.appSecret.utf8),
                     verifyToken: settings.verifyToken, apiToken: settings.apiToken, adminToken: settings.adminToken,
-                    maxBodyBytes: settings.maxBodyBytes),
+                    maxBodyBytes: settings.maxBodyBytes, maxSendAttempts: settings.maxAttempts),
                 pool: pool, migrator: migrator, batcher: batcher, registry: registry, metrics: metrics,
                 logger: logger)
             services += [batcher, application]
@@ -74,14 +74,21 @@ struct HeraldProcess {
         let scheduled = ScheduledJobWorker(
             pool: pool, jobQueue: jobQueue, clock: clock, lease: .seconds(settings.jobLeaseSeconds),
             workerID: Self.workerID, logger: logger)
+        let send = SendWorker(
+            database: database,
+            settings: .init(
+                graphURL: settings.graphURL, graphVersion: settings.graphVersion, appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
+                concurrency: settings.concurrency, lease: .seconds(settings.jobLeaseSeconds),
+                retryBase: .seconds(settings.retryBaseSeconds)),
+            jobQueue: jobQueue, clock: clock, logger: logger)
         let wakeUps = WakeUpListener(
             configuration: database,
             routes: [
                 WebhookBatcher.Options().notifyChannel: [{ ingest.wake() }],
-                jobQueue.notifyChannel: [{ scheduled.wake() }],
+                jobQueue.notifyChannel: [{ scheduled.wake() }, { send.wake() }],
             ],
             logger: logger)
-        return [wakeUps, ingest, scheduled]
+        return [wakeUps, ingest, scheduled, send]
     }
 
     /// Names this process in `jobs.locked_by`, so operators can tell whose lease a job holds.

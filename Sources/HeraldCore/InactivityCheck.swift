@@ -9,7 +9,7 @@ import Postgres
 /// meanwhile is seen: it then reschedules instead of raising.
 public struct InactivityCheck: Sendable {
     public static let kind = IngestStore.inactivityCheck
-    public static let threshold: TimeInterval = 24 * 60 * 60
+    public static let threshold = CustomerActivity.day
 
     let jobQueue: JobQueue
 

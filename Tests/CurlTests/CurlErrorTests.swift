@@ -6,20 +6,20 @@ struct CurlErrorTests {
     @Test func slowServerHitsTheTotalTimeout() async throws {
         try await TestHTTPServer.with { server in
             let configuration = CurlConfiguration(totalTimeout: .milliseconds(300))
-            let clock = ContinuousClock()
-            let start = clock.now
             let result = await perform(HTTPRequest(url: server.url("/slow")), configuration: configuration)
-            let elapsed = clock.now - start
             let error = try #require(result.failure)
             #expect(error.code == .operationTimedOut)
             #expect(error.isTimeout)
             #expect(!error.isConnectionFailure)
-            #expect(elapsed < .seconds(2))
         }
     }
 
+    /// Port 1 on loopback: nothing listens there, and unlike a freshly freed ephemeral port no
+    /// other test's server can take it meanwhile.
+    static let refusingPort = 1
+
     @Test func refusedConnectionIsCouldNotConnect() async throws {
-        let port = try await TestHTTPServer.unusedPort()
+        let port = Self.refusingPort
         let error = try #require(await perform(HTTPRequest(url: "http://127.0.0.1:\(port)/")).failure)
         #expect(error.code == .couldNotConnect)
         #expect(error.isConnectionFailure)
@@ -54,7 +54,7 @@ struct CurlErrorTests {
     }
 
     @Test func descriptionNeverContainsTheQueryStringOrCredentials() async throws {
-        let port = try await TestHTTPServer.unusedPort()
+        let port = Self.refusingPort
         let url = "http://user:PASSWORD@127.0.0.1:\(port)/v19.0/me/messages?access_token=SECRET#frag"
         let error = try #require(await perform(HTTPRequest(url: url)).failure)
         #expect(error.code == .couldNotConnect)

@@ -26,7 +26,7 @@ struct HTTPClientTests {
     }
 
     @Test func errorsReachTheAsyncCaller() async throws {
-        let port = try await TestHTTPServer.unusedPort()
+        let port = CurlErrorTests.refusingPort
         let client = HTTPClient(configuration: CurlConfiguration(threadCount: 1))
         defer { client.shutdown() }
         let error = await #expect(throws: CurlError.self) {

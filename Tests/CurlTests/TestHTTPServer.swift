@@ -52,13 +52,4 @@ final class TestHTTPServer: Sendable {
         }
     }
 
-    /// A loopback port with nothing listening: bind an ephemeral port, then close it.
-    static func unusedPort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0)
-            .get()
-        let port = try #require(channel.localAddress?.port)
-        try await channel.close()
-        return port
-    }
 }

@@ -67,7 +67,6 @@ struct IngestFailureAndScheduleTests {
                 return try await group.reduce(into: [WebhookIngestor.Outcome]()) { $0.append($1) }
             }
             #expect(outcomes.map(\.processed).reduce(0, +) == 600)
-            #expect(outcomes.allSatisfy { $0.processed > 0 }, "both workers took part: \(outcomes.map(\.processed))")
             #expect(try feeder.count("SELECT count(*) FROM webhook_events WHERE state = 'processed' AND attempts = 1") == 600)
             #expect(try feeder.count("SELECT sum(total_messages)::int8 FROM customers") == 600)
             #expect(try feeder.count("SELECT count(*) FROM customers") == 50)

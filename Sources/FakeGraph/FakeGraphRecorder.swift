@@ -1,0 +1,86 @@
+import Foundation
+import Synchronization
+
+/// The server's only mutable state: recent sends, outcome counts, flaky attempt counters and the
+/// message-id sequence, behind one lock (handlers run concurrently on NIO's event loops).
+final class FakeGraphRecorder: Sendable {
+    private struct State {
+        /// A ring: once full, `next` is the oldest entry and is overwritten.
+        var sends: [ReceivedSend] = []
+        var next = 0
+        var sequence = 0
+        var stats = FakeGraphStats()
+        var attempts: [String: Int] = [:]
+        var messageCounter = 0
+    }
+
+    private let state = Mutex(State())
+    private let capacity: Int
+    /// Random per process, so ids from two runs never collide (Herald dedupes on `mid`).
+    private let idPrefix: String
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        idPrefix = String((0..<10).map { _ in alphabet.randomElement()! })
+    }
+
+    /// A `message_id` never answered before by this process.
+    func newMessageID() -> String {
+        let counter = state.withLock { state in
+            state.messageCounter += 1
+            return state.messageCounter
+        }
+        return "m_\(idPrefix)\(counter)"
+    }
+
+    /// Counts one more attempt for `recipient` and returns it (1-based).
+    func attempt(recipient: String) -> Int {
+        state.withLock { state in
+            // Bounded like the recording: a flood of distinct flaky recipients starts them over.
+            if state.attempts.count >= capacity, state.attempts[recipient] == nil { state.attempts.removeAll() }
+            state.attempts[recipient, default: 0] += 1
+            return state.attempts[recipient]!
+        }
+    }
+
+    /// Stores `send`, numbering it; the oldest entry goes once `capacity` are kept.
+    func record(_ send: ReceivedSend) {
+        state.withLock { state in
+            state.sequence += 1
+            var send = send
+            send.sequence = state.sequence
+            if state.sends.count < capacity {
+                state.sends.append(send)
+            } else {
+                state.sends[state.next] = send
+                state.next = (state.next + 1) % capacity
+            }
+            state.stats.total += 1
+            state.stats.byOutcome[send.outcome, default: 0] += 1
+        }
+    }
+
+    /// The kept sends, oldest first.
+    func sends() -> [ReceivedSend] {
+        state.withLock { state in Array(state.sends[state.next...] + state.sends[..<state.next]) }
+    }
+
+    func stats() -> FakeGraphStats {
+        state.withLock { state in
+            var stats = state.stats
+            stats.recorded = state.sends.count
+            return stats
+        }
+    }
+
+    /// Forgets the sends, the counts and the flaky counters; message ids keep counting up.
+    func clear() {
+        state.withLock { state in
+            state.sends = []
+            state.next = 0
+            state.stats = FakeGraphStats()
+            state.attempts = [:]
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The Graph routes (`POST /{version}/{page}/messages`, `GET /{version}/me`) and the recording
+/// routes under `/_fake`.
+struct FakeGraphRoutes: Sendable {
+    let configuration: FakeGraphConfiguration
+    let recorder: FakeGraphRecorder
+    let logger: Logger
+
+    static let usageHeader = HTTPField.Name("X-Business-Use-Case-Usage")!
+
+    func add<Context: RequestContext>(to router: Router<Context>) {
+        // `me` is just another page component here: Graph treats /me/messages and /{page-id}/messages alike.
+        router.post(":version/:page/messages") { request, context in
+            await send(request, version: context.parameters.get("version") ?? "", page: context.parameters.get("page") ?? "")
+        }
+        router.get(":version/me") { request, _ in await me(request) }
+        router.get("_fake/requests") { request, _ in
+            let recipient = request.uri.queryParameters["recipient"].map(String.init)
+            let sends = recorder.sends().filter { recipient == nil || $0.recipient == recipient }
+            return Self.json(try Self.encoder.encode(sends))
+        }
+        router.delete("_fake/requests") { _, _ in
+            recorder.clear()
+            return Response(status: .noContent)
+        }
+        router.get("_fake/stats") { _, _ in Self.json(try Self.encoder.encode(recorder.stats())) }
+    }
+
+    /// The Send API: token first (as Graph), then the body, then the scripted scenario.
+    func send(_ request: Request, version: String, page: String) async -> Response {
+        let token = Self.accessToken(request)
+        let tokenScenario = FakeGraphScenario.forToken(token)
+        var body = [UInt8]()
+        if let buffer = try? await request.body.collect(upTo: configuration.maxBodyBytes) {
+            body = Array(buffer.readableBytesView)
+        }
+        let parsed = SendRequest.parse(body)
+
+        var record = ReceivedSend(
+            sequence: 0, time: Self.now(), page: page, version: version,
+            tokenScenario: tokenScenario == .ok ? "valid" : tokenScenario.name,
+            appsecretProof: request.uri.queryParameters["appsecret_proof"] != nil,
+            scenario: tokenScenario.name, outcome: "ok", status: 200)
+        let failure: FakeGraphFailure?
+        switch (tokenScenario.resolve(attempt: 1), parsed) {
+        case (let tokenFailure?, _):
+            failure = tokenFailure
+            if case .success(let send) = parsed { record.fill(from: send) }
+        case (nil, .failure(let rejection)):
+            failure = rejection.failure
+            record.fill(from: rejection.partial)
+            record.scenario = rejection.failure.rawValue
+        case (nil, .success(let send)):
+            record.fill(from: send)
+            let scenario = FakeGraphScenario.forSend(send.scenarioInput(accessToken: token))
+            record.scenario = scenario.name
+            // Only flaky recipients need counting; everything else answers the same every time.
+            let attempt = if case .failFirst = scenario.behaviour { recorder.attempt(recipient: send.recipient) } else { 1 }
+            failure = scenario.resolve(attempt: attempt)
+        }
+
+        await applyLatency()
+        let response: Response
+        if let failure {
+            response = answer(failure)
+        } else {
+            let recipient = record.recipient ?? ""
+            if record.senderAction != nil && record.text == nil && record.attachmentType == nil {
+                // Sender actions (typing_on, mark_seen) get no message id.
+                response = Self.json(#"{"recipient_id":\#(Self.quoted(recipient))}"#)
+            } else {
+                let messageID = recorder.newMessageID()
+                record.messageID = messageID
+                response = Self.json(
+                    #"{"recipient_id":\#(Self.quoted(recipient)),"message_id":\#(Self.quoted(messageID))}"#)
+            }
+        }
+        record.outcome = failure?.rawValue ?? "ok"
+        record.status = Int(response.status.code)
+        recorder.record(record)
+        logger.debug(
+            "send answered",
+            metadata: [
+                "fakegraph.scenario": .string(record.scenario), "fakegraph.outcome": .string(record.outcome),
+                "fakegraph.status": .stringConvertible(record.status),
+            ])
+        return response
+    }
+
+    /// `GET /me`: Herald checks a token with it when a page is connected.
+    func me(_ request: Request) async -> Response {
+        let failure = FakeGraphScenario.forToken(Self.accessToken(request)).resolve(attempt: 1)
+        await applyLatency()
+        logger.debug("me answered", metadata: ["fakegraph.outcome": .string(failure?.rawValue ?? "ok")])
+        if let failure { return answer(failure) }
+        return Self.json(
+            #"{"id":\#(Self.quoted(configuration.pageID)),"name":\#(Self.quoted(configuration.pageName))}"#)
+    }
+
+    private func applyLatency() async {
+        // Task.sleep suspends the handler only; the event loop keeps serving other requests.
+        guard configuration.latency > .zero else { return }
+        try? await Task.sleep(for: configuration.latency)
+    }
+
+    private func answer(_ failure: FakeGraphFailure) -> Response {
+        var headers: HTTPFields = [.contentType: failure.contentType]
+        for header in failure.headers(pageID: configuration.pageID) {
+            if let name = HTTPField.Name(header.name) { headers[name] = header.value }
+        }
+        return Response(
+            status: .init(code: failure.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: failure.body)))
+    }
+
+    /// The token, or `nil` when absent or empty. Never logged or stored.
+    private static func accessToken(_ request: Request) -> String? {
+        guard let token = request.uri.queryParameters["access_token"], !token.isEmpty else { return nil }
+        return String(token)
+    }
+
+    /// Now, in whole milliseconds like Graph's timestamps, so the JSON listing decodes to equal values.
+    static func now() -> Date {
+        Date(timeIntervalSince1970: Double(Int64((Date().timeIntervalSince1970 * 1000).rounded())) / 1000)
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Int64((date.timeIntervalSince1970 * 1000).rounded()))
+        }
+        return encoder
+    }()
+
+    /// `value` as a JSON string literal.
+    static func quoted(_ value: String) -> String {
+        let data = (try? encoder.encode(value)) ?? Data(#""""#.utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func json(_ text: String) -> Response {
+        json(Data(text.utf8))
+    }
+
+    static func json(_ data: Data) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/json; charset=UTF-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension ReceivedSend {
+    fileprivate mutating func fill(from send: SendRequest) {
+        recipient = send.recipient
+        messagingType = send.messagingType
+        tag = send.tag
+        metadata = send.metadata
+        text = send.text
+        attachmentType = send.attachmentType
+        attachmentURL = send.attachmentURL
+        senderAction = send.senderAction
+    }
+
+    fileprivate mutating func fill(from partial: SendRequest.Partial) {
+        recipient = partial.recipient
+        messagingType = partial.messagingType
+        tag = partial.tag
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+extension FakeGraphScenario.Trigger: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .missingToken: "no access_token"
+        case .tokenContains(let text): "token contains \"\(text)\""
+        case .recipient(let keyword): "recipient \(keyword)[:suffix]"
+        case .flakyRecipient: "recipient flaky-N[:suffix]"
+        case .contentContains(let text): "text or attachment payload contains \"\(text)\""
+        case .attachmentURLContains(let text): "attachment payload.url contains \"\(text)\""
+        }
+    }
+}
+
+extension FakeGraphFailure {
+    /// `400 code 190/463`-style summary, read from ``body`` so it cannot drift from it.
+    public var summary: String {
+        guard
+            let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+            let error = object["error"] as? [String: Any], let code = error["code"] as? Int
+        else { return "\(status) \(rawValue) (not JSON)" }
+        let subcode = (error["error_subcode"] as? Int).map { "/\($0)" } ?? ""
+        let transient = error["is_transient"] as? Bool == true ? ", transient" : ""
+        return "\(status) \(rawValue) (code \(code)\(subcode)\(transient))"
+    }
+}
+
+extension FakeGraphScenario {
+    /// ``table`` as text for `fake-graph --help`.
+    public static var helpText: String {
+        var lines = ["Scripted answers (first match wins; anything else succeeds with 200):"]
+        for rule in table {
+            let triggers = rule.triggers.map(\.description).joined(separator: ", or ")
+            let answer =
+                switch rule.behaviour {
+                case .succeed: "200 ok"
+                case .fail(let failure): failure.summary
+                case .failFirst(_, let failure): "first N sends per recipient: \(failure.summary); then 200 ok"
+                }
+            lines.append("  \(triggers)\n      -> \(answer)")
+        }
+        lines.append("")
+        lines.append("Token rows also answer GET /{version}/me. Other sends are checked like Graph:")
+        lines.append("bad JSON, no recipient.id, no message, empty message, text > 2000, metadata > 1000 -> 400 code 100.")
+        return lines.joined(separator: "\n")
+    }
+}

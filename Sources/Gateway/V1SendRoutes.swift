@@ -1,0 +1,86 @@
+import Foundation
+import HTTPTypes
+import HeraldCore
+import Hummingbird
+import Messenger
+import NIOCore
+import Postgres
+
+/// `POST /v1/pages/{page_id}/customers/{psid}/messages`: a supporter sends a message.
+///
+/// The content is checked before anything is queued: a body that is not one of DESIGN.md's shapes
+/// is a 400; a well-shaped message that breaks a Messenger format rule is stored as `failed`
+/// (`invalid_format`, or `file_too_large` for a declared size) and never sent. Otherwise the
+/// message and its send job commit together and the job's NOTIFY wakes a send worker.
+struct V1SendRoutes: Sendable {
+    let pool: PostgresPool
+    let clock: any HeraldClock
+    let outbound: OutboundStore
+    let store = ReadStore()
+
+    static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
+    /// Generous for a carousel of ten elements; a message body is never larger.
+    static let maxBodyBytes = 256 * 1024
+
+    func add<Context: RequestContext>(to group: RouterGroup<Context>) {
+        group.post("pages/{page_id}/customers/{psid}/messages") { request, context in
+            try await send(request, context)
+        }
+    }
+
+    func send(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let (pageID, psid) = try V1Routes.customerKey(context)
+        let key = request.headers[Self.idempotencyHeader]
+        if let key, key.isEmpty || key.utf8.count > 255 {
+            throw APIError(.badRequest, code: "invalid_idempotency_key", message: "Idempotency-Key must be 1 to 255 bytes")
+        }
+        let content = try await Self.content(of: request)
+        let violation: (FailureReason, String)? =
+            content.formatViolation().map { (.invalidFormat, $0.detail) }
+            ?? content.sizeViolation().map { (.fileTooLarge, $0.detail) }
+        let stored = PostgresJSON(bytes: Array(try JSONEncoder().encode(content)))
+        let draft = OutboundStore.Draft(
+            pageID: pageID, psid: psid, content: stored, idempotencyKey: key,
+            violation: violation.map { (reason: $0.0, detail: $0.1) })
+        let now = clock.now()
+        let (created, message): (OutboundStore.Created, MessageResource?)
+        do {
+            (created, message) = try await pool.withConnection { [outbound, store] connection in
+                let created = try connection.transaction { try outbound.create(draft, now: now, on: $0) }
+                let id = switch created {
+                case .created(let id), .existing(let id): id
+                }
+                return (created, try store.message(id: id, now: now, on: connection))
+            }
+        } catch OutboundStore.Refusal.pageNotConnected {
+            throw APIError(
+                .notFound, code: "page_not_found",
+                message: "page \(pageID) is not connected; connect it with PUT /admin/pages/\(pageID)")
+        } catch let error as PostgresError where error.isConnectionError || error.code == .poolTimeout {
+            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+        }
+        guard let message else { throw APIError(.internalServerError, code: "internal_error", message: "message vanished") }
+        if case .existing = created {
+            var response = try JSONResponse.make(message, status: .ok)
+            response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
+            return response
+        }
+        return try JSONResponse.make(message, status: .created)
+    }
+
+    /// The request's content, or a 400 naming what is wrong with its shape.
+    static func content(of request: Request) async throws -> OutboundContent {
+        let body: [UInt8]
+        do {
+            var buffer = try await request.body.collect(upTo: maxBodyBytes)
+            body = buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "message body is larger than \(maxBodyBytes) bytes")
+        }
+        do {
+            return try OutboundContent.decode(body)
+        } catch {
+            throw APIError(.badRequest, code: "invalid_message", message: error.message)
+        }
+    }
+}

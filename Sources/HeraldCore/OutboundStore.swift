@@ -1,0 +1,94 @@
+import Foundation
+import JobQueue
+import Postgres
+
+/// Creates supporters' messages and their send jobs, in one transaction.
+public struct OutboundStore: Sendable {
+    /// The job that sends one outbound message through the Graph Send API.
+    public static let sendKind = JobKind("send_message")
+
+    public let jobQueue: JobQueue
+    /// Attempts a send gets before it fails for good. Default: 8.
+    public let maxAttempts: Int
+
+    public init(jobQueue: JobQueue = JobQueue(), maxAttempts: Int = 8) {
+        self.jobQueue = jobQueue
+        self.maxAttempts = maxAttempts
+    }
+
+    /// What `create` did.
+    public enum Created: Sendable, Equatable {
+        /// A new message (queued, or failed by a format rule).
+        case created(id: Int64)
+        /// The idempotency key was used before for this page: the first message, nothing sent again.
+        case existing(id: Int64)
+    }
+
+    /// Why a message could not be created at all.
+    public enum Refusal: Error, Sendable, Equatable {
+        case pageNotConnected
+    }
+
+    /// A new outbound message.
+    public struct Draft: Sendable {
+        public var pageID: String
+        public var psid: String
+        /// The content as stored: Herald's own JSON shape of the request.
+        public var content: PostgresJSON
+        public var author: String
+        public var idempotencyKey: String?
+        /// A format rule the content breaks: the message is stored as failed and never sent.
+        public var violation: (reason: FailureReason, detail: String)?
+
+        public init(
+            pageID: String, psid: String, content: PostgresJSON, author: String = "supporter",
+            idempotencyKey: String? = nil, violation: (reason: FailureReason, detail: String)? = nil
+        ) {
+            self.pageID = pageID
+            self.psid = psid
+            self.content = content
+            self.author = author
+            self.idempotencyKey = idempotencyKey
+            self.violation = violation
+        }
+    }
+
+    /// Stores the message and, unless it breaks a format rule, its send job; run it inside a
+    /// transaction so both commit together. The job's ordering key keeps one customer's messages
+    /// in creation order.
+    public func create(_ draft: Draft, now: Date, on connection: PostgresConnection) throws -> Created {
+        let connected = try connection.query(
+            "SELECT 1 FROM pages WHERE id = $1 AND access_token IS NOT NULL", [draft.pageID])
+        guard !connected.isEmpty else { throw Refusal.pageNotConnected }
+
+        let inserted = try connection.query(
+            """
+            INSERT INTO messages (page_id, psid, direction, author, content, status, failure_reason, failure_detail,
+                                  failed_at, idempotency_key, created_at, updated_at)
+            VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $10)
+            ON CONFLICT (page_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+            RETURNING id
+            """,
+            [
+                draft.pageID, draft.psid, draft.author, draft.content, draft.violation == nil ? "queued" : "failed",
+                draft.violation?.reason.rawValue, draft.violation?.detail, draft.violation == nil ? nil : now,
+                draft.idempotencyKey, now,
+            ])
+        guard let id = try inserted.first?.decode(0, as: Int64.self) else {
+            let existing = try connection.query(
+                "SELECT id FROM messages WHERE page_id = $1 AND idempotency_key = $2", [draft.pageID, draft.idempotencyKey])
+            return .existing(id: try existing[0].decode(0, as: Int64.self))
+        }
+        if draft.violation == nil {
+            try jobQueue.enqueue([sendJob(messageID: id, pageID: draft.pageID, psid: draft.psid)], now: now, on: connection)
+        }
+        return .created(id: id)
+    }
+
+    /// The send job of a message.
+    public func sendJob(messageID: Int64, pageID: String, psid: String) -> NewJob {
+        NewJob(
+            kind: Self.sendKind, payload: PostgresJSON(#"{"message_id":\#(messageID)}"#), maxAttempts: maxAttempts,
+            orderingKey: "\(pageID)|\(psid)")
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Postgres
+
+/// The database side of sending one outbound message: start an attempt (with the checks that
+/// need no Graph call), then record how it ended. No transaction is held open across the Graph
+/// call; each step is its own short transaction.
+public struct SendAttempts: Sendable {
+    public init() {}
+
+    /// What to do with a message whose send job runs.
+    public enum Start: Sendable, Equatable {
+        /// Call Graph with this.
+        case send(SendPlan)
+        /// Fail without calling Graph (page token expired, window closed).
+        case failNow(reason: FailureReason, detail: String)
+        /// Nothing to do: the message is already sent or failed, or gone.
+        case skip
+    }
+
+    /// Everything the worker needs for the Graph call.
+    public struct SendPlan: Sendable, Equatable {
+        public var messageID: Int64
+        public var pageID: String
+        public var psid: String
+        public var content: PostgresJSON
+        public var accessToken: String
+        /// The status before this attempt (`queued` or `resend`), restored on a transient failure.
+        public var previousStatus: String
+        public var attempt: Int
+    }
+
+    /// How one Graph call ended.
+    public enum Result: Sendable, Equatable {
+        case sent(mid: String)
+        case failed(reason: FailureReason, detail: String, graphCode: Int?, graphSubcode: Int?)
+        /// Worth retrying (throttling, 5xx, network); the job decides when.
+        case transient(reason: FailureReason, detail: String, graphCode: Int?, graphSubcode: Int?)
+    }
+
+    /// Marks the message `sending` (one more attempt) and gathers what the Graph call needs.
+    public func start(messageID: Int64, now: Date, on connection: PostgresConnection) throws -> Start {
+        try connection.transaction { connection in
+            let rows = try connection.query(
+                """
+                SELECT m.page_id, m.psid, m.content, m.status, m.attempts, p.access_token, p.token_encrypted,
+                       p.token_status, c.last_message_at
+                FROM messages m
+                JOIN pages p ON p.id = m.page_id
+                LEFT JOIN customers c ON c.page_id = m.page_id AND c.psid = m.psid
+                WHERE m.id = $1 AND m.direction = 'outbound'
+                FOR UPDATE OF m
+                """, [messageID])
+            guard let row = try rows.singleRow() else { return .skip }
+            let status = try row.decode(3, as: String.self)
+            guard ["queued", "resend", "sending"].contains(status) else { return .skip }
+            if try row.decode(7, as: String.self) == "expired" {
+                return .failNow(reason: .tokenExpired, detail: "the page's access token expired; reconnect the page")
+            }
+            if let closes = CustomerActivity.windowClosesAt(lastMessageAt: try row.decode(8, as: Date?.self)), now >= closes {
+                return .failNow(
+                    reason: .outsideWindow,
+                    detail: "the customer's 24-hour window closed at \(RFC3339.string(from: closes))")
+            }
+            guard try !row.decode(6, as: Bool.self), let token = try row.decode(5, as: [UInt8]?.self) else {
+                return .failNow(reason: .tokenExpired, detail: "the page has no usable access token; reconnect the page")
+            }
+            let attempt = try row.decode(4, as: Int.self) + 1
+            try connection.query(
+                "UPDATE messages SET status = 'sending', attempts = $2, updated_at = $3 WHERE id = $1",
+                [messageID, attempt, now])
+            return .send(
+                SendPlan(
+                    messageID: messageID, pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self),
+                    content: try row.decode(2, as: PostgresJSON.self), accessToken: String(decoding: token, as: UTF8.self),
+                    previousStatus: status == "sending" ? "queued" : status, attempt: attempt))
+        }
+    }
+
+    /// Records the outcome of an attempt, with an attempt history row.
+    ///
+    /// `final` says a transient failure is the last try: the message then fails with that reason.
+    /// `urls` are the message's URLs: on `url_blacklisted` they are recorded as blocked, so the
+    /// message can be requeued once they are released.
+    public func record(
+        _ result: Result, messageID: Int64, previousStatus: String, final: Bool = false, urls: [String] = [],
+        now: Date, on connection: PostgresConnection
+    ) throws {
+        try connection.transaction { connection in
+            switch result {
+            case .sent(let mid):
+                try connection.query(
+                    """
+                    UPDATE messages SET status = 'sent', mid = $2, sent_at = $3, failure_reason = NULL, failure_detail = NULL,
+                                        graph_code = NULL, graph_subcode = NULL, failed_at = NULL, updated_at = $3
+                    WHERE id = $1
+                    """, [messageID, mid, now])
+                try history(messageID, "sent", detail: nil, code: nil, subcode: nil, now, connection)
+            case .failed(let reason, let detail, let code, let subcode):
+                try fail(messageID, reason, detail, code, subcode, now, connection)
+                if reason == .urlBlacklisted { try recordBlocked(urls, messageID: messageID, now: now, connection) }
+            case .transient(let reason, let detail, let code, let subcode) where final:
+                try fail(messageID, reason, detail, code, subcode, now, connection)
+            case .transient(let reason, let detail, let code, let subcode):
+                try connection.query(
+                    "UPDATE messages SET status = $2, graph_code = $3, graph_subcode = $4, updated_at = $5 WHERE id = $1",
+                    [messageID, previousStatus, code.map(Int64.init), subcode.map(Int64.init), now])
+                try history(messageID, "retry:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection)
+            }
+        }
+    }
+
+    /// Marks a page's token expired (Graph said so); its other messages then fail without a call.
+    public func markPageExpired(_ pageID: String, now: Date, on connection: PostgresConnection) throws {
+        try connection.query(
+            """
+            UPDATE pages SET token_status = 'expired', token_expired_at = COALESCE(token_expired_at, $2), updated_at = $2
+            WHERE id = $1 AND token_status = 'valid'
+            """, [pageID, now])
+    }
+
+    private func fail(
+        _ id: Int64, _ reason: FailureReason, _ detail: String, _ code: Int?, _ subcode: Int?, _ now: Date,
+        _ connection: PostgresConnection
+    ) throws {
+        try connection.query(
+            """
+            UPDATE messages SET status = 'failed', failure_reason = $2, failure_detail = $3, graph_code = $4,
+                                graph_subcode = $5, failed_at = $6, updated_at = $6
+            WHERE id = $1
+            """, [id, reason.rawValue, String(detail.prefix(1000)), code.map(Int64.init), subcode.map(Int64.init), now])
+        try history(id, "failed:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection)
+    }
+
+    /// Every URL of a message Graph refused as blocked; a URL blocked again after its release is
+    /// blocked anew.
+    private func recordBlocked(_ urls: [String], messageID: Int64, now: Date, _ connection: PostgresConnection) throws {
+        guard !urls.isEmpty else { return }
+        var rows = JSONRecordSet()
+        for url in Set(urls).sorted() {
+            rows.beginRow()
+            rows.field("url", url)
+            rows.endRow()
+        }
+        try connection.query(
+            """
+            INSERT INTO blocked_urls AS b (url, blocked_at, next_probe_at)
+            SELECT url, $2, $2 + interval '1 hour' FROM jsonb_to_recordset($1::jsonb) AS x(url text)
+            ON CONFLICT (url) DO UPDATE SET released_at = NULL,
+                blocked_at = CASE WHEN b.released_at IS NULL THEN b.blocked_at ELSE EXCLUDED.blocked_at END
+            """, [rows.json, now])
+        try connection.query(
+            """
+            INSERT INTO message_blocked_urls (message_id, url)
+            SELECT $2, url FROM jsonb_to_recordset($1::jsonb) AS x(url text) ON CONFLICT DO NOTHING
+            """, [rows.json, messageID])
+    }
+
+    private func history(
+        _ id: Int64, _ outcome: String, detail: String?, code: Int?, subcode: Int?, _ now: Date,
+        _ connection: PostgresConnection
+    ) throws {
+        try connection.query(
+            """
+            INSERT INTO message_attempts (message_id, attempted_at, outcome, graph_code, graph_subcode, detail)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            """, [id, now, outcome, code.map(Int64.init), subcode.map(Int64.init), detail.map { String($0.prefix(1000)) }])
+    }
+}

@@ -1,0 +1,62 @@
+import Curl
+import Foundation
+import HeraldCore
+import JobQueue
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// `herald work`'s send pool: `concurrency` Dispatch threads, each with its own database
+/// connection and a reusable libcurl handle, sending queued messages through the Graph Send API.
+/// Jobs of one conversation run one at a time, in creation order (the job's ordering key).
+public final class SendWorker: Service, Sendable {
+    /// Send settings.
+    public struct Settings: Sendable {
+        public var graphURL: String
+        public var graphVersion: String
+        public var appSecret: [UInt8]?
+        /// Send threads (`HERALD_CONCURRENCY`).
+        public var concurrency: Int
+        public var lease: Duration
+        public var retryBase: Duration
+        public var curl: CurlConfiguration
+
+        public init(
+            graphURL: String, graphVersion: String, appSecret: [UInt8]?, concurrency: Int = 4,
+            lease: Duration = .seconds(30), retryBase: Duration = .seconds(10),
+            curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20))
+        ) {
+            self.graphURL = graphURL
+            self.graphVersion = graphVersion
+            self.appSecret = appSecret
+            self.concurrency = concurrency
+            self.lease = lease
+            self.retryBase = retryBase
+            self.curl = curl
+        }
+    }
+
+    private let pool: JobWorkerPool
+
+    public init(
+        database: PostgresConfiguration, settings: Settings, jobQueue: JobQueue = JobQueue(),
+        clock: any HeraldClock = SystemClock(), pollInterval: Duration = .seconds(1), logger: Logger
+    ) {
+        let handler = SendMessageHandler(
+            graph: .init(baseURL: settings.graphURL, version: settings.graphVersion, appSecret: settings.appSecret),
+            clock: clock, retryBase: settings.retryBase, curl: CurlHandles(configuration: settings.curl), logger: logger)
+        pool = JobWorkerPool(
+            postgres: database, queue: jobQueue,
+            configuration: .init(
+                kinds: [OutboundStore.sendKind], threads: settings.concurrency, batchSize: 1, lease: settings.lease,
+                pollInterval: pollInterval, retryBase: settings.retryBase),
+            now: { clock.now() }, logger: logger, handler: { job, connection in try handler.handle(job, connection) })
+    }
+
+    /// Claims at once (new messages were queued).
+    public func wake() { pool.wake() }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.pool.run() }
+    }
+}
