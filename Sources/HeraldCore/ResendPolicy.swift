@@ -1,3 +1,4 @@
+import Messenger
 import Foundation
 
 /// DESIGN.md's resend rules: whether a failed message may be resent now, and if not, what would

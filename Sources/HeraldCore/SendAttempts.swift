@@ -1,3 +1,4 @@
+import Messenger
 import Foundation
 import Postgres
 

@@ -1,5 +1,5 @@
 /// Why a send failed, in Messenger's terms. The raw values are Herald's failure reasons
-/// (`HeraldCore.FailureReason`), which maps this one to one; Messenger cannot import HeraldCore.
+/// (`HeraldCore.FailureReason` is this type under its product name).
 public enum GraphFailureKind: String, Sendable, Hashable, CaseIterable, Codable {
     case invalidFormat = "invalid_format"
     case fileTooLarge = "file_too_large"

@@ -144,7 +144,7 @@ struct SendMessageHandler: Sendable {
         case .sent(let mid, _):
             return .sent(mid: mid)
         case .failed(let failure):
-            let reason = FailureReason(rawValue: failure.reason.rawValue) ?? .unknown
+            let reason = failure.reason
             return failure.isTransient
                 ? .transient(reason: reason, detail: failure.detail, graphCode: failure.code, graphSubcode: failure.subcode)
                 : .failed(reason: reason, detail: failure.detail, graphCode: failure.code, graphSubcode: failure.subcode)
