@@ -4,9 +4,13 @@ import JobQueue
 import Logging
 import Postgres
 import ServiceLifecycle
+import Synchronization
 
 /// Runs due scheduled jobs (inactivity checks) one claimed batch at a time, each job in its own
 /// transaction with its effects, so a job is completed exactly when its effects commit.
+///
+/// It also keeps the job table healthy: every cycle it hands jobs whose lease expired (their
+/// worker died) back to the queue, and now and then it prunes finished jobs past their retention.
 public final class ScheduledJobWorker: Service, Sendable {
     private let pool: PostgresPool
     private let jobQueue: JobQueue
@@ -16,12 +20,15 @@ public final class ScheduledJobWorker: Service, Sendable {
     private let lease: Duration
     private let workerID: String
     private let logger: Logger
+    private let retention: TimeInterval
+    private let lastPrune = Mutex<Date?>(nil)
     let doorbell = Doorbell()
 
     public init(
         pool: PostgresPool, jobQueue: JobQueue, clock: any HeraldClock, pollInterval: Duration = .seconds(1),
-        lease: Duration = .seconds(30), workerID: String, logger: Logger
+        lease: Duration = .seconds(30), retention: TimeInterval = 7 * 86_400, workerID: String, logger: Logger
     ) {
+        self.retention = retention
         self.pool = pool
         self.jobQueue = jobQueue
         self.inactivity = InactivityCheck(jobQueue: jobQueue)
@@ -46,6 +53,7 @@ public final class ScheduledJobWorker: Service, Sendable {
     func runDueJobs() async -> Int {
         do {
             return try await pool.withConnection { [self] connection in
+                try maintain(now: clock.now(), connection)
                 var ran = 0
                 for _ in 0..<50 {
                     let now = clock.now()
@@ -65,6 +73,24 @@ public final class ScheduledJobWorker: Service, Sendable {
         } catch {
             logger.error("scheduled jobs failed; retrying after the poll interval", metadata: ["herald.error": "\(error)"])
             return 0
+        }
+    }
+
+    /// Lease rescue every cycle (a cheap indexed query), pruning at most every 10 minutes.
+    private func maintain(now: Date, _ connection: PostgresConnection) throws {
+        let rescued = try jobQueue.rescueExpiredLeases(now: now, on: connection)
+        if rescued.retried + rescued.discarded > 0 {
+            logger.warning(
+                "jobs whose worker stopped heartbeating were handed back",
+                metadata: ["herald.jobs.retried": "\(rescued.retried)", "herald.jobs.discarded": "\(rescued.discarded)"])
+        }
+        let due = lastPrune.withLock { last -> Bool in
+            guard last.map({ now.timeIntervalSince($0) >= 600 }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if due {
+            try jobQueue.prune(finishedBefore: now.addingTimeInterval(-retention), limit: 10_000, on: connection)
         }
     }
 }

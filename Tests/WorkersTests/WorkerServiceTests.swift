@@ -68,6 +68,34 @@ struct WorkerServiceTests {
     }
 }
 
+extension WorkerServiceTests {
+    @Test("a job left running by a dead worker comes back after its lease and runs")
+    func deadWorkersJobIsRescued() async throws {
+        try await TestDatabase.withSchema { schema in
+            let connection = try schema.connect()
+            let twoDaysAgo = Date().addingTimeInterval(-2 * 86_400)
+            try connection.query(
+                "INSERT INTO customers (page_id, psid, first_active_at, last_active_at, total_messages) VALUES ('p', 'dead', $1, $1, 1)",
+                [twoDaysAgo])
+            // As a worker that claimed it and then died would leave it: running, lease expired.
+            try connection.query(
+                """
+                INSERT INTO jobs (kind, payload, state, attempts, max_attempts, locked_by, locked_until, run_at, unique_key)
+                VALUES ('inactivity_check', '{"page_id":"p","psid":"dead"}', 'running', 1, 5, 'gone:1', $1, $1, 'p|dead')
+                """, [Date().addingTimeInterval(-60)])
+            try await Self.withWorkers(schema, clock: TestClock()) {
+                try await poll("the rescued job ran") {
+                    try connection.query("SELECT count(*) FROM notifications WHERE psid = 'dead' AND cleared_at IS NULL")[0]
+                        .decode(0, as: Int.self) == 1
+                }
+                let job = try connection.query("SELECT state, attempts FROM jobs WHERE unique_key = 'p|dead'")[0]
+                #expect(try job.decode(0, as: String.self) == "completed")
+                #expect(try job.decode(1, as: Int.self) == 2)
+            }
+        }
+    }
+}
+
 /// Polls every 50 ms for up to 10 s; records an issue naming `what` if it never holds.
 func poll(_ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () throws -> Bool) async throws {
     for _ in 0..<200 {
