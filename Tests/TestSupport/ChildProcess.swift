@@ -41,3 +41,42 @@ public enum ChildProcess {
         return (exitStatus, output)
     }
 }
+
+extension ChildProcess {
+    /// A program running in the background; its output goes to `logPath`.
+    public struct Running: Sendable {
+        public let pid: pid_t
+        public let logPath: String
+
+        /// Sends `signal` (SIGKILL to simulate a crash, SIGTERM to stop) and reaps the process.
+        public func stop(signal: Int32 = SIGTERM) {
+            kill(pid, signal)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
+
+        public var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    }
+
+    /// Starts a program without waiting for it.
+    public static func start(_ path: String, _ arguments: [String], environment: [String: String]) throws -> Running {
+        let logPath = FileManager.default.temporaryDirectory
+            .appendingPathComponent("herald-child-\(UUID().uuidString).log").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard spawned == 0 else { throw SpawnFailed(description: "cannot start \(path): errno \(spawned)") }
+        return Running(pid: pid, logPath: logPath)
+    }
+}

@@ -97,10 +97,13 @@ extension WorkerServiceTests {
 }
 
 /// Polls every 50 ms for up to 10 s; records an issue naming `what` if it never holds.
-func poll(_ what: String, sourceLocation: SourceLocation = #_sourceLocation, _ condition: () throws -> Bool) async throws {
-    for _ in 0..<200 {
+func poll(
+    _ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () throws -> Bool
+) async throws {
+    for _ in 0..<Int(timeout.components.seconds * 20) {
         if try condition() { return }
         try await Task.sleep(for: .milliseconds(50))
     }
-    Issue.record("not true within 10 s: \(what)", sourceLocation: sourceLocation)
+    Issue.record("not true within \(timeout): \(what)", sourceLocation: sourceLocation)
 }
