@@ -22,11 +22,14 @@ public enum GatewayApplication {
         public var maxBodyBytes: Int
         /// Attempts a supporter's message gets before it fails (`HERALD_MAX_ATTEMPTS`). Default: 8.
         public var maxSendAttempts: Int
+        /// `HERALD_TOKEN_KEY` (32 bytes): page tokens are stored sealed with it. Default: nil (stored plain).
+        public var tokenKey: [UInt8]?
 
         public init(
             host: String, port: Int, appSecret: [UInt8], verifyToken: String, apiToken: String = "",
-            adminToken: String = "", maxBodyBytes: Int = 4 << 20, maxSendAttempts: Int = 8
+            adminToken: String = "", maxBodyBytes: Int = 4 << 20, maxSendAttempts: Int = 8, tokenKey: [UInt8]? = nil
         ) {
+            self.tokenKey = tokenKey
             self.maxSendAttempts = maxSendAttempts
             self.host = host
             self.port = port
@@ -61,6 +64,11 @@ public enum GatewayApplication {
         V1Routes(pool: pool, clock: clock).add(to: v1)
         let outbound = OutboundStore(maxAttempts: configuration.maxSendAttempts)
         V1SendRoutes(pool: pool, clock: clock, outbound: outbound).add(to: v1)
+        // Everything under /admin needs the admin token (the API token does not open it).
+        let admin = router.group("admin").add(middleware: BearerAuthMiddleware(token: configuration.adminToken))
+        AdminPageRoutes(
+            pool: pool, clock: clock, store: PageStore(outbound: outbound), tokenKey: configuration.tokenKey
+        ).add(to: admin)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),

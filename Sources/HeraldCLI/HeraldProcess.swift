@@ -41,7 +41,8 @@ struct HeraldProcess {
                 configuration: .init(
                     host: settings.host, port: settings.port, appSecret: Array(settings.appSecret.utf8),
                     verifyToken: settings.verifyToken, apiToken: settings.apiToken, adminToken: settings.adminToken,
-                    maxBodyBytes: settings.maxBodyBytes, maxSendAttempts: settings.maxAttempts),
+                    maxBodyBytes: settings.maxBodyBytes, maxSendAttempts: settings.maxAttempts,
+                    tokenKey: settings.tokenKey),
                 pool: pool, migrator: migrator, batcher: batcher, registry: registry, metrics: metrics,
                 logger: logger)
             services += [batcher, application]
@@ -79,7 +80,7 @@ struct HeraldProcess {
             settings: .init(
                 graphURL: settings.graphURL, graphVersion: settings.graphVersion, appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
                 concurrency: settings.concurrency, lease: .seconds(settings.jobLeaseSeconds),
-                retryBase: .seconds(settings.retryBaseSeconds)),
+                retryBase: .seconds(settings.retryBaseSeconds), tokenKey: settings.tokenKey),
             jobQueue: jobQueue, clock: clock, logger: logger)
         let wakeUps = WakeUpListener(
             configuration: database,

@@ -6,7 +6,12 @@ import Postgres
 /// need no Graph call), then record how it ended. No transaction is held open across the Graph
 /// call; each step is its own short transaction.
 public struct SendAttempts: Sendable {
-    public init() {}
+    /// `HERALD_TOKEN_KEY`'s 32 bytes, to open page tokens sealed at rest; nil when not configured.
+    public let tokenKey: [UInt8]?
+
+    public init(tokenKey: [UInt8]? = nil) {
+        self.tokenKey = tokenKey
+    }
 
     /// What to do with a message whose send job runs.
     public enum Start: Sendable, Equatable {
@@ -62,8 +67,13 @@ public struct SendAttempts: Sendable {
                     reason: .outsideWindow,
                     detail: "the customer's 24-hour window closed at \(RFC3339.string(from: closes))")
             }
-            guard try !row.decode(6, as: Bool.self), let token = try row.decode(5, as: [UInt8]?.self) else {
+            guard let stored = try row.decode(5, as: [UInt8]?.self) else {
                 return .failNow(reason: .tokenExpired, detail: "the page has no usable access token; reconnect the page")
+            }
+            guard let token = PageToken.open(stored, encrypted: try row.decode(6, as: Bool.self), key: tokenKey) else {
+                return .failNow(
+                    reason: .tokenExpired,
+                    detail: "the page's token cannot be decrypted with HERALD_TOKEN_KEY; reconnect the page")
             }
             let attempt = try row.decode(4, as: Int.self) + 1
             try connection.query(
@@ -72,7 +82,7 @@ public struct SendAttempts: Sendable {
             return .send(
                 SendPlan(
                     messageID: messageID, pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self),
-                    content: try row.decode(2, as: PostgresJSON.self), accessToken: String(decoding: token, as: UTF8.self),
+                    content: try row.decode(2, as: PostgresJSON.self), accessToken: token,
                     previousStatus: status == "sending" ? "queued" : status, attempt: attempt))
         }
     }

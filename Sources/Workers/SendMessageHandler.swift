@@ -24,8 +24,8 @@ struct SendMessageHandler: Sendable {
     let clock: any HeraldClock
     let retryBase: Duration
     let curl: CurlHandles
+    let attempts: SendAttempts
     let logger: Logger
-    let attempts = SendAttempts()
 
     private struct Payload: Decodable {
         var message_id: Int64

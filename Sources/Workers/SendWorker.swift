@@ -20,12 +20,16 @@ public final class SendWorker: Service, Sendable {
         public var lease: Duration
         public var retryBase: Duration
         public var curl: CurlConfiguration
+        /// `HERALD_TOKEN_KEY`: opens page tokens sealed at rest. Default: nil (tokens stored plain).
+        public var tokenKey: [UInt8]?
 
         public init(
             graphURL: String, graphVersion: String, appSecret: [UInt8]?, concurrency: Int = 4,
             lease: Duration = .seconds(30), retryBase: Duration = .seconds(10),
-            curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20))
+            curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20)),
+            tokenKey: [UInt8]? = nil
         ) {
+            self.tokenKey = tokenKey
             self.graphURL = graphURL
             self.graphVersion = graphVersion
             self.appSecret = appSecret
@@ -44,7 +48,8 @@ public final class SendWorker: Service, Sendable {
     ) {
         let handler = SendMessageHandler(
             graph: .init(baseURL: settings.graphURL, version: settings.graphVersion, appSecret: settings.appSecret),
-            clock: clock, retryBase: settings.retryBase, curl: CurlHandles(configuration: settings.curl), logger: logger)
+            clock: clock, retryBase: settings.retryBase, curl: CurlHandles(configuration: settings.curl),
+            attempts: SendAttempts(tokenKey: settings.tokenKey), logger: logger)
         pool = JobWorkerPool(
             postgres: database, queue: jobQueue,
             configuration: .init(

@@ -15,6 +15,7 @@ struct TestGateway {
     static let appSecret = "test-app-secret"
     static let verifyToken = "test-verify-token"
     static let apiToken = "test-api-token"
+    static let adminToken = "test-admin-token"
 
     let port: Int
     let appSecret: String
@@ -28,12 +29,13 @@ struct TestGateway {
     static func with<T>(
         database: PostgresConfiguration, appSecret: String = TestGateway.appSecret, maxBodyBytes: Int = 4 << 20,
         batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
-        apiToken: String = TestGateway.apiToken, clock: any HeraldClock = SystemClock(),
+        apiToken: String = TestGateway.apiToken, adminToken: String = TestGateway.adminToken,
+        tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(),
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
             database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
-            apiToken: apiToken, clock: clock)
+            apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock)
         do {
             let value = try await body(gateway)
             try await gateway.shutdown()
@@ -46,7 +48,7 @@ struct TestGateway {
 
     private init(
         database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
-        apiToken: String, clock: any HeraldClock
+        apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock
     ) async throws {
         self.appSecret = appSecret
         var logger = Logger(label: "herald.tests.gateway")
@@ -59,7 +61,7 @@ struct TestGateway {
         let application = GatewayApplication.makeApplication(
             configuration: .init(
                 host: "127.0.0.1", port: 0, appSecret: Array(appSecret.utf8), verifyToken: Self.verifyToken,
-                apiToken: apiToken, maxBodyBytes: maxBodyBytes),
+                apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, tokenKey: tokenKey),
             pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher,
             registry: registry, metrics: metrics, logger: logger,
             onServerRunning: { channel in

@@ -59,13 +59,14 @@ struct SendPipelineTests {
 
     static func withPipeline(
         token: String = "valid-token", latency: Duration = .zero, concurrency: Int = 4,
+        sealedWith sealKey: [UInt8]? = nil, tokenKey: [UInt8]? = nil,
         _ body: (Pipeline) async throws -> Void
     ) async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
             try connection.query(
-                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Test page', $2, now())",
-                [page, Array(token.utf8)])
+                "INSERT INTO pages (id, name, access_token, token_encrypted, connected_at) VALUES ($1, 'Test page', $2, $3, now())",
+                [page, try sealKey.map { try SealedToken.seal(token, key: $0) } ?? Array(token.utf8), sealKey != nil])
             var logger = Logger(label: "herald.tests.send")
             logger.logLevel = .warning
             let graph = try await FakeGraphServer.start(configuration: .init(latency: latency), logger: logger)
@@ -74,7 +75,7 @@ struct SendPipelineTests {
                 database: schema.configuration,
                 settings: .init(
                     graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: Array("secret".utf8),
-                    concurrency: concurrency, retryBase: .milliseconds(20)),
+                    concurrency: concurrency, retryBase: .milliseconds(20), tokenKey: tokenKey),
                 jobQueue: jobQueue, pollInterval: .milliseconds(50), logger: logger)
             let group = ServiceGroup(services: [worker], logger: logger)
             let running = Task { try await group.run() }
@@ -180,6 +181,29 @@ struct SendPipelineTests {
             try await pipeline.waitForFinal([second])
             #expect(try pipeline.status(second).reason == "token_expired")
             #expect(pipeline.graph.requests().count == 1)
+        }
+    }
+
+    @Test("a token sealed at rest opens with HERALD_TOKEN_KEY and is sent; sealed with another key it fails token_expired without a call",
+          arguments: [true, false])
+    func sealedToken(rightKey: Bool) async throws {
+        let key = [UInt8](repeating: 1, count: 32)
+        let workerKey = rightKey ? key : [UInt8](repeating: 2, count: 32)
+        try await Self.withPipeline(sealedWith: key, tokenKey: workerKey) { pipeline in
+            try pipeline.addCustomer("c9")
+            let id = try pipeline.send(#"{"text":"sealed"}"#, to: "c9")
+            try await pipeline.waitForFinal([id])
+            let state = try pipeline.status(id)
+            if rightKey {
+                #expect(state.status == "sent")
+                #expect(pipeline.graph.requests().count == 1)
+            } else {
+                #expect(state.status == "failed")
+                #expect(state.reason == "token_expired")
+                let detail = try pipeline.connection.query("SELECT failure_detail FROM messages WHERE id = $1", [id])
+                #expect(try detail[0].decode(0, as: String.self).contains("HERALD_TOKEN_KEY"))
+                #expect(pipeline.graph.requests().isEmpty)
+            }
         }
     }
 

@@ -1,0 +1,85 @@
+import Foundation
+import HeraldCore
+import Hummingbird
+import NIOCore
+import Postgres
+
+/// `/admin/pages`: connect or reconnect a page (`PUT`), list pages (`GET`). Tokens go in, never out.
+///
+/// Added to the `/admin` group behind the admin token. The Graph check of a new token is not done
+/// here: the gateway has no HTTP client; a bad token shows as `token_expired` on the first send.
+struct AdminPageRoutes: Sendable {
+    let pool: PostgresPool
+    let clock: any HeraldClock
+    let store: PageStore
+    /// `HERALD_TOKEN_KEY`: tokens are sealed with it when set.
+    let tokenKey: [UInt8]?
+
+    static let maxBodyBytes = 64 * 1024
+
+    /// The `PUT` body; decoding rejects wrong types (a number is not a boolean).
+    private struct Body: Decodable {
+        var access_token: String?
+        var name: String?
+        var human_agent_enabled: Bool?
+    }
+
+    func add<Context: RequestContext>(to group: RouterGroup<Context>) {
+        group.put("pages/{page_id}") { request, context in try await connect(request, context) }
+        group.get("pages") { _, _ in try await list() }
+    }
+
+    func connect(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        let raw = context.parameters.get("page_id") ?? ""
+        guard let pageID = raw.removingPercentEncoding, !pageID.isEmpty else {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "page_id is not a valid path segment")
+        }
+        var connect = try await Self.body(of: request)
+        connect.pageID = pageID
+        let now = clock.now()
+        let result = try await database { [store, tokenKey, connect] in
+            try store.connect(connect, key: tokenKey, now: now, on: $0)
+        }
+        return try JSONResponse.make(result)
+    }
+
+    func list() async throws -> Response {
+        let pages = try await database { [store] in try store.listPages(on: $0) }
+        return try JSONResponse.make(["pages": pages])
+    }
+
+    /// The request body as a connection request (page id still empty), or a 400 `invalid_body`.
+    static func body(of request: Request) async throws -> PageStore.Connect {
+        let bytes: [UInt8]
+        do {
+            var buffer = try await request.body.collect(upTo: maxBodyBytes)
+            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, code: "body_too_large", message: "body is larger than \(maxBodyBytes) bytes")
+        }
+        let decoded: Body
+        do {
+            decoded = try JSONDecoder().decode(Body.self, from: Data(bytes))
+        } catch {
+            throw APIError(
+                .badRequest, code: "invalid_body",
+                message: #"body must be {"access_token": string, "name"?: string, "human_agent_enabled"?: boolean}"#)
+        }
+        guard let token = decoded.access_token, !token.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIError(.badRequest, code: "invalid_body", message: "access_token must be a non-empty string")
+        }
+        return PageStore.Connect(
+            pageID: "", accessToken: token, name: decoded.name, humanAgentEnabled: decoded.human_agent_enabled)
+    }
+
+    /// Runs on a pooled connection; an unreachable database is a 503 the client may retry.
+    func database<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        do {
+            return try await pool.withConnection(body)
+        } catch let error as PostgresError
+            where error.isConnectionError || error.code == .poolTimeout || error.code == .poolClosed
+        {
+            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+        }
+    }
+}
