@@ -13,18 +13,24 @@ public struct APIError: HTTPResponseError, Sendable {
     public var code: String
     public var message: String
     public var headers: HTTPFields
+    /// Extra fields of the error object that a client acts on (e.g. `reason`, `resend_when`).
+    public var details: [String: String]
 
-    public init(_ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:]) {
+    public init(
+        _ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:],
+        details: [String: String] = [:]
+    ) {
         self.status = status
         self.code = code
         self.message = message
         self.headers = headers
+        self.details = details
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let body = ["error": ["code": code, "message": message]]
+        let body = ["error": details.merging(["code": code, "message": message]) { _, fixed in fixed }]
         let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

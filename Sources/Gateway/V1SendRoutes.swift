@@ -26,6 +26,50 @@ struct V1SendRoutes: Sendable {
         group.post("pages/{page_id}/customers/{psid}/messages") { request, context in
             try await send(request, context)
         }
+        group.post("messages/{id}/resend") { _, context in try await resend(context) }
+    }
+
+    /// `POST /v1/messages/{id}/resend`: a real new attempt when the failure reason allows it now
+    /// (the same rule that `resendable` reports), else 409 naming what would allow it.
+    func resend(_ context: some RequestContext) async throws -> Response {
+        let raw = context.parameters.get("id") ?? ""
+        guard let id = Int64(raw), id > 0 else {
+            throw APIError(.badRequest, code: "invalid_id", message: "message id must be a positive integer")
+        }
+        let now = clock.now()
+        let outcome: ResendOutcome
+        do {
+            outcome = try await pool.withConnection { [outbound, store] connection in
+                try connection.transaction { connection -> ResendOutcome in
+                    guard let message = try store.message(id: id, now: now, on: connection), message.direction == "outbound"
+                    else { return .missing }
+                    guard let failure = message.failure, message.status == "failed" else { return .notFailed(message.status) }
+                    guard failure.resendable else {
+                        return .notAllowed(failure.reason, failure.resendWhen?.rawValue ?? "never")
+                    }
+                    guard try outbound.requeue(messageID: id, now: now, on: connection) else { return .notFailed("resend") }
+                    return .requeued(try store.message(id: id, now: now, on: connection))
+                }
+            }
+        } catch let error as PostgresError where error.isConnectionError || error.code == .poolTimeout {
+            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+        }
+        switch outcome {
+        case .missing:
+            throw APIError(.notFound, code: "message_not_found", message: "no outbound message with id \(id)")
+        case .notFailed(let status):
+            throw APIError(.conflict, code: "not_failed", message: "message \(id) is \(status), not failed", details: ["status": status])
+        case .notAllowed(let reason, let when):
+            throw APIError(
+                .conflict, code: "resend_not_allowed",
+                message: when == "never"
+                    ? "a message that failed with \(reason.rawValue) cannot be resent; send a new one"
+                    : "a message that failed with \(reason.rawValue) can be resent once: \(when)",
+                details: ["reason": reason.rawValue, "resend_when": when])
+        case .requeued(let message):
+            guard let message else { throw APIError(.internalServerError, code: "internal_error", message: "message vanished") }
+            return try JSONResponse.make(message, status: .accepted)
+        }
     }
 
     func send(_ request: Request, _ context: some RequestContext) async throws -> Response {
@@ -83,4 +127,12 @@ struct V1SendRoutes: Sendable {
             throw APIError(.badRequest, code: "invalid_message", message: error.message)
         }
     }
+}
+
+/// What a resend request found, decided inside its transaction.
+private enum ResendOutcome: Sendable {
+    case missing
+    case notFailed(String)
+    case notAllowed(FailureReason, String)
+    case requeued(MessageResource?)
 }

@@ -93,3 +93,22 @@ public struct OutboundStore: Sendable {
             orderingKey: "\(pageID)|\(psid)")
     }
 }
+
+extension OutboundStore {
+    /// Requeues a failed message for a real new attempt: status `resend` (its failure cleared)
+    /// and a new send job, in one transaction. Returns false when the message was no longer
+    /// failed (another resend or trigger got there first).
+    public func requeue(messageID: Int64, now: Date, on connection: PostgresConnection) throws -> Bool {
+        let rows = try connection.query(
+            """
+            UPDATE messages SET status = 'resend', failure_reason = NULL, failure_detail = NULL, graph_code = NULL,
+                                graph_subcode = NULL, failed_at = NULL, updated_at = $2
+            WHERE id = $1 AND status = 'failed' AND direction = 'outbound'
+            RETURNING page_id, psid
+            """, [messageID, now])
+        guard let row = try rows.singleRow() else { return false }
+        let job = sendJob(messageID: messageID, pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self))
+        try jobQueue.enqueue([job], now: now, on: connection)
+        return true
+    }
+}
