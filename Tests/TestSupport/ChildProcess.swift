@@ -13,32 +13,10 @@ public enum ChildProcess {
     public static func run(
         _ path: String, _ arguments: [String], environment: [String: String]
     ) throws -> (status: Int32, output: String) {
-        let outputPath = FileManager.default.temporaryDirectory
-            .appendingPathComponent("herald-child-\(UUID().uuidString).log").path
-        defer { try? FileManager.default.removeItem(atPath: outputPath) }
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-
-        let argv = ([path] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, path, &actions, nil, argv, envp)
-        guard spawned == 0 else { throw SpawnFailed(description: "cannot start \(path): errno \(spawned)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
-        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (exitStatus, output)
+        let running = try start(path, arguments, environment: environment)
+        defer { try? FileManager.default.removeItem(atPath: running.logPath) }
+        let status = running.wait()
+        return (status, running.output)
     }
 }
 
@@ -51,8 +29,16 @@ extension ChildProcess {
         /// Sends `signal` (SIGKILL to simulate a crash, SIGTERM to stop) and reaps the process.
         public func stop(signal: Int32 = SIGTERM) {
             kill(pid, signal)
+            _ = wait()
+        }
+
+        /// Waits for the process to end; returns its exit status (128 + signal when killed).
+        @discardableResult
+        public func wait() -> Int32 {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            // WIFEXITED / WEXITSTATUS are macros Swift cannot import.
+            return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         }
 
         public var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
