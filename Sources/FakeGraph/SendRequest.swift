@@ -1,4 +1,5 @@
 import Foundation
+import Messenger
 
 /// The parts of a Send API body that `fake-graph` looks at, checked the way Graph checks them.
 struct SendRequest: Sendable {
@@ -51,7 +52,7 @@ struct SendRequest: Sendable {
             SendRequest(
                 recipient: recipient, messagingType: wire.messagingType, tag: wire.tag,
                 senderAction: wire.senderAction, text: message?.text, metadata: message?.metadata,
-                attachmentType: message?.attachment?.type, attachmentURL: payload?["url"]?.string,
+                attachmentType: message?.attachment?.type, attachmentURL: payload?["url"]?.stringValue,
                 payloadStrings: payload?.allStrings ?? []))
     }
 

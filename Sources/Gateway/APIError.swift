@@ -1,7 +1,7 @@
 import Foundation
 import HTTPTypes
-import Logging
 import Hummingbird
+import Logging
 import NIOCore
 
 /// An error answered as DESIGN.md's JSON error: `{"error": {"code": "...", "message": "..."}}`.

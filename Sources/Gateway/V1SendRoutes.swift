@@ -1,6 +1,6 @@
 import Foundation
-import HTTPTypes
 import HeraldCore
+import HTTPTypes
 import Hummingbird
 import Messenger
 import NIOCore

@@ -1,4 +1,5 @@
 import Foundation
+import Messenger
 
 /// A message as `/v1` answers it (DESIGN.md's message resource).
 public struct MessageResource: Sendable, Hashable, Encodable {

@@ -1,6 +1,6 @@
-import Messenger
 import Foundation
 import JobQueue
+import Messenger
 import Postgres
 
 /// Creates supporters' messages and their send jobs, in one transaction.

@@ -1,4 +1,5 @@
 import Foundation
+import Messenger
 import Postgres
 
 extension ReadStore {

@@ -1,5 +1,5 @@
-import Messenger
 import Foundation
+import Messenger
 
 /// DESIGN.md's resend rules: whether a failed message may be resent now, and if not, what would
 /// allow it.

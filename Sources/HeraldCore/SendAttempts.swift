@@ -1,5 +1,5 @@
-import Messenger
 import Foundation
+import Messenger
 import Postgres
 
 /// The database side of sending one outbound message: start an attempt (with the checks that

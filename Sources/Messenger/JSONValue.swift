@@ -1,7 +1,8 @@
 import Foundation
 
-/// Any JSON document, kept structurally so a stored `jsonb` column (a message's `content`) is
-/// embedded in API responses as the object itself rather than as a string.
+/// Any JSON document, kept structurally: a stored `jsonb` column (a message's `content`) is
+/// embedded in API responses as the object itself rather than as a string, and fake-graph reads
+/// attachment payloads whose shape depends on their type.
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
@@ -58,5 +59,15 @@ public enum JSONValue: Sendable, Hashable, Codable {
     public var stringValue: String? {
         if case .string(let value) = self { return value }
         return nil
+    }
+
+    /// Every string anywhere inside, depth first.
+    public var allStrings: [String] {
+        switch self {
+        case .string(let value): [value]
+        case .array(let items): items.flatMap(\.allStrings)
+        case .object(let members): members.values.flatMap(\.allStrings)
+        case .null, .bool, .int, .double: []
+        }
     }
 }

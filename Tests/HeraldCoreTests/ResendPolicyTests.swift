@@ -1,6 +1,6 @@
-import Messenger
 import Foundation
 import HeraldCore
+import Messenger
 import Testing
 
 @Suite("ResendPolicy: DESIGN.md's resend rules per failure reason")
