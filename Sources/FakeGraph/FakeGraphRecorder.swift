@@ -12,6 +12,8 @@ final class FakeGraphRecorder: Sendable {
         var stats = FakeGraphStats()
         var attempts: [String: Int] = [:]
         var messageCounter = 0
+        var allowedURLs: Set<String> = []
+        var outageUntil: ContinuousClock.Instant?
     }
 
     private let state = Mutex(State())
@@ -72,6 +74,26 @@ final class FakeGraphRecorder: Sendable {
             stats.recorded = state.sends.count
             return stats
         }
+    }
+
+    /// Takes `url` off the blocklist: sends containing it no longer fail as blocked.
+    func allow(url: String) {
+        state.withLock { _ = $0.allowedURLs.insert(url) }
+    }
+
+    /// The URLs taken off the blocklist, sorted.
+    func allowedURLs() -> [String] {
+        state.withLock { $0.allowedURLs.sorted() }
+    }
+
+    /// Makes every Graph request fail as an outage for `duration` (zero ends one).
+    func startOutage(for duration: Duration) {
+        state.withLock { $0.outageUntil = duration > .zero ? ContinuousClock.now + duration : nil }
+    }
+
+    /// Whether an outage started with ``startOutage(for:)`` is still on.
+    func inOutage() -> Bool {
+        state.withLock { state in state.outageUntil.map { ContinuousClock.now < $0 } ?? false }
     }
 
     /// Forgets the sends, the counts and the flaky counters; message ids keep counting up.

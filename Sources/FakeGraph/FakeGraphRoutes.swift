@@ -12,6 +12,8 @@ struct FakeGraphRoutes: Sendable {
     let logger: Logger
 
     static let usageHeader = HTTPField.Name("X-Business-Use-Case-Usage")!
+    /// What every Graph request gets during `POST /_fake/outage`.
+    static let outage = FakeGraphScenario(name: "outage", behaviour: .fail(.temporary))
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         // `me` is just another page component here: Graph treats /me/messages and /{page-id}/messages alike.
@@ -29,12 +31,42 @@ struct FakeGraphRoutes: Sendable {
             return Response(status: .noContent)
         }
         router.get("_fake/stats") { _, _ in Self.json(try Self.encoder.encode(recorder.stats())) }
+        router.post("_fake/allowed-urls") { request, _ in try await allow(request) }
+        router.get("_fake/allowed-urls") { _, _ in Self.json(try Self.encoder.encode(["urls": recorder.allowedURLs()])) }
+        router.post("_fake/outage") { request, _ in
+            guard let seconds = request.uri.queryParameters["seconds"].flatMap({ Double(String($0)) }), seconds >= 0,
+                seconds <= 86_400
+            else { return Self.problem("seconds must be a number of seconds between 0 and 86400") }
+            recorder.startOutage(for: .milliseconds(Int64(seconds * 1000)))
+            return Response(status: .noContent)
+        }
+        router.delete("_fake/outage") { _, _ in
+            recorder.startOutage(for: .zero)
+            return Response(status: .noContent)
+        }
+    }
+
+    /// `POST /_fake/allowed-urls` `{"url": "..."}`: Graph stops refusing that URL.
+    private func allow(_ request: Request) async throws -> Response {
+        struct Body: Decodable { var url: String }
+        let buffer = try await request.body.collect(upTo: 64 * 1024)
+        guard let body = try? JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView)), !body.url.isEmpty else {
+            return Self.problem(#"body must be {"url": "<non-empty string>"}"#)
+        }
+        recorder.allow(url: body.url)
+        return Response(status: .noContent)
+    }
+
+    private static func problem(_ message: String) -> Response {
+        Response(
+            status: .badRequest, headers: [.contentType: "application/json; charset=UTF-8"],
+            body: .init(byteBuffer: ByteBuffer(string: #"{"error":\#(quoted(message))}"#)))
     }
 
     /// The Send API: token first (as Graph), then the body, then the scripted scenario.
     func send(_ request: Request, version: String, page: String) async -> Response {
         let token = Self.accessToken(request)
-        let tokenScenario = FakeGraphScenario.forToken(token)
+        let tokenScenario = recorder.inOutage() ? Self.outage : FakeGraphScenario.forToken(token)
         var body = [UInt8]()
         if let buffer = try? await request.body.collect(upTo: configuration.maxBodyBytes) {
             body = Array(buffer.readableBytesView)
@@ -57,7 +89,8 @@ struct FakeGraphRoutes: Sendable {
             record.scenario = rejection.failure.rawValue
         case (nil, .success(let send)):
             record.fill(from: send)
-            let scenario = FakeGraphScenario.forSend(send.scenarioInput(accessToken: token))
+            let scenario = FakeGraphScenario.forSend(
+                send.scenarioInput(accessToken: token, allowedURLs: recorder.allowedURLs()))
             record.scenario = scenario.name
             // Only flaky recipients need counting; everything else answers the same every time.
             let attempt = if case .failFirst = scenario.behaviour { recorder.attempt(recipient: send.recipient) } else { 1 }
@@ -94,7 +127,8 @@ struct FakeGraphRoutes: Sendable {
 
     /// `GET /me`: Herald checks a token with it when a page is connected.
     func me(_ request: Request) async -> Response {
-        let failure = FakeGraphScenario.forToken(Self.accessToken(request)).resolve(attempt: 1)
+        let scenario = recorder.inOutage() ? Self.outage : FakeGraphScenario.forToken(Self.accessToken(request))
+        let failure = scenario.resolve(attempt: 1)
         await applyLatency()
         logger.debug("me answered", metadata: ["fakegraph.outcome": .string(failure?.rawValue ?? "ok")])
         if let failure { return answer(failure) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How `fake-graph` answers one request, chosen from the access token, the recipient and the URLs
 /// in the message by the first matching row of ``table``. Pure: no state, no I/O.
 ///
@@ -26,7 +28,9 @@
 ///
 /// A recipient matches its keyword exactly or followed by `:` and any suffix (`outside-window:42`,
 /// `flaky-3:order-17`), so tests can use distinct recipients; flaky counts are per full recipient.
-/// Token rows apply to `GET /me` too; the others only to sends.
+/// Token rows apply to `GET /me` too; the others only to sends. URLs allowed with
+/// `POST /_fake/allowed-urls` no longer trigger `blocked-url`; `POST /_fake/outage?seconds=N`
+/// answers every Graph request with `temporary` (HTTP 500) for N seconds.
 public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
     /// What answers a matching request.
     public enum Behaviour: Sendable, Hashable {
@@ -79,12 +83,19 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
         public var content: [String]
         /// `message.attachment.payload.url`, when present.
         public var attachmentURLs: [String]
+        /// URLs taken off the blocklist (`POST /_fake/allowed-urls`): removed from ``content``
+        /// before the `blocked.example` check, so a released URL goes through.
+        public var allowedURLs: [String]
 
-        public init(accessToken: String?, recipient: String? = nil, content: [String] = [], attachmentURLs: [String] = []) {
+        public init(
+            accessToken: String?, recipient: String? = nil, content: [String] = [], attachmentURLs: [String] = [],
+            allowedURLs: [String] = []
+        ) {
             self.accessToken = accessToken
             self.recipient = recipient
             self.content = content
             self.attachmentURLs = attachmentURLs
+            self.allowedURLs = allowedURLs
         }
     }
 
@@ -151,7 +162,10 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
         case .missingToken: matched = token.isEmpty
         case .tokenContains(let text): matched = token.contains(text)
         case .recipient(let keyword): matched = input.recipient.map { keywordPart(of: $0) == keyword } ?? false
-        case .contentContains(let text): matched = input.content.contains { $0.contains(text) }
+        case .contentContains(let text):
+            matched = input.content.contains { string in
+                input.allowedURLs.reduce(string) { $0.replacingOccurrences(of: $1, with: "") }.contains(text)
+            }
         case .attachmentURLContains(let text): matched = input.attachmentURLs.contains { $0.contains(text) }
         case .flakyRecipient:
             guard let count = input.recipient.flatMap(flakyCount) else { return nil }

@@ -16,10 +16,10 @@ struct SendRequest: Sendable {
     var payloadStrings: [String]
 
     /// What the scenario table sees of this send.
-    func scenarioInput(accessToken: String?) -> FakeGraphScenario.Input {
+    func scenarioInput(accessToken: String?, allowedURLs: [String] = []) -> FakeGraphScenario.Input {
         FakeGraphScenario.Input(
             accessToken: accessToken, recipient: recipient, content: (text.map { [$0] } ?? []) + payloadStrings,
-            attachmentURLs: attachmentURL.map { [$0] } ?? [])
+            attachmentURLs: attachmentURL.map { [$0] } ?? [], allowedURLs: allowedURLs)
     }
 
     /// What could be read before a failure, so that rejected sends are recorded too.

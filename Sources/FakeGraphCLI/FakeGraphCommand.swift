@@ -17,6 +17,10 @@ struct FakeGraphCommand: AsyncParsableCommand {
               GET  /_fake/requests[?recipient=…]   received sends, oldest first (JSON)
               DELETE /_fake/requests               clear recorded sends, stats and flaky counters
               GET  /_fake/stats                    counts by outcome (JSON)
+              POST /_fake/allowed-urls {"url": …}  take a URL off the blocklist (blocked.example)
+              GET  /_fake/allowed-urls             the URLs taken off it (JSON)
+              POST /_fake/outage?seconds=N         every Graph request answers temporary (500) for N s
+              DELETE /_fake/outage                 end the outage now
 
             The first line on stdout is `fake-graph listening on http://HOST:PORT`; logs go to stderr.
 

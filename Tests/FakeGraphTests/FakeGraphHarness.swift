@@ -51,6 +51,10 @@ struct FakeGraphHarness {
         try await Self.client.execute(HTTPRequest(method: .get, url: server.baseURL + path))
     }
 
+    func post(_ path: String, body: String) async throws -> HTTPResponse {
+        try await Self.client.execute(.json(.post, url: server.baseURL + path, body: Array(body.utf8)))
+    }
+
     func delete(_ path: String) async throws -> HTTPResponse {
         try await Self.client.execute(HTTPRequest(method: .delete, url: server.baseURL + path))
     }
