@@ -49,8 +49,8 @@ final class BatchWriter: @unchecked Sendable {
         for pending in batch { pending.continuation.resume(returning: .success(())) }
     }
 
+    /// Each request counts its own rejection (WebhookRoutes), so none is counted here.
     private func fail(_ batch: [PendingWebhook], _ rejection: WebhookBatcher.Rejection) {
-        metrics.rejected("database_unavailable")
         for pending in batch { pending.continuation.resume(returning: .failure(rejection)) }
     }
 

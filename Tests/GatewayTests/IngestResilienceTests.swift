@@ -27,6 +27,8 @@ struct IngestResilienceTests {
                     refused += 1
                 }
                 #expect(refused == 5)
+                // One rejection per refused request, not one more per failed batch.
+                #expect(gateway.metric(#"herald_webhook_rejections_total{cause="database_unavailable"}"#) == 5)
 
                 try cluster.start()
                 // The batcher reconnects on its own; allow for its backoff (at most 200 ms here).
