@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport", "HeraldCore",
+                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport", "HeraldCore", "Workers", "FakeGraph",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

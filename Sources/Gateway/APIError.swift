@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Messenger
 import NIOCore
 
 /// An error answered as DESIGN.md's JSON error: `{"error": {"code": "...", "message": "..."}}`.
@@ -14,11 +15,11 @@ public struct APIError: HTTPResponseError, Sendable {
     public var message: String
     public var headers: HTTPFields
     /// Extra fields of the error object that a client acts on (e.g. `reason`, `resend_when`).
-    public var details: [String: String]
+    public var details: [String: JSONValue]
 
     public init(
         _ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:],
-        details: [String: String] = [:]
+        details: [String: JSONValue] = [:]
     ) {
         self.status = status
         self.code = code
@@ -30,8 +31,11 @@ public struct APIError: HTTPResponseError, Sendable {
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
-        let body = ["error": details.merging(["code": code, "message": message]) { _, fixed in fixed }]
-        let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
+        let fields = details.merging(["code": .string(code), "message": .string(message)]) { _, fixed in fixed }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        // Strings, numbers and nested values only: encoding cannot fail.
+        let data = (try? encoder.encode(["error": fields])) ?? Data()
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

@@ -1,19 +1,25 @@
 import Foundation
 import HeraldCore
 import Hummingbird
+import Logging
+import Messenger
 import NIOCore
 import Postgres
 
 /// `/admin/pages`: connect or reconnect a page (`PUT`), list pages (`GET`). Tokens go in, never out.
 ///
-/// Added to the `/admin` group behind the admin token. The Graph check of a new token is not done
-/// here: the gateway has no HTTP client; a bad token shows as `token_expired` on the first send.
+/// Added to the `/admin` group behind the admin token. With a `tokenChecker`, a new token is first
+/// shown to Graph (`GET /me`): refused, or belonging to another page → 422 `token_rejected` and
+/// nothing changes; Graph unreachable → the token is stored anyway (a bad one then shows as
+/// `token_expired` on the first send) and a warning is logged.
 struct AdminPageRoutes: Sendable {
     let pool: PostgresPool
     let clock: any HeraldClock
     let store: PageStore
     /// `HERALD_TOKEN_KEY`: tokens are sealed with it when set.
     let tokenKey: [UInt8]?
+    let tokenChecker: (any PageTokenChecker)?
+    let logger: Logger
 
     static let maxBodyBytes = 64 * 1024
 
@@ -36,11 +42,43 @@ struct AdminPageRoutes: Sendable {
         }
         var connect = try await Self.body(of: request)
         connect.pageID = pageID
+        if let tokenChecker {
+            try await verify(&connect, with: tokenChecker)
+        }
         let now = clock.now()
         let result = try await database { [store, tokenKey, connect] in
             try store.connect(connect, key: tokenKey, now: now, on: $0)
         }
         return try JSONResponse.make(result)
+    }
+
+    /// Graph's word on the token: refusal is a 422; an accepted token names its page, which must be
+    /// this one (and gives the page its name when the request has none).
+    private func verify(_ connect: inout PageStore.Connect, with checker: any PageTokenChecker) async throws {
+        var logger = self.logger
+        logger[metadataKey: "herald.page.id"] = "\(connect.pageID)"
+        switch await checker.check(accessToken: connect.accessToken) {
+        case .accepted(let id, let name):
+            if let id, id != connect.pageID {
+                throw APIError(
+                    .unprocessableContent, code: "token_rejected",
+                    message: "the access token belongs to page \(id), not \(connect.pageID)",
+                    details: ["graph_page_id": .string(id)])
+            }
+            if connect.name == nil { connect.name = name }
+        case .rejected(let failure):
+            logger.notice("page token refused by Graph", metadata: ["herald.graph.code": "\(failure.code ?? 0)"])
+            var details: [String: JSONValue] = ["reason": .string(failure.reason.rawValue)]
+            if let code = failure.code { details["graph_code"] = .int(Int64(code)) }
+            if let subcode = failure.subcode { details["graph_subcode"] = .int(Int64(subcode)) }
+            throw APIError(
+                .unprocessableContent, code: "token_rejected",
+                message: "Graph refused the access token: \(failure.detail)", details: details)
+        case .undecided(let failure):
+            logger.warning(
+                "page token not checked: Graph gave no verdict; storing it",
+                metadata: ["herald.graph.failure": "\(failure.reason.rawValue)"])
+        }
     }
 
     func list() async throws -> Response {

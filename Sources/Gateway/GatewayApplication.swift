@@ -45,11 +45,12 @@ public enum GatewayApplication {
     /// batcher, so that on shutdown the server stops first and the batcher then flushes.
     ///
     /// `clock` is "now" for the 24-hour rules the API reports (window, inactivity, resend).
+    /// `tokenChecker` shows new page tokens to Graph before they are stored; nil stores them unchecked.
     public static func makeApplication(
         configuration: Configuration, pool: PostgresPool, migrator: Migrator, batcher: WebhookBatcher,
         registry: PrometheusCollectorRegistry, metrics: GatewayMetrics, logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
-        clock: any HeraldClock = SystemClock()
+        clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil
     ) -> some ApplicationProtocol {
         let router = Router()
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
@@ -67,7 +68,8 @@ public enum GatewayApplication {
         // Everything under /admin needs the admin token (the API token does not open it).
         let admin = router.group("admin").add(middleware: BearerAuthMiddleware(token: configuration.adminToken))
         AdminPageRoutes(
-            pool: pool, clock: clock, store: PageStore(outbound: outbound), tokenKey: configuration.tokenKey
+            pool: pool, clock: clock, store: PageStore(outbound: outbound), tokenKey: configuration.tokenKey,
+            tokenChecker: tokenChecker, logger: logger
         ).add(to: admin)
         return Application(
             router: router,

@@ -58,14 +58,14 @@ struct V1SendRoutes: Sendable {
         case .missing:
             throw APIError(.notFound, code: "message_not_found", message: "no outbound message with id \(id)")
         case .notFailed(let status):
-            throw APIError(.conflict, code: "not_failed", message: "message \(id) is \(status), not failed", details: ["status": status])
+            throw APIError(.conflict, code: "not_failed", message: "message \(id) is \(status), not failed", details: ["status": .string(status)])
         case .notAllowed(let reason, let when):
             throw APIError(
                 .conflict, code: "resend_not_allowed",
                 message: when == "never"
                     ? "a message that failed with \(reason.rawValue) cannot be resent; send a new one"
                     : "a message that failed with \(reason.rawValue) can be resent once: \(when)",
-                details: ["reason": reason.rawValue, "resend_when": when])
+                details: ["reason": .string(reason.rawValue), "resend_when": .string(when)])
         case .requeued(let message):
             guard let message else { throw APIError(.internalServerError, code: "internal_error", message: "message vanished") }
             return try JSONResponse.make(message, status: .accepted)

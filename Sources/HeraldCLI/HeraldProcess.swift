@@ -1,4 +1,5 @@
 import Foundation
+import Curl
 import Gateway
 import HeraldCore
 import JobQueue
@@ -44,7 +45,7 @@ struct HeraldProcess {
                     maxBodyBytes: settings.maxBodyBytes, maxSendAttempts: settings.maxAttempts,
                     tokenKey: settings.tokenKey),
                 pool: pool, migrator: migrator, batcher: batcher, registry: registry, metrics: metrics,
-                logger: logger)
+                logger: logger, tokenChecker: tokenChecker(settings))
             services += [batcher, application]
         }
         if roles.contains(.work) {
@@ -90,6 +91,15 @@ struct HeraldProcess {
             ],
             logger: logger)
         return [wakeUps, ingest, scheduled, send]
+    }
+
+    /// Checks new page tokens with Graph's `GET /me` on one libcurl thread of its own (admin calls
+    /// are rare); 10 s at most, then the token is stored unchecked.
+    private func tokenChecker(_ settings: HeraldSettings) -> GraphPageTokenChecker {
+        GraphPageTokenChecker(
+            graphBaseURL: settings.graphURL, version: settings.graphVersion,
+            appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
+            client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(10), threadCount: 1)))
     }
 
     /// Names this process in `jobs.locked_by`, so operators can tell whose lease a job holds.

@@ -30,12 +30,14 @@ struct TestGateway {
         database: PostgresConfiguration, appSecret: String = TestGateway.appSecret, maxBodyBytes: Int = 4 << 20,
         batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
         apiToken: String = TestGateway.apiToken, adminToken: String = TestGateway.adminToken,
-        tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(),
+        tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
+        logger: Logger? = nil,
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
             database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
-            apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock)
+            apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock, tokenChecker: tokenChecker,
+            logger: logger)
         do {
             let value = try await body(gateway)
             try await gateway.shutdown()
@@ -48,11 +50,15 @@ struct TestGateway {
 
     private init(
         database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
-        apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock
+        apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
+        tokenChecker: (any PageTokenChecker)?, logger: Logger?
     ) async throws {
         self.appSecret = appSecret
-        var logger = Logger(label: "herald.tests.gateway")
-        logger.logLevel = .warning
+        let logger = logger ?? {
+            var logger = Logger(label: "herald.tests.gateway")
+            logger.logLevel = .warning
+            return logger
+        }()
         registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2), logger: logger)
@@ -68,7 +74,7 @@ struct TestGateway {
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
-            clock: clock)
+            clock: clock, tokenChecker: tokenChecker)
         group = ServiceGroup(services: [batcher, application], logger: logger)
         running = Task { [group] in
             defer { pool.close() }
