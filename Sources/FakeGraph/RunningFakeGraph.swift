@@ -34,6 +34,11 @@ public final class RunningFakeGraph: Sendable {
         recorder.stats()
     }
 
+    /// Takes `url` off the blocklist, like `POST /_fake/allowed-urls`.
+    public func allow(url: String) {
+        recorder.allow(url: url)
+    }
+
     /// Forgets recorded sends, counts and flaky counters, like `DELETE /_fake/requests`.
     public func clear() {
         recorder.clear()

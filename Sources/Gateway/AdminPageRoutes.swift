@@ -46,7 +46,7 @@ struct AdminPageRoutes: Sendable {
             try await verify(&connect, with: tokenChecker)
         }
         let now = clock.now()
-        let result = try await database { [store, tokenKey, connect] in
+        let result = try await pool.api { [store, tokenKey, connect] in
             try store.connect(connect, key: tokenKey, now: now, on: $0)
         }
         return try JSONResponse.make(result)
@@ -82,7 +82,7 @@ struct AdminPageRoutes: Sendable {
     }
 
     func list() async throws -> Response {
-        let pages = try await database { [store] in try store.listPages(on: $0) }
+        let pages = try await pool.api { [store] in try store.listPages(on: $0) }
         return try JSONResponse.make(["pages": pages])
     }
 
@@ -108,16 +108,5 @@ struct AdminPageRoutes: Sendable {
         }
         return PageStore.Connect(
             pageID: "", accessToken: token, name: decoded.name, humanAgentEnabled: decoded.human_agent_enabled)
-    }
-
-    /// Runs on a pooled connection; an unreachable database is a 503 the client may retry.
-    func database<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        do {
-            return try await pool.withConnection(body)
-        } catch let error as PostgresError
-            where error.isConnectionError || error.code == .poolTimeout || error.code == .poolClosed
-        {
-            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
-        }
     }
 }

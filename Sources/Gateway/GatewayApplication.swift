@@ -71,6 +71,7 @@ public enum GatewayApplication {
             pool: pool, clock: clock, store: PageStore(outbound: outbound), tokenKey: configuration.tokenKey,
             tokenChecker: tokenChecker, logger: logger
         ).add(to: admin)
+        AdminBlockedURLRoutes(pool: pool, clock: clock, blockedURLs: BlockedURLs(outbound: outbound)).add(to: admin)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),

@@ -24,7 +24,7 @@ struct V1Routes: Sendable {
     func customer(_ context: some RequestContext) async throws -> Response {
         let (pageID, psid) = try Self.customerKey(context)
         let now = clock.now()
-        let customer = try await read { [store] in try store.customer(pageID: pageID, psid: psid, now: now, on: $0) }
+        let customer = try await pool.api { [store] in try store.customer(pageID: pageID, psid: psid, now: now, on: $0) }
         guard let customer else { throw Self.customerNotFound(pageID: pageID, psid: psid) }
         return try JSONResponse.make(customer)
     }
@@ -33,7 +33,7 @@ struct V1Routes: Sendable {
         let (pageID, psid) = try Self.customerKey(context)
         let paging = try Self.paging(request)
         let now = clock.now()
-        let page = try await read { [store] in
+        let page = try await pool.api { [store] in
             try store.conversation(pageID: pageID, psid: psid, paging: paging, now: now, on: $0)
         }
         guard let page else { throw Self.customerNotFound(pageID: pageID, psid: psid) }
@@ -46,7 +46,7 @@ struct V1Routes: Sendable {
             throw APIError(.badRequest, code: "invalid_id", message: "message id must be a positive integer")
         }
         let now = clock.now()
-        let message = try await read { [store] in try store.message(id: id, now: now, on: $0) }
+        let message = try await pool.api { [store] in try store.message(id: id, now: now, on: $0) }
         guard let message else {
             throw APIError(.notFound, code: "message_not_found", message: "no message with id \(id)")
         }
@@ -59,19 +59,8 @@ struct V1Routes: Sendable {
         if pageID?.isEmpty == true {
             throw APIError(.badRequest, code: "invalid_parameter", message: "page_id must not be empty")
         }
-        let page = try await read { [store] in try store.activeNotifications(pageID: pageID, paging: paging, on: $0) }
+        let page = try await pool.api { [store] in try store.activeNotifications(pageID: pageID, paging: paging, on: $0) }
         return try JSONResponse.make(page)
-    }
-
-    /// Runs a read on a pooled connection; an unreachable database is a 503 the client may retry.
-    func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        do {
-            return try await pool.withConnection(body)
-        } catch let error as PostgresError
-            where error.isConnectionError || error.code == .poolTimeout || error.code == .poolClosed
-        {
-            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
-        }
     }
 }
 

@@ -51,7 +51,7 @@ struct V1SendRoutes: Sendable {
                     return .requeued(try store.message(id: id, now: now, on: connection))
                 }
             }
-        } catch let error as PostgresError where error.isConnectionError || error.code == .poolTimeout {
+        } catch let error as PostgresError where error.isUnavailable {
             throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
         }
         switch outcome {
@@ -100,7 +100,7 @@ struct V1SendRoutes: Sendable {
             throw APIError(
                 .notFound, code: "page_not_found",
                 message: "page \(pageID) is not connected; connect it with PUT /admin/pages/\(pageID)")
-        } catch let error as PostgresError where error.isConnectionError || error.code == .poolTimeout {
+        } catch let error as PostgresError where error.isUnavailable {
             throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
         }
         guard let message else { throw APIError(.internalServerError, code: "internal_error", message: "message vanished") }

@@ -70,18 +70,21 @@ struct HeraldProcess {
     ) -> [any Service] {
         let clock = SystemClock()
         let jobQueue = JobQueue()
-        let ingest = IngestWorker(
-            pool: pool, ingestor: WebhookIngestor(options: .init(maxAttempts: settings.maxAttempts), jobQueue: jobQueue),
-            clock: clock, logger: logger)
+        let outbound = OutboundStore(jobQueue: jobQueue, maxAttempts: settings.maxAttempts)
+        let blockedURLs = BlockedURLs(outbound: outbound, probeInterval: TimeInterval(settings.urlProbeSeconds))
+        let ingestor = WebhookIngestor(
+            options: .init(maxAttempts: settings.maxAttempts), jobQueue: jobQueue,
+            autoResend: settings.autoResendOnReply ? outbound : nil)
+        let ingest = IngestWorker(pool: pool, ingestor: ingestor, clock: clock, logger: logger)
         let scheduled = ScheduledJobWorker(
             pool: pool, jobQueue: jobQueue, clock: clock, lease: .seconds(settings.jobLeaseSeconds),
-            workerID: Self.workerID, logger: logger)
+            blockedURLs: blockedURLs, workerID: Self.workerID, logger: logger)
         let send = SendWorker(
             database: database,
             settings: .init(
                 graphURL: settings.graphURL, graphVersion: settings.graphVersion, appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
                 concurrency: settings.concurrency, lease: .seconds(settings.jobLeaseSeconds),
-                retryBase: .seconds(settings.retryBaseSeconds), tokenKey: settings.tokenKey),
+                retryBase: .seconds(settings.retryBaseSeconds), tokenKey: settings.tokenKey, blockedURLs: blockedURLs),
             jobQueue: jobQueue, clock: clock, logger: logger)
         let wakeUps = WakeUpListener(
             configuration: database,

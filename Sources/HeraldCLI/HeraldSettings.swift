@@ -18,6 +18,8 @@ struct HeraldSettings: Sendable {
     var jobLeaseSeconds: Int
     var retryBaseSeconds: Int
     var maxAttempts: Int
+    var urlProbeSeconds: Int
+    var autoResendOnReply: Bool
     var maxBodyBytes: Int
     var databasePoolSize: Int
     var migrationsDirectory: String?
@@ -47,6 +49,8 @@ struct HeraldSettings: Sendable {
             jobLeaseSeconds: reader.integer(.jobLeaseSeconds, in: 5...3_600),
             retryBaseSeconds: reader.integer(.retryBaseSeconds, in: 1...3_600),
             maxAttempts: reader.integer(.maxAttempts, in: 1...100),
+            urlProbeSeconds: reader.integer(.urlProbeSeconds, in: 1...86_400),
+            autoResendOnReply: reader.boolean(.autoResendOnReply),
             maxBodyBytes: reader.integer(.maxBodyBytes, in: 1_024...(64 << 20)),
             databasePoolSize: reader.integer(.databasePoolSize, in: 1...200),
             migrationsDirectory: environment[Setting.migrationsDirectory.name].flatMap { $0.isEmpty ? nil : $0 },
@@ -81,6 +85,17 @@ struct HeraldSettings: Sendable {
                 return range.lowerBound
             }
             return value
+        }
+
+        mutating func boolean(_ setting: Setting) -> Bool {
+            let text = string(setting)
+            switch text.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default:
+                problems.append("\(setting.name) must be true or false, got \"\(text)\"")
+                return false
+            }
         }
 
         mutating func httpURL(_ setting: Setting) -> String {

@@ -66,6 +66,14 @@ struct Setting: Sendable {
     static let maxAttempts = Setting(
         name: "HERALD_MAX_ATTEMPTS", defaultValue: "8", summary: "attempts before a job is discarded (1-100)",
         usedBy: .work, requiredBy: [])
+    static let urlProbeSeconds = Setting(
+        name: "HERALD_URL_PROBE_SECONDS", defaultValue: "900",
+        summary: "first retry of a message held back by a blocked URL; doubles per probe, up to a day",
+        usedBy: .work, requiredBy: [])
+    static let autoResendOnReply = Setting(
+        name: "HERALD_AUTO_RESEND_ON_REPLY", defaultValue: "false",
+        summary: "true: outside_window / recipient_unavailable messages are resent when the customer writes again",
+        usedBy: .work, requiredBy: [])
     static let maxBodyBytes = Setting(
         name: "HERALD_MAX_BODY_BYTES", defaultValue: "4194304",
         summary: "largest webhook body accepted; larger ones get 413", usedBy: .serve, requiredBy: [])
@@ -81,7 +89,8 @@ struct Setting: Sendable {
 
     static let all: [Setting] = [
         databaseURL, host, port, appSecret, verifyToken, apiToken, adminToken, tokenKey, graphURL, graphVersion,
-        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, maxBodyBytes, databasePoolSize,
+        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, maxBodyBytes,
+        databasePoolSize,
         migrationsDirectory, logLevel,
     ]
 

@@ -8,6 +8,9 @@ import Postgres
 /// same order and cannot deadlock.
 struct IngestStore {
     let jobQueue: JobQueue
+    /// With `HERALD_AUTO_RESEND_ON_REPLY`, the store that requeues window failures when the
+    /// customer writes again; nil leaves them for a supporter's resend.
+    let autoResend: OutboundStore?
 
     /// The job that raises `customer_inactive` 24 hours after a customer's last activity.
     static let inactivityCheck = JobKind("inactivity_check")
@@ -15,6 +18,7 @@ struct IngestStore {
     func apply(_ plan: IngestPlan, now: Date, on connection: PostgresConnection) throws {
         let newMessages = try insertInbound(plan.inboundMessages, now: now, connection)
         let lastActive = try upsertCustomers(plan, newMessages: newMessages, now: now, connection)
+        if let autoResend { try resendAfterReply(plan, store: autoResend, now: now, connection) }
         try insertForeignEchoes(plan.foreignEchoes, now: now, connection)
         try applyWatermarks(plan.deliveries, reads: plan.reads, now: now, connection)
         try catchUpWatermarks(mids: plan.foreignEchoes.map(\.mid), now: now, connection)
@@ -85,6 +89,35 @@ struct IngestStore {
             (IngestPlan.CustomerKey(pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self)),
              try row.decode(2, as: Date.self))
         }
+    }
+
+    /// Failed `outside_window` / `recipient_unavailable` messages of customers who opened their
+    /// window again after the failure (ResendPolicy's rule, in SQL) are requeued, oldest first.
+    private func resendAfterReply(
+        _ plan: IngestPlan, store: OutboundStore, now: Date, _ connection: PostgresConnection
+    ) throws {
+        let writers = plan.activity.keys.sorted().filter { plan.activity[$0]!.lastWindowAt != nil }
+        guard !writers.isEmpty else { return }
+        var rows = JSONRecordSet()
+        for key in writers {
+            rows.beginRow()
+            rows.field("page_id", key.pageID)
+            rows.field("psid", key.psid)
+            rows.endRow()
+        }
+        let ready = try connection.query(
+            """
+            SELECT m.id
+            FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text)
+            JOIN customers c ON c.page_id = x.page_id AND c.psid = x.psid
+            JOIN messages m ON m.page_id = x.page_id AND m.psid = x.psid
+            WHERE m.direction = 'outbound' AND m.status = 'failed'
+              AND m.failure_reason IN ('outside_window', 'recipient_unavailable')
+              AND c.last_message_at > m.failed_at AND c.last_message_at + interval '24 hours' > $2
+            ORDER BY m.id
+            """, [PostgresJSON(bytes: rows.document), now]
+        ).map { try $0.decode(0, as: Int64.self) }
+        _ = try store.requeue(messageIDs: ready, now: now, on: connection)
     }
 
     /// Another app's (or the Page inbox's) messages become `bot` messages, status `sent`.

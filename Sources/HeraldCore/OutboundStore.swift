@@ -95,20 +95,30 @@ public struct OutboundStore: Sendable {
 }
 
 extension OutboundStore {
-    /// Requeues a failed message for a real new attempt: status `resend` (its failure cleared)
-    /// and a new send job, in one transaction. Returns false when the message was no longer
-    /// failed (another resend or trigger got there first).
-    public func requeue(messageID: Int64, now: Date, on connection: PostgresConnection) throws -> Bool {
+    /// Requeues the messages among `messageIDs` that are still failed, each with a new send job
+    /// enqueued in id order (creation order within a conversation); run it inside the caller's
+    /// transaction. Returns the ids requeued.
+    public func requeue(messageIDs: [Int64], now: Date, on connection: PostgresConnection) throws -> [Int64] {
+        guard !messageIDs.isEmpty else { return [] }
         let rows = try connection.query(
             """
             UPDATE messages SET status = 'resend', failure_reason = NULL, failure_detail = NULL, graph_code = NULL,
                                 graph_subcode = NULL, failed_at = NULL, updated_at = $2
-            WHERE id = $1 AND status = 'failed' AND direction = 'outbound'
-            RETURNING page_id, psid
-            """, [messageID, now])
-        guard let row = try rows.singleRow() else { return false }
-        let job = sendJob(messageID: messageID, pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self))
-        try jobQueue.enqueue([job], now: now, on: connection)
-        return true
+            WHERE id = ANY($1::bigint[]) AND status = 'failed' AND direction = 'outbound'
+            RETURNING id, page_id, psid
+            """, [PostgresArrayLiteral.int8(messageIDs), now])
+        let requeued = try rows.map {
+            (id: try $0.decode(0, as: Int64.self), page: try $0.decode(1, as: String.self), psid: try $0.decode(2, as: String.self))
+        }.sorted { $0.id < $1.id }
+        try jobQueue.enqueue(
+            requeued.map { sendJob(messageID: $0.id, pageID: $0.page, psid: $0.psid) }, now: now, on: connection)
+        return requeued.map(\.id)
+    }
+
+    /// Requeues a failed message for a real new attempt: status `resend` (its failure cleared)
+    /// and a new send job; run it inside the caller's transaction. Returns false when the message
+    /// was no longer failed (another resend or trigger got there first).
+    public func requeue(messageID: Int64, now: Date, on connection: PostgresConnection) throws -> Bool {
+        try !requeue(messageIDs: [messageID], now: now, on: connection).isEmpty
     }
 }

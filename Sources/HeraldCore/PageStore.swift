@@ -71,18 +71,14 @@ public struct PageStore: Sendable {
 
     /// The page's failed `token_expired` messages become `resend` with a new send job each, in id order.
     private func requeueTokenExpired(pageID: String, now: Date, on connection: PostgresConnection) throws -> Int {
-        let rows = try connection.query(
+        let ids = try connection.query(
             """
-            UPDATE messages SET status = 'resend', failure_reason = NULL, failure_detail = NULL, updated_at = $2
+            SELECT id FROM messages
             WHERE page_id = $1 AND direction = 'outbound' AND status = 'failed' AND failure_reason = 'token_expired'
-            RETURNING id, psid
-            """, [pageID, now])
-        let messages = try rows.map { (id: try $0.decode(0, as: Int64.self), psid: try $0.decode(1, as: String.self)) }
-            .sorted { $0.id < $1.id }
-        guard !messages.isEmpty else { return 0 }
-        try outbound.jobQueue.enqueue(
-            messages.map { outbound.sendJob(messageID: $0.id, pageID: pageID, psid: $0.psid) }, now: now, on: connection)
-        return messages.count
+            ORDER BY id
+            """, [pageID]
+        ).map { try $0.decode(0, as: Int64.self) }
+        return try outbound.requeue(messageIDs: ids, now: now, on: connection).count
     }
 
     private func pages(id: String?, on connection: PostgresConnection) throws -> [PageResource] {

@@ -8,9 +8,12 @@ import Postgres
 public struct SendAttempts: Sendable {
     /// `HERALD_TOKEN_KEY`'s 32 bytes, to open page tokens sealed at rest; nil when not configured.
     public let tokenKey: [UInt8]?
+    /// Where refused URLs are recorded, and released once a message holding them goes through.
+    public let blockedURLs: BlockedURLs
 
-    public init(tokenKey: [UInt8]? = nil) {
+    public init(tokenKey: [UInt8]? = nil, blockedURLs: BlockedURLs = BlockedURLs()) {
         self.tokenKey = tokenKey
+        self.blockedURLs = blockedURLs
     }
 
     /// What to do with a message whose send job runs.
@@ -33,7 +36,13 @@ public struct SendAttempts: Sendable {
         /// The status before this attempt (`queued` or `resend`), restored on a transient failure.
         public var previousStatus: String
         public var attempt: Int
+        /// `RESPONSE` inside the 24-hour window; the `HUMAN_AGENT` tag for a supporter's reply after it.
+        public var messagingType: MessagingType = .response
     }
+
+    /// How long after the customer's last message a supporter may still reply with the
+    /// `HUMAN_AGENT` tag (on pages that enabled it).
+    public static let humanAgentWindow: TimeInterval = 7 * CustomerActivity.day
 
     /// How one Graph call ended.
     public enum Result: Sendable, Equatable {
@@ -49,7 +58,7 @@ public struct SendAttempts: Sendable {
             let rows = try connection.query(
                 """
                 SELECT m.page_id, m.psid, m.content, m.status, m.attempts, p.access_token, p.token_encrypted,
-                       p.token_status, c.last_message_at
+                       p.token_status, c.last_message_at, m.author, p.human_agent_enabled
                 FROM messages m
                 JOIN pages p ON p.id = m.page_id
                 LEFT JOIN customers c ON c.page_id = m.page_id AND c.psid = m.psid
@@ -62,10 +71,19 @@ public struct SendAttempts: Sendable {
             if try row.decode(7, as: String.self) == "expired" {
                 return .failNow(reason: .tokenExpired, detail: "the page's access token expired; reconnect the page")
             }
-            if let closes = CustomerActivity.windowClosesAt(lastMessageAt: try row.decode(8, as: Date?.self)), now >= closes {
-                return .failNow(
-                    reason: .outsideWindow,
-                    detail: "the customer's 24-hour window closed at \(RFC3339.string(from: closes))")
+            var messagingType = MessagingType.response
+            let lastMessageAt = try row.decode(8, as: Date?.self)
+            if let lastMessageAt, let closes = CustomerActivity.windowClosesAt(lastMessageAt: lastMessageAt), now >= closes {
+                // Only a person may use HUMAN_AGENT, and only for 7 days (Messenger policy).
+                let humanAgentUntil = lastMessageAt.addingTimeInterval(Self.humanAgentWindow)
+                guard try row.decode(10, as: Bool.self), try row.decode(9, as: String.self) == "supporter",
+                    now < humanAgentUntil
+                else {
+                    return .failNow(
+                        reason: .outsideWindow,
+                        detail: "the customer's 24-hour window closed at \(RFC3339.string(from: closes))")
+                }
+                messagingType = .humanAgent
             }
             guard let stored = try row.decode(5, as: [UInt8]?.self) else {
                 return .failNow(reason: .tokenExpired, detail: "the page has no usable access token; reconnect the page")
@@ -83,7 +101,7 @@ public struct SendAttempts: Sendable {
                 SendPlan(
                     messageID: messageID, pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self),
                     content: try row.decode(2, as: PostgresJSON.self), accessToken: token,
-                    previousStatus: status == "sending" ? "queued" : status, attempt: attempt))
+                    previousStatus: status == "sending" ? "queued" : status, attempt: attempt, messagingType: messagingType))
         }
     }
 
@@ -106,9 +124,10 @@ public struct SendAttempts: Sendable {
                     WHERE id = $1
                     """, [messageID, mid, now])
                 try history(messageID, "sent", detail: nil, code: nil, subcode: nil, now, connection)
+                try blockedURLs.messageSent(messageID, now: now, on: connection)
             case .failed(let reason, let detail, let code, let subcode):
                 try fail(messageID, reason, detail, code, subcode, now, connection)
-                if reason == .urlBlacklisted { try recordBlocked(urls, messageID: messageID, now: now, connection) }
+                if reason == .urlBlacklisted { try blockedURLs.block(urls, messageID: messageID, now: now, on: connection) }
             case .transient(let reason, let detail, let code, let subcode) where final:
                 try fail(messageID, reason, detail, code, subcode, now, connection)
             case .transient(let reason, let detail, let code, let subcode):
@@ -140,30 +159,6 @@ public struct SendAttempts: Sendable {
             WHERE id = $1
             """, [id, reason.rawValue, String(detail.prefix(1000)), code.map(Int64.init), subcode.map(Int64.init), now])
         try history(id, "failed:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection)
-    }
-
-    /// Every URL of a message Graph refused as blocked; a URL blocked again after its release is
-    /// blocked anew.
-    private func recordBlocked(_ urls: [String], messageID: Int64, now: Date, _ connection: PostgresConnection) throws {
-        guard !urls.isEmpty else { return }
-        var rows = JSONRecordSet()
-        for url in Set(urls).sorted() {
-            rows.beginRow()
-            rows.field("url", url)
-            rows.endRow()
-        }
-        try connection.query(
-            """
-            INSERT INTO blocked_urls AS b (url, blocked_at, next_probe_at)
-            SELECT url, $2, $2 + interval '1 hour' FROM jsonb_to_recordset($1::jsonb) AS x(url text)
-            ON CONFLICT (url) DO UPDATE SET released_at = NULL,
-                blocked_at = CASE WHEN b.released_at IS NULL THEN b.blocked_at ELSE EXCLUDED.blocked_at END
-            """, [rows.json, now])
-        try connection.query(
-            """
-            INSERT INTO message_blocked_urls (message_id, url)
-            SELECT $2, url FROM jsonb_to_recordset($1::jsonb) AS x(url text) ON CONFLICT DO NOTHING
-            """, [rows.json, messageID])
     }
 
     private func history(

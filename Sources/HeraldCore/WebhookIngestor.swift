@@ -42,9 +42,11 @@ public struct WebhookIngestor: Sendable {
     public let options: Options
     private let store: IngestStore
 
-    public init(options: Options = Options(), jobQueue: JobQueue = JobQueue()) {
+    /// `autoResend` is `HERALD_AUTO_RESEND_ON_REPLY`: the store that requeues a customer's
+    /// window failures once they write again. Nil (the default) leaves those to a supporter.
+    public init(options: Options = Options(), jobQueue: JobQueue = JobQueue(), autoResend: OutboundStore? = nil) {
         self.options = options
-        self.store = IngestStore(jobQueue: jobQueue)
+        self.store = IngestStore(jobQueue: jobQueue, autoResend: autoResend)
     }
 
     /// Claims and applies one batch; `claimed == 0` means there was nothing due.

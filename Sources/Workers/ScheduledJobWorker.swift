@@ -11,6 +11,7 @@ import Synchronization
 ///
 /// It also keeps the job table healthy: every cycle it hands jobs whose lease expired (their
 /// worker died) back to the queue, and now and then it prunes finished jobs past their retention.
+/// And it probes blocked URLs whose probe is due (the oldest message each holds back is resent).
 public final class ScheduledJobWorker: Service, Sendable {
     private let pool: PostgresPool
     private let jobQueue: JobQueue
@@ -21,14 +22,17 @@ public final class ScheduledJobWorker: Service, Sendable {
     private let workerID: String
     private let logger: Logger
     private let retention: TimeInterval
+    private let blockedURLs: BlockedURLs
     private let lastPrune = Mutex<Date?>(nil)
     let doorbell = Doorbell()
 
     public init(
         pool: PostgresPool, jobQueue: JobQueue, clock: any HeraldClock, pollInterval: Duration = .seconds(1),
-        lease: Duration = .seconds(30), retention: TimeInterval = 7 * 86_400, workerID: String, logger: Logger
+        lease: Duration = .seconds(30), retention: TimeInterval = 7 * 86_400, blockedURLs: BlockedURLs = BlockedURLs(),
+        workerID: String, logger: Logger
     ) {
         self.retention = retention
+        self.blockedURLs = blockedURLs
         self.pool = pool
         self.jobQueue = jobQueue
         self.inactivity = InactivityCheck(jobQueue: jobQueue)
@@ -76,8 +80,12 @@ public final class ScheduledJobWorker: Service, Sendable {
         }
     }
 
-    /// Lease rescue every cycle (a cheap indexed query), pruning at most every 10 minutes.
+    /// Lease rescue and URL probes every cycle (cheap indexed queries), pruning at most every 10 minutes.
     private func maintain(now: Date, _ connection: PostgresConnection) throws {
+        let probed = try connection.transaction { try blockedURLs.probeDue(now: now, on: $0) }
+        if probed > 0 {
+            logger.info("blocked URLs probed: oldest held-back messages resent", metadata: ["herald.messages.requeued": "\(probed)"])
+        }
         let rescued = try jobQueue.rescueExpiredLeases(now: now, on: connection)
         if rescued.retried + rescued.discarded > 0 {
             logger.warning(

@@ -109,7 +109,7 @@ struct SendMessageHandler: Sendable {
                 graphBaseURL: graph.baseURL, version: graph.version, accessToken: plan.accessToken, appSecret: graph.appSecret),
             body: GraphSendRequest.body(
                 recipientPSID: plan.psid, content: content, metadata: "\(IngestPlan.heraldMetadataPrefix)\(plan.messageID)",
-                messagingType: .response))
+                messagingType: plan.messagingType))
         do {
             let response = try curl.withHandle { try $0.perform(request) }
             return GraphResponse.classify(

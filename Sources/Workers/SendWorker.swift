@@ -22,14 +22,17 @@ public final class SendWorker: Service, Sendable {
         public var curl: CurlConfiguration
         /// `HERALD_TOKEN_KEY`: opens page tokens sealed at rest. Default: nil (tokens stored plain).
         public var tokenKey: [UInt8]?
+        /// Blocked-URL bookkeeping (and the attempts of the messages it requeues).
+        public var blockedURLs: BlockedURLs
 
         public init(
             graphURL: String, graphVersion: String, appSecret: [UInt8]?, concurrency: Int = 4,
             lease: Duration = .seconds(30), retryBase: Duration = .seconds(10),
             curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20)),
-            tokenKey: [UInt8]? = nil
+            tokenKey: [UInt8]? = nil, blockedURLs: BlockedURLs = BlockedURLs()
         ) {
             self.tokenKey = tokenKey
+            self.blockedURLs = blockedURLs
             self.graphURL = graphURL
             self.graphVersion = graphVersion
             self.appSecret = appSecret
@@ -49,7 +52,7 @@ public final class SendWorker: Service, Sendable {
         let handler = SendMessageHandler(
             graph: .init(baseURL: settings.graphURL, version: settings.graphVersion, appSecret: settings.appSecret),
             clock: clock, retryBase: settings.retryBase, curl: CurlHandles(configuration: settings.curl),
-            attempts: SendAttempts(tokenKey: settings.tokenKey), logger: logger)
+            attempts: SendAttempts(tokenKey: settings.tokenKey, blockedURLs: settings.blockedURLs), logger: logger)
         pool = JobWorkerPool(
             postgres: database, queue: jobQueue,
             configuration: .init(
