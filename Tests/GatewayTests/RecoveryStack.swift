@@ -19,6 +19,8 @@ struct RecoveryStack {
     let gateway: TestGateway
     let graph: RunningFakeGraph
     let connection: PostgresConnection
+    /// Every line the gateway and the workers logged, at trace level.
+    let logs: LogCapture
 
     struct Options {
         var autoResendOnReply = false
@@ -26,17 +28,20 @@ struct RecoveryStack {
     }
 
     static func with(_ options: Options = Options(), _ body: (RecoveryStack) async throws -> Void) async throws {
-        var logger = Logger(label: "herald.tests.recovery")
-        logger.logLevel = .warning
-        let graph = try await FakeGraphServer.start(configuration: .init(pageID: page), logger: logger)
+        var graphLogger = Logger(label: "herald.tests.recovery.graph")
+        graphLogger.logLevel = .warning
+        let logs = LogCapture()
+        let logger = logs.logger(label: "herald.tests.recovery", level: .trace)
+        let graph = try await FakeGraphServer.start(configuration: .init(pageID: page), logger: graphLogger)
         do {
             try await TestDatabase.withSchema { schema in
                 let checker = GraphPageTokenChecker(
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: nil,
                     client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(5), threadCount: 1)))
-                try await TestGateway.with(database: schema.configuration, tokenChecker: checker) { gateway in
+                try await TestGateway.with(database: schema.configuration, tokenChecker: checker, logger: logger) { gateway in
                     try await withWorkers(schema, graph: graph, options: options, logger: logger) {
-                        try await body(RecoveryStack(gateway: gateway, graph: graph, connection: try schema.connect()))
+                        try await body(
+                            RecoveryStack(gateway: gateway, graph: graph, connection: try schema.connect(), logs: logs))
                     }
                 }
             }
