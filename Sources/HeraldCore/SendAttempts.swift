@@ -52,57 +52,59 @@ public struct SendAttempts: Sendable {
         case transient(reason: FailureReason, detail: String, graphCode: Int?, graphSubcode: Int?)
     }
 
-    /// Marks the message `sending` (one more attempt) and gathers what the Graph call needs.
+    /// Marks the message `sending` (one more attempt) and gathers what the Graph call needs, in one
+    /// statement (the send path's hot spot). An attempt refused by a pre-check (expired page,
+    /// closed window) counts as an attempt too: its outcome is recorded like any other.
     public func start(messageID: Int64, now: Date, on connection: PostgresConnection) throws -> Start {
-        try connection.transaction { connection in
-            let rows = try connection.query(
-                """
-                SELECT m.page_id, m.psid, m.content, m.status, m.attempts, p.access_token, p.token_encrypted,
-                       p.token_status, c.last_message_at, m.author, p.human_agent_enabled
-                FROM messages m
-                JOIN pages p ON p.id = m.page_id
-                LEFT JOIN customers c ON c.page_id = m.page_id AND c.psid = m.psid
-                WHERE m.id = $1 AND m.direction = 'outbound'
-                FOR UPDATE OF m
-                """, [messageID])
-            guard let row = try rows.singleRow() else { return .skip }
-            let status = try row.decode(3, as: String.self)
-            guard ["queued", "resend", "sending"].contains(status) else { return .skip }
-            if try row.decode(7, as: String.self) == "expired" {
-                return .failNow(reason: .tokenExpired, detail: "the page's access token expired; reconnect the page")
-            }
-            var messagingType = MessagingType.response
-            let lastMessageAt = try row.decode(8, as: Date?.self)
-            if let lastMessageAt, let closes = CustomerActivity.windowClosesAt(lastMessageAt: lastMessageAt), now >= closes {
-                // Only a person may use HUMAN_AGENT, and only for 7 days (Messenger policy).
-                let humanAgentUntil = lastMessageAt.addingTimeInterval(Self.humanAgentWindow)
-                guard try row.decode(10, as: Bool.self), try row.decode(9, as: String.self) == "supporter",
-                    now < humanAgentUntil
-                else {
-                    return .failNow(
-                        reason: .outsideWindow,
-                        detail: "the customer's 24-hour window closed at \(RFC3339.string(from: closes))")
-                }
-                messagingType = .humanAgent
-            }
-            guard let stored = try row.decode(5, as: [UInt8]?.self) else {
-                return .failNow(reason: .tokenExpired, detail: "the page has no usable access token; reconnect the page")
-            }
-            guard let token = PageToken.open(stored, encrypted: try row.decode(6, as: Bool.self), key: tokenKey) else {
-                return .failNow(
-                    reason: .tokenExpired,
-                    detail: "the page's token cannot be decrypted with HERALD_TOKEN_KEY; reconnect the page")
-            }
-            let attempt = try row.decode(4, as: Int.self) + 1
-            try connection.query(
-                "UPDATE messages SET status = 'sending', attempts = $2, updated_at = $3 WHERE id = $1",
-                [messageID, attempt, now])
-            return .send(
-                SendPlan(
-                    messageID: messageID, pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self),
-                    content: try row.decode(2, as: PostgresJSON.self), accessToken: token,
-                    previousStatus: status == "sending" ? "queued" : status, attempt: attempt, messagingType: messagingType))
+        let rows = try connection.query(
+            """
+            WITH target AS (
+                SELECT m.id, m.status FROM messages m
+                WHERE m.id = $1 AND m.direction = 'outbound' AND m.status IN ('queued', 'resend', 'sending')
+                FOR UPDATE),
+            started AS (
+                UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, updated_at = $2
+                FROM target WHERE m.id = target.id
+                RETURNING m.page_id, m.psid, m.content, target.status AS previous, m.attempts, m.author)
+            SELECT s.page_id, s.psid, s.content, s.previous, s.attempts, p.access_token, p.token_encrypted,
+                   p.token_status, c.last_message_at, s.author, p.human_agent_enabled
+            FROM started s
+            JOIN pages p ON p.id = s.page_id
+            LEFT JOIN customers c ON c.page_id = s.page_id AND c.psid = s.psid
+            """, [messageID, now])
+        guard let row = try rows.singleRow() else { return .skip }
+        if try row.decode(7, as: String.self) == "expired" {
+            return .failNow(reason: .tokenExpired, detail: "the page's access token expired; reconnect the page")
         }
+        var messagingType = MessagingType.response
+        let lastMessageAt = try row.decode(8, as: Date?.self)
+        if let lastMessageAt, let closes = CustomerActivity.windowClosesAt(lastMessageAt: lastMessageAt), now >= closes {
+            // Only a person may use HUMAN_AGENT, and only for 7 days (Messenger policy).
+            let humanAgentUntil = lastMessageAt.addingTimeInterval(Self.humanAgentWindow)
+            guard try row.decode(10, as: Bool.self), try row.decode(9, as: String.self) == "supporter",
+                now < humanAgentUntil
+            else {
+                return .failNow(
+                    reason: .outsideWindow,
+                    detail: "the customer's 24-hour window closed at \(RFC3339.string(from: closes))")
+            }
+            messagingType = .humanAgent
+        }
+        guard let stored = try row.decode(5, as: [UInt8]?.self) else {
+            return .failNow(reason: .tokenExpired, detail: "the page has no usable access token; reconnect the page")
+        }
+        guard let token = PageToken.open(stored, encrypted: try row.decode(6, as: Bool.self), key: tokenKey) else {
+            return .failNow(
+                reason: .tokenExpired,
+                detail: "the page's token cannot be decrypted with HERALD_TOKEN_KEY; reconnect the page")
+        }
+        let previous = try row.decode(3, as: String.self)
+        return .send(
+            SendPlan(
+                messageID: messageID, pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self),
+                content: try row.decode(2, as: PostgresJSON.self), accessToken: token,
+                previousStatus: previous == "sending" ? "queued" : previous, attempt: try row.decode(4, as: Int.self),
+                messagingType: messagingType))
     }
 
     /// Records the outcome of an attempt, with an attempt history row.
@@ -114,17 +116,29 @@ public struct SendAttempts: Sendable {
         _ result: Result, messageID: Int64, previousStatus: String, final: Bool = false, urls: [String] = [],
         now: Date, on connection: PostgresConnection
     ) throws {
+        if case .sent(let mid) = result {
+            // One statement: the status, the history row, and whether the message held URLs
+            // recorded as blocked (rare; then they are released).
+            let heldBlockedURLs = try connection.query(
+                """
+                WITH sent AS (
+                    UPDATE messages SET status = 'sent', mid = $2, sent_at = $3, failure_reason = NULL,
+                                        failure_detail = NULL, graph_code = NULL, graph_subcode = NULL,
+                                        failed_at = NULL, updated_at = $3
+                    WHERE id = $1 RETURNING id),
+                attempt AS (
+                    INSERT INTO message_attempts (message_id, attempted_at, outcome) SELECT id, $3, 'sent' FROM sent)
+                SELECT EXISTS (SELECT 1 FROM message_blocked_urls WHERE message_id = $1)
+                """, [messageID, mid, now])[0].decode(0, as: Bool.self)
+            if heldBlockedURLs {
+                try connection.transaction { try blockedURLs.messageSent(messageID, now: now, on: $0) }
+            }
+            return
+        }
         try connection.transaction { connection in
             switch result {
-            case .sent(let mid):
-                try connection.query(
-                    """
-                    UPDATE messages SET status = 'sent', mid = $2, sent_at = $3, failure_reason = NULL, failure_detail = NULL,
-                                        graph_code = NULL, graph_subcode = NULL, failed_at = NULL, updated_at = $3
-                    WHERE id = $1
-                    """, [messageID, mid, now])
-                try history(messageID, "sent", detail: nil, code: nil, subcode: nil, now, connection)
-                try blockedURLs.messageSent(messageID, now: now, on: connection)
+            case .sent:
+                return  // recorded above
             case .failed(let reason, let detail, let code, let subcode):
                 try fail(messageID, reason, detail, code, subcode, now, connection)
                 if reason == .urlBlacklisted { try blockedURLs.block(urls, messageID: messageID, now: now, on: connection) }
