@@ -63,7 +63,10 @@ let package = Package(
         // The job engine on Postgres.
         .target(
             name: "JobQueue",
-            dependencies: ["Postgres", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
 

@@ -12,11 +12,7 @@ struct HealthRoutes: Sendable {
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.get("healthz") { _, _ in Self.json(#"{"status":"ok"}"#) }
         router.get("readyz") { _, _ in try await readiness() }
-        router.get("metrics") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
-        }
+        router.get("metrics") { _, _ in Self.metrics(registry) }
     }
 
     /// Ready when the database answers and every migration this build knows is applied.
@@ -33,6 +29,13 @@ struct HealthRoutes: Sendable {
                 retryAfterSeconds: 5)
         }
         return Self.json(#"{"status":"ready"}"#)
+    }
+
+    /// Everything the process's metrics registry holds, in Prometheus text format.
+    static func metrics(_ registry: PrometheusCollectorRegistry) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
     }
 
     static func json(_ text: String) -> Response {

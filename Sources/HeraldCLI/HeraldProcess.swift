@@ -50,6 +50,11 @@ struct HeraldProcess {
         }
         if roles.contains(.work) {
             services += makeWorkers(settings: settings, database: database, pool: pool, logger: logger)
+            // `herald run` exports everything on the gateway's /metrics; `herald work` needs its own port.
+            if !roles.contains(.serve), let port = settings.metricsPort {
+                services.append(
+                    MetricsServer.makeApplication(host: settings.host, port: port, registry: registry, logger: logger))
+            }
         }
         if services.isEmpty { services.append(IdleService()) }
 

@@ -20,6 +20,7 @@ struct HeraldSettings: Sendable {
     var maxAttempts: Int
     var urlProbeSeconds: Int
     var autoResendOnReply: Bool
+    var metricsPort: Int?
     var maxBodyBytes: Int
     var databasePoolSize: Int
     var migrationsDirectory: String?
@@ -51,6 +52,7 @@ struct HeraldSettings: Sendable {
             maxAttempts: reader.integer(.maxAttempts, in: 1...100),
             urlProbeSeconds: reader.integer(.urlProbeSeconds, in: 1...86_400),
             autoResendOnReply: reader.boolean(.autoResendOnReply),
+            metricsPort: reader.optionalInteger(.metricsPort, in: 1...65_535),
             maxBodyBytes: reader.integer(.maxBodyBytes, in: 1_024...(64 << 20)),
             databasePoolSize: reader.integer(.databasePoolSize, in: 1...200),
             migrationsDirectory: environment[Setting.migrationsDirectory.name].flatMap { $0.isEmpty ? nil : $0 },
@@ -85,6 +87,12 @@ struct HeraldSettings: Sendable {
                 return range.lowerBound
             }
             return value
+        }
+
+        /// Nil when unset; else like `integer`.
+        mutating func optionalInteger(_ setting: Setting, in range: ClosedRange<Int>) -> Int? {
+            guard environment[setting.name].map({ !$0.isEmpty }) == true else { return nil }
+            return integer(setting, in: range)
         }
 
         mutating func boolean(_ setting: Setting) -> Bool {

@@ -22,8 +22,8 @@ struct Setting: Sendable {
         summary: "libpq URL or conninfo of the Postgres database (scripts/run sets it to the embedded cluster)",
         usedBy: .all, requiredBy: .all)
     static let host = Setting(
-        name: "HERALD_HOST", defaultValue: "127.0.0.1", summary: "address the HTTP gateway binds",
-        usedBy: .serve, requiredBy: [])
+        name: "HERALD_HOST", defaultValue: "127.0.0.1", summary: "address the HTTP gateway (and herald work's metrics listener) binds",
+        usedBy: [.serve, .work], requiredBy: [])
     static let port = Setting(
         name: "HERALD_PORT", defaultValue: "8080", summary: "port the HTTP gateway binds (1-65535)",
         usedBy: .serve, requiredBy: [])
@@ -74,6 +74,10 @@ struct Setting: Sendable {
         name: "HERALD_AUTO_RESEND_ON_REPLY", defaultValue: "false",
         summary: "true: outside_window / recipient_unavailable messages are resent when the customer writes again",
         usedBy: .work, requiredBy: [])
+    static let metricsPort = Setting(
+        name: "HERALD_METRICS_PORT", defaultValue: "(unset: no listener)",
+        summary: "herald work: serve GET /metrics and /healthz on HERALD_HOST at this port",
+        usedBy: .work, requiredBy: [])
     static let maxBodyBytes = Setting(
         name: "HERALD_MAX_BODY_BYTES", defaultValue: "4194304",
         summary: "largest webhook body accepted; larger ones get 413", usedBy: .serve, requiredBy: [])
@@ -89,7 +93,7 @@ struct Setting: Sendable {
 
     static let all: [Setting] = [
         databaseURL, host, port, appSecret, verifyToken, apiToken, adminToken, tokenKey, graphURL, graphVersion,
-        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, maxBodyBytes,
+        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, metricsPort, maxBodyBytes,
         databasePoolSize,
         migrationsDirectory, logLevel,
     ]

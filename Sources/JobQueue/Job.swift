@@ -7,6 +7,9 @@ public struct JobKind: RawRepresentable, Hashable, Sendable, CustomStringConvert
     public init(rawValue: String) { self.rawValue = rawValue }
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
+
+    /// A job whose handler does nothing: what `herald bench-jobs` measures the engine with.
+    public static let noop = JobKind("noop")
 }
 
 /// The closed set of states a job row can be in (DESIGN.md, `jobs`).

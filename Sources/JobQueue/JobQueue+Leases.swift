@@ -53,16 +53,24 @@ extension JobQueue {
                 last_error = 'lease expired while held by ' || coalesce(jobs.locked_by, 'an unknown worker'),
                 locked_by = NULL, locked_until = NULL
             FROM expired WHERE jobs.id = expired.id
-            RETURNING jobs.state
+            RETURNING jobs.state, jobs.kind
             """, [now, limit])
         var rescue = JobRescue()
+        var retried: [JobKind] = []
+        var discarded: [JobKind] = []
         for row in rows {
+            let kind = JobKind(try row.decode(1, as: String.self))
             if try row.decode(0, as: String.self) == JobState.discarded.rawValue {
                 rescue.discarded += 1
+                discarded.append(kind)
             } else {
                 rescue.retried += 1
+                retried.append(kind)
             }
         }
+        // A rescue is how a crashed worker's job ends its attempt: counted like a handler's outcome.
+        JobMetrics.count(.retried, retried)
+        JobMetrics.count(.discarded, discarded)
         return rescue
     }
 

@@ -84,7 +84,9 @@ public struct JobQueue: Sendable {
             do {
                 let rows = try connection.query(Self.claimSQL, parameters)
                 if inTransaction { try connection.execute(script: "RELEASE SAVEPOINT herald_job_claim") }
-                return try rows.map(Self.decodeJob).sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
+                let jobs = try rows.map(Self.decodeJob).sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
+                JobMetrics.count(.claimed, jobs.map(\.kind))
+                return jobs
             } catch let error as PostgresError
                 where error.sqlState == .uniqueViolation && error.constraint == "jobs_ordering_running"
             {
@@ -174,7 +176,14 @@ public struct JobQueue: Sendable {
                 WHERE \(claim)
                 """, [job.id, job.attempts, until])
         }
-        return rows.affectedRows == 1
+        guard rows.affectedRows == 1 else { return false }
+        switch outcome {
+        case .completed: JobMetrics.count(.completed, [job.kind])
+        case .retry where job.attempts < job.maxAttempts: JobMetrics.count(.retried, [job.kind])
+        case .retry, .discard: JobMetrics.count(.discarded, [job.kind])
+        case .snooze: break
+        }
+        return true
     }
 
     /// Completes many running jobs in one statement (high-throughput jobs whose handlers did
@@ -185,11 +194,14 @@ public struct JobQueue: Sendable {
         _ ids: [Int64], worker: String? = nil, now: Date, on connection: PostgresConnection
     ) throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        return try connection.query(
+        let kinds = try connection.query(
             """
             UPDATE jobs SET \(Self.completion)
             WHERE id = ANY($1::int8[]) AND state = 'running' AND ($2::text IS NULL OR locked_by = $2)
+            RETURNING kind
             """, [PostgresArrayLiteral.int8(ids), worker, now]
-        ).affectedRows
+        ).map { JobKind(try $0.decode(0, as: String.self)) }
+        JobMetrics.count(.completed, kinds)
+        return kinds.count
     }
 }

@@ -64,6 +64,7 @@ public final class IngestWorker: Service, Sendable {
             let outcome = try await pool.withConnection { [ingestor, clock] connection in
                 try ingestor.ingestBatch(now: clock.now(), on: connection)
             }
+            WorkerMetrics.ingested(outcome)
             if outcome.parked > 0 || outcome.retried > 0 {
                 logger.warning(
                     "webhook events failed",

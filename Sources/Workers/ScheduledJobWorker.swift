@@ -24,6 +24,9 @@ public final class ScheduledJobWorker: Service, Sendable {
     private let retention: TimeInterval
     private let blockedURLs: BlockedURLs
     private let lastPrune = Mutex<Date?>(nil)
+    private let lastBacklogGauge = Mutex<Date?>(nil)
+    /// Job kinds whose backlog gauges read 0 rather than nothing when their queue is empty.
+    static let gaugedKinds = [OutboundStore.sendKind, InactivityCheck.kind]
     let doorbell = Doorbell()
 
     public init(
@@ -96,6 +99,14 @@ public final class ScheduledJobWorker: Service, Sendable {
             guard last.map({ now.timeIntervalSince($0) >= 600 }) ?? true else { return false }
             last = now
             return true
+        }
+        let gaugeDue = lastBacklogGauge.withLock { last -> Bool in
+            guard last.map({ now.timeIntervalSince($0) >= 5 }) ?? true else { return false }
+            last = now
+            return true
+        }
+        if gaugeDue {
+            try WorkerMetrics.publishBacklog(jobQueue: jobQueue, kinds: Self.gaugedKinds, now: now, on: connection)
         }
         if due {
             try jobQueue.prune(finishedBefore: now.addingTimeInterval(-retention), limit: 10_000, on: connection)

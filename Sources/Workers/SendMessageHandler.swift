@@ -42,9 +42,9 @@ struct SendMessageHandler: Sendable {
         case .skip:
             return .completed
         case .failNow(let reason, let detail):
-            try attempts.record(
-                .failed(reason: reason, detail: detail, graphCode: nil, graphSubcode: nil), messageID: payload.message_id,
-                previousStatus: "queued", now: clock.now(), on: connection)
+            let result = SendAttempts.Result.failed(reason: reason, detail: detail, graphCode: nil, graphSubcode: nil)
+            try attempts.record(result, messageID: payload.message_id, previousStatus: "queued", now: clock.now(), on: connection)
+            WorkerMetrics.sendResult(result, final: true)
             logger.info("message failed before sending", metadata: ["herald.failure.reason": "\(reason.rawValue)"])
             return .completed
         case .send(let plan):
@@ -66,6 +66,7 @@ struct SendMessageHandler: Sendable {
         try attempts.record(
             result, messageID: plan.messageID, previousStatus: plan.previousStatus, final: final, urls: urls, now: now,
             on: connection)
+        WorkerMetrics.sendResult(result, final: final)
         switch result {
         case .sent:
             logger.debug("message sent")
@@ -110,6 +111,8 @@ struct SendMessageHandler: Sendable {
             body: GraphSendRequest.body(
                 recipientPSID: plan.psid, content: content, metadata: "\(IngestPlan.heraldMetadataPrefix)\(plan.messageID)",
                 messagingType: plan.messagingType))
+        let started = ContinuousClock.now
+        defer { WorkerMetrics.graphRequest(ContinuousClock.now - started) }
         do {
             let response = try curl.withHandle { try $0.perform(request) }
             return GraphResponse.classify(

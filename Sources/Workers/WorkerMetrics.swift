@@ -1,0 +1,58 @@
+import Foundation
+import HeraldCore
+import JobQueue
+import Messenger
+import Metrics
+import Postgres
+
+/// What the workers count, through swift-metrics (exported by `herald work` on
+/// `HERALD_METRICS_PORT`, and by the gateway's `/metrics` under `herald run`).
+///
+/// | metric | type | labels |
+/// | --- | --- | --- |
+/// | `herald_webhook_events_total` | counter | `outcome`: `processed`, `parked`, `retried` |
+/// | `herald_webhook_events_pending` | gauge | — (stored, not yet processed) |
+/// | `herald_webhook_events_lag_seconds` | gauge | — (age of the oldest pending event) |
+/// | `herald_messages_sent_total` | counter | — |
+/// | `herald_messages_failed_total` | counter | `reason` |
+/// | `herald_messages_retried_total` | counter | `reason` (transient failures that will be retried) |
+/// | `herald_graph_request_duration_seconds` | timer (histogram) | — |
+///
+/// The job engine's own figures (`herald_jobs_*`) are documented on `JobMetrics`.
+enum WorkerMetrics {
+    static func ingested(_ outcome: WebhookIngestor.Outcome) {
+        for (name, count) in [("processed", outcome.processed), ("parked", outcome.parked), ("retried", outcome.retried)]
+        where count > 0 {
+            Counter(label: "herald_webhook_events_total", dimensions: [("outcome", name)]).increment(by: count)
+        }
+    }
+
+    static func sendResult(_ result: SendAttempts.Result, final: Bool) {
+        switch result {
+        case .sent:
+            Counter(label: "herald_messages_sent_total").increment()
+        case .failed(let reason, _, _, _):
+            Counter(label: "herald_messages_failed_total", dimensions: [("reason", reason.rawValue)]).increment()
+        case .transient(let reason, _, _, _) where final:
+            Counter(label: "herald_messages_failed_total", dimensions: [("reason", reason.rawValue)]).increment()
+        case .transient(let reason, _, _, _):
+            Counter(label: "herald_messages_retried_total", dimensions: [("reason", reason.rawValue)]).increment()
+        }
+    }
+
+    static func graphRequest(_ duration: Duration) {
+        Timer(label: "herald_graph_request_duration_seconds").recordNanoseconds(
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// The backlog gauges: jobs by kind (`JobMetrics.publish`) and pending webhook events. One
+    /// pass over the live jobs (partial indexes) and one over pending events.
+    static func publishBacklog(jobQueue: JobQueue, kinds: [JobKind], now: Date, on connection: PostgresConnection) throws {
+        JobMetrics.publish(try jobQueue.stats(now: now, includeFinished: false, on: connection), kinds: kinds)
+        let row = try connection.query(
+            "SELECT count(*), min(received_at) FROM webhook_events WHERE state = 'pending'")[0]
+        Gauge(label: "herald_webhook_events_pending").record(try row.decode(0, as: Int.self))
+        let oldest = try row.decode(1, as: Date?.self)
+        Gauge(label: "herald_webhook_events_lag_seconds").record(oldest.map { max(now.timeIntervalSince($0), 0) } ?? 0)
+    }
+}
