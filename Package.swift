@@ -101,6 +101,11 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // Compiled into the binary, so a deployed `herald` needs no files beside it.
+            resources: [
+                .embedInCode("Static/console.html"), .embedInCode("Static/console.js"),
+                .embedInCode("Static/console.css"), .embedInCode("Static/openapi.yaml"),
+            ],
             swiftSettings: strict
         ),
 

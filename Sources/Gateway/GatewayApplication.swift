@@ -60,6 +60,7 @@ public enum GatewayApplication {
             maxBodyBytes: configuration.maxBodyBytes, batcher: batcher, metrics: metrics
         ).add(to: router)
         HealthRoutes(pool: pool, migrator: migrator, registry: registry).add(to: router)
+        StaticRoutes().add(to: router)
         // Everything under /v1 needs the API token; the middleware applies to routes added after it.
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.apiToken))
         V1Routes(pool: pool, clock: clock).add(to: v1)
