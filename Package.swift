@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Postgres", "Messenger", "HeraldCore",
+                "Postgres", "Messenger", "HeraldCore", "JobQueue",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

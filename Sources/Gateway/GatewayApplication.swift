@@ -41,14 +41,15 @@ public enum GatewayApplication {
         }
     }
 
-    /// Builds the application. Run it, with `batcher`, in one `ServiceGroup` listed after the
-    /// batcher, so that on shutdown the server stops first and the batcher then flushes.
+    /// Builds the application. Run it, with `batcher` and `changes`, in one `ServiceGroup` in the
+    /// order batcher, application, changes: on shutdown the change stream ends the open streams
+    /// first, then the server stops, then the batcher flushes.
     ///
     /// `clock` is "now" for the 24-hour rules the API reports (window, inactivity, resend).
     /// `tokenChecker` shows new page tokens to Graph before they are stored; nil stores them unchecked.
     public static func makeApplication(
         configuration: Configuration, pool: PostgresPool, migrator: Migrator, batcher: WebhookBatcher,
-        registry: PrometheusCollectorRegistry, metrics: GatewayMetrics, logger: Logger,
+        changes: ChangeStream, registry: PrometheusCollectorRegistry, metrics: GatewayMetrics, logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
         clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil
     ) -> some ApplicationProtocol {
@@ -64,6 +65,7 @@ public enum GatewayApplication {
         // Everything under /v1 needs the API token; the middleware applies to routes added after it.
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.apiToken))
         V1Routes(pool: pool, clock: clock).add(to: v1)
+        V1StreamRoutes(changes: changes).add(to: v1)
         let outbound = OutboundStore(maxAttempts: configuration.maxSendAttempts)
         V1SendRoutes(pool: pool, clock: clock, outbound: outbound).add(to: v1)
         // Everything under /admin needs the admin token (the API token does not open it).

@@ -13,12 +13,33 @@ struct V1Routes: Sendable {
     let store = ReadStore()
 
     func add<Context: RequestContext>(to group: RouterGroup<Context>) {
+        group.get("pages/{page_id}/customers") { request, context in try await customers(request, context) }
         group.get("pages/{page_id}/customers/{psid}") { _, context in try await customer(context) }
         group.get("pages/{page_id}/customers/{psid}/messages") { request, context in
             try await conversation(request, context)
         }
         group.get("messages/{id}") { _, context in try await message(context) }
         group.get("notifications") { request, _ in try await notifications(request) }
+    }
+
+    func customers(_ request: Request, _ context: some RequestContext) async throws -> Response {
+        guard let pageID = context.parameters.get("page_id")?.removingPercentEncoding, !pageID.isEmpty else {
+            throw APIError(.badRequest, code: "invalid_parameter", message: "page_id is not a valid path segment")
+        }
+        let limit = try Self.paging(request.uri.queryParameters["limit"].map(String.init), before: nil).limit
+        var cursor: CustomerCursor?
+        if let raw = request.uri.queryParameters["before"].map(String.init) {
+            guard let parsed = CustomerCursor(raw) else {
+                throw APIError(
+                    .badRequest, code: "invalid_parameter", message: "before must be a next_before value from this list")
+            }
+            cursor = parsed
+        }
+        let now = clock.now()
+        let page = try await pool.api { [store, cursor] in
+            try store.customers(pageID: pageID, limit: limit, before: cursor, now: now, on: $0)
+        }
+        return try JSONResponse.make(page)
     }
 
     func customer(_ context: some RequestContext) async throws -> Response {
@@ -80,8 +101,13 @@ extension V1Routes {
     /// `limit` (1...200, default 50) and `before` (a message or notification id) from the query.
     static func paging(_ request: Request) throws -> Paging {
         let query = request.uri.queryParameters
+        return try paging(query["limit"].map(String.init), before: query["before"].map(String.init))
+    }
+
+    /// `limit` (1…200, default 50) and `before` (a positive id) from their query values.
+    static func paging(_ limitText: String?, before beforeText: String?) throws -> Paging {
         var limit = Paging.defaultLimit
-        if let raw = query["limit"] {
+        if let raw = limitText {
             guard let value = Int(raw), (1...Paging.maxLimit).contains(value) else {
                 throw APIError(
                     .badRequest, code: "invalid_parameter",
@@ -90,7 +116,7 @@ extension V1Routes {
             limit = value
         }
         var before: Int64?
-        if let raw = query["before"] {
+        if let raw = beforeText {
             guard let value = Int64(raw), value > 0 else {
                 throw APIError(.badRequest, code: "invalid_parameter", message: "before must be a positive integer id")
             }

@@ -38,15 +38,16 @@ struct HeraldProcess {
         if roles.contains(.serve) {
             let metrics = GatewayMetrics(factory: metricsFactory)
             let batcher = WebhookBatcher(database: database, metrics: metrics, logger: logger)
+            let changes = ChangeStream(database: database, pool: pool, logger: logger)
             let application = GatewayApplication.makeApplication(
                 configuration: .init(
                     host: settings.host, port: settings.port, appSecret: Array(settings.appSecret.utf8),
                     verifyToken: settings.verifyToken, apiToken: settings.apiToken, adminToken: settings.adminToken,
                     maxBodyBytes: settings.maxBodyBytes, maxSendAttempts: settings.maxAttempts,
                     tokenKey: settings.tokenKey),
-                pool: pool, migrator: migrator, batcher: batcher, registry: registry, metrics: metrics,
+                pool: pool, migrator: migrator, batcher: batcher, changes: changes, registry: registry, metrics: metrics,
                 logger: logger, tokenChecker: tokenChecker(settings))
-            services += [batcher, application]
+            services += [batcher, application, changes]
         }
         if roles.contains(.work) {
             services += makeWorkers(settings: settings, database: database, pool: pool, logger: logger)

@@ -1,19 +1,22 @@
 import Foundation
 
-/// An active notification as `/v1/notifications` answers it.
+/// A notification as `/v1/notifications` (active ones) and `/v1/stream` answer it.
 public struct NotificationResource: Sendable, Hashable, Encodable {
     public var id: Int64
     public var kind: String
     public var pageID: String
     public var psid: String
     public var raisedAt: Date
+    /// When new activity cleared it; nil while active.
+    public var clearedAt: Date?
 
-    public init(id: Int64, kind: String, pageID: String, psid: String, raisedAt: Date) {
+    public init(id: Int64, kind: String, pageID: String, psid: String, raisedAt: Date, clearedAt: Date? = nil) {
         self.id = id
         self.kind = kind
         self.pageID = pageID
         self.psid = psid
         self.raisedAt = raisedAt
+        self.clearedAt = clearedAt
     }
 
     enum CodingKeys: String, CodingKey {
@@ -21,6 +24,7 @@ public struct NotificationResource: Sendable, Hashable, Encodable {
         case pageID = "page_id"
         case psid
         case raisedAt = "raised_at"
+        case clearedAt = "cleared_at"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -30,6 +34,7 @@ public struct NotificationResource: Sendable, Hashable, Encodable {
         try container.encode(pageID, forKey: .pageID)
         try container.encode(psid, forKey: .psid)
         try container.encodeTime(raisedAt, forKey: .raisedAt)
+        try container.encodeTime(clearedAt, forKey: .clearedAt)
     }
 }
 

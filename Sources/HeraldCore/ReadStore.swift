@@ -109,6 +109,19 @@ public struct ReadStore: Sendable {
     }
 
     /// The conversation's latest successfully sent outbound message, ordered as
+    /// One notification by id (active or cleared), or nil.
+    public func notification(id: Int64, on connection: PostgresConnection) throws -> NotificationResource? {
+        guard
+            let row = try connection.query(
+                "SELECT id, kind, page_id, psid, raised_at, cleared_at FROM notifications WHERE id = $1", [id]
+            ).singleRow()
+        else { return nil }
+        return NotificationResource(
+            id: try row.decode(0, as: Int64.self), kind: try row.decode(1, as: String.self),
+            pageID: try row.decode(2, as: String.self), psid: try row.decode(3, as: String.self),
+            raisedAt: try row.decode(4, as: Date.self), clearedAt: try row.decode(5, as: Date?.self))
+    }
+
     /// `DisplayStatus.latestSuccessful(among:)` orders them: one query per request, not per message.
     func latestSuccessfulID(pageID: String, psid: String, on connection: PostgresConnection) throws -> Int64? {
         try connection.query(

@@ -1,4 +1,5 @@
 import HeraldCore
+import JobQueue
 import Logging
 import Postgres
 import ServiceLifecycle

@@ -25,6 +25,7 @@ public final class ScheduledJobWorker: Service, Sendable {
     private let blockedURLs: BlockedURLs
     private let lastPrune = Mutex<Date?>(nil)
     private let lastBacklogGauge = Mutex<Date?>(nil)
+    private let lastChangePrune = Mutex<Date?>(nil)
     /// Job kinds whose backlog gauges read 0 rather than nothing when their queue is empty.
     static let gaugedKinds = [OutboundStore.sendKind, InactivityCheck.kind]
     let doorbell = Doorbell()
@@ -95,21 +96,26 @@ public final class ScheduledJobWorker: Service, Sendable {
                 "jobs whose worker stopped heartbeating were handed back",
                 metadata: ["herald.jobs.retried": "\(rescued.retried)", "herald.jobs.discarded": "\(rescued.discarded)"])
         }
-        let due = lastPrune.withLock { last -> Bool in
-            guard last.map({ now.timeIntervalSince($0) >= 600 }) ?? true else { return false }
-            last = now
-            return true
-        }
-        let gaugeDue = lastBacklogGauge.withLock { last -> Bool in
-            guard last.map({ now.timeIntervalSince($0) >= 5 }) ?? true else { return false }
-            last = now
-            return true
-        }
+        let due = Self.due(lastPrune, every: 600, now: now)
+        let gaugeDue = Self.due(lastBacklogGauge, every: 5, now: now)
         if gaugeDue {
             try WorkerMetrics.publishBacklog(jobQueue: jobQueue, kinds: Self.gaugedKinds, now: now, on: connection)
         }
+        // The stream's change log keeps its newest rows only (resume window for Last-Event-ID).
+        if Self.due(lastChangePrune, every: 60, now: now) {
+            try ChangeLog().prune(on: connection)
+        }
         if due {
             try jobQueue.prune(finishedBefore: now.addingTimeInterval(-retention), limit: 10_000, on: connection)
+        }
+    }
+
+    /// True (and the time noted) when `seconds` have passed since the last time it was true.
+    private static func due(_ last: borrowing Mutex<Date?>, every seconds: TimeInterval, now: Date) -> Bool {
+        last.withLock { last in
+            guard last.map({ now.timeIntervalSince($0) >= seconds }) ?? true else { return false }
+            last = now
+            return true
         }
     }
 }

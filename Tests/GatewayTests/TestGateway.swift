@@ -21,6 +21,7 @@ struct TestGateway {
     let appSecret: String
     let registry: PrometheusCollectorRegistry
     let batcher: WebhookBatcher
+    let changes: ChangeStream
     let client: HTTPClient
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
@@ -31,13 +32,13 @@ struct TestGateway {
         batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
         apiToken: String = TestGateway.apiToken, adminToken: String = TestGateway.adminToken,
         tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
-        logger: Logger? = nil,
+        logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(),
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
             database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
             apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock, tokenChecker: tokenChecker,
-            logger: logger)
+            logger: logger, streamOptions: streamOptions)
         do {
             let value = try await body(gateway)
             try await gateway.shutdown()
@@ -51,7 +52,7 @@ struct TestGateway {
     private init(
         database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
         apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
-        tokenChecker: (any PageTokenChecker)?, logger: Logger?
+        tokenChecker: (any PageTokenChecker)?, logger: Logger?, streamOptions: ChangeStream.Options
     ) async throws {
         self.appSecret = appSecret
         let logger = logger ?? {
@@ -63,19 +64,20 @@ struct TestGateway {
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2), logger: logger)
         batcher = WebhookBatcher(database: database, options: options, metrics: metrics, logger: logger)
+        changes = ChangeStream(database: database, pool: pool, options: streamOptions, clock: clock, logger: logger)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = GatewayApplication.makeApplication(
             configuration: .init(
                 host: "127.0.0.1", port: 0, appSecret: Array(appSecret.utf8), verifyToken: Self.verifyToken,
                 apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, tokenKey: tokenKey),
-            pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher,
+            pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher, changes: changes,
             registry: registry, metrics: metrics, logger: logger,
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
             clock: clock, tokenChecker: tokenChecker)
-        group = ServiceGroup(services: [batcher, application], logger: logger)
+        group = ServiceGroup(services: [batcher, application, changes], logger: logger)
         running = Task { [group] in
             defer { pool.close() }
             try await group.run()

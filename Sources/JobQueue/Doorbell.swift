@@ -3,7 +3,9 @@ import Synchronization
 
 /// Wakes a worker loop early: rung on NOTIFY, waited on with a timeout (the slow poll fallback).
 /// One waiter at a time (the loop that owns it).
-final class Doorbell: Sendable {
+///
+/// Lives with the job engine, whose wake-ups it serves; the gateway's change stream uses it too.
+public final class Doorbell: Sendable {
     private struct Waiter {
         let id: UInt64
         let continuation: CheckedContinuation<Void, Never>
@@ -17,8 +19,10 @@ final class Doorbell: Sendable {
 
     private let state = Mutex(State())
 
+    public init() {}
+
     /// Wakes the waiter, or makes the next wait return at once.
-    func ring() {
+    public func ring() {
         let waiter = state.withLock { state -> Waiter? in
             guard let waiter = state.waiter else {
                 state.rung = true
@@ -31,7 +35,7 @@ final class Doorbell: Sendable {
     }
 
     /// Returns when rung, after `timeout`, or when the task is cancelled.
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         let id = state.withLock { state in
             state.nextID += 1
             return state.nextID

@@ -1,0 +1,154 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A Server-Sent Events client over a plain loopback socket, for stream tests: it sends one GET
+/// and parses the response as it arrives (libcurl's client reads whole bodies). Reads run on a
+/// thread of their own; `next` waits for the next event with a timeout.
+public final class SSEClient: Sendable {
+    /// One SSE message: `id:`, `event:`, `data:` (nil where absent), or a comment line.
+    public struct Message: Sendable, Equatable {
+        public var id: String?
+        public var event: String?
+        public var data: String?
+        public var comment: String?
+
+        /// `data` parsed as a JSON object.
+        public var json: [String: Any]? {
+            data.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+    }
+
+    private struct State {
+        var status: Int?
+        var messages: [Message] = []
+        var closed = false
+    }
+
+    private let fd: Int32
+    private let state = Mutex(State())
+
+    /// Connects to 127.0.0.1:`port` and sends `GET path` with `headers`.
+    public init(port: Int, path: String, headers: [String: String]) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else {
+            Glibc.close(fd)
+            throw POSIXError(.ECONNREFUSED)
+        }
+        var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: text/event-stream\r\n"
+        for (name, value) in headers { request += "\(name): \(value)\r\n" }
+        request += "\r\n"
+        _ = request.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, 0) }
+        let thread = Thread { [self] in readLoop() }
+        thread.start()
+    }
+
+    /// Closes the connection (the server sees the client go away).
+    public func close() {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+
+    public var status: Int? { state.withLock { $0.status } }
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Every message so far (comments included), oldest first.
+    public var messages: [Message] { state.withLock { $0.messages } }
+
+    /// Events (not comments) so far.
+    public var events: [Message] { messages.filter { $0.comment == nil } }
+
+    /// Waits up to `timeout` until `condition` holds for the messages so far.
+    public func wait(
+        timeout: Duration = .seconds(5), until condition: ([Message]) -> Bool
+    ) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if condition(messages) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition(messages)
+    }
+
+    /// Reads the response: headers, then the chunked body, parsed as SSE as it arrives.
+    private func readLoop() {
+        var raw = [UInt8]()  // received, not yet de-chunked
+        var body = [UInt8]()  // de-chunked, not yet parsed
+        var headersDone = false
+        var chunked = false
+        var current = Message()
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        reading: while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            raw += buffer[0..<count]
+            if !headersDone {
+                guard let end = Self.find([13, 10, 13, 10], in: raw) else { continue }
+                let head = String(decoding: raw[..<end], as: UTF8.self)
+                let statusCode = head.split(separator: " ").dropFirst().first.flatMap { Int($0) }
+                chunked = head.lowercased().contains("transfer-encoding: chunked")
+                state.withLock { $0.status = statusCode }
+                raw.removeFirst(end + 4)
+                headersDone = true
+            }
+            if chunked {
+                while let lineEnd = Self.find([13, 10], in: raw) {
+                    guard let size = Int(String(decoding: raw[..<lineEnd], as: UTF8.self), radix: 16) else { break reading }
+                    if size == 0 { break reading }
+                    guard raw.count >= lineEnd + 2 + size + 2 else { break }
+                    body += raw[(lineEnd + 2)..<(lineEnd + 2 + size)]
+                    raw.removeFirst(lineEnd + 2 + size + 2)
+                }
+            } else {
+                body += raw
+                raw = []
+            }
+            while let newline = body.firstIndex(of: 10) {
+                var line = String(decoding: body[..<newline], as: UTF8.self)
+                body.removeFirst(newline + 1)
+                if line.hasSuffix("\r") { line.removeLast() }
+                if line.isEmpty {
+                    if current != Message() {
+                        let message = current
+                        state.withLock { $0.messages.append(message) }
+                    }
+                    current = Message()
+                } else if line.hasPrefix(":") {
+                    let comment = String(line.dropFirst()).trimmingCharacters(in: .whitespaces)
+                    state.withLock { $0.messages.append(Message(comment: comment)) }
+                } else if let colon = line.firstIndex(of: ":") {
+                    var value = String(line[line.index(after: colon)...])
+                    if value.hasPrefix(" ") { value.removeFirst() }
+                    switch line[..<colon] {
+                    case "id": current.id = value
+                    case "event": current.event = value
+                    case "data": current.data = (current.data.map { $0 + "\n" } ?? "") + value
+                    default: break
+                    }
+                }
+            }
+        }
+        state.withLock { $0.closed = true }
+        Glibc.close(fd)
+    }
+
+    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for index in 0...(haystack.count - needle.count) where Array(haystack[index..<index + needle.count]) == needle {
+            return index
+        }
+        return nil
+    }
+}
