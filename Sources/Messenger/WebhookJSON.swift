@@ -9,11 +9,22 @@ enum WebhookJSON {
     static func object(_ value: Any?) -> [String: Any]? { value as? [String: Any] }
 
     /// A string field; numbers and other types read as absent (free text is never coerced).
-    static func text(_ value: Any?) -> String? { value as? String }
+    /// U+0000, which Postgres cannot store, becomes U+FFFD.
+    static func text(_ value: Any?) -> String? {
+        guard let string = value as? String else { return nil }
+        return string.contains("\u{0}") ? string.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : string
+    }
+
+    /// Longest identifier accepted; Facebook's are well under it.
+    static let maxIdentifierLength = 512
 
     /// An identifier (PSID, page id, mid, app id): a non-empty string, or a JSON integer in decimal.
+    /// Strings with U+0000 or over `maxIdentifierLength` bytes are not identifiers.
     static func identifier(_ value: Any?) -> String? {
-        if let string = value as? String { return string.isEmpty ? nil : string }
+        if let string = value as? String {
+            guard !string.isEmpty, string.utf8.count <= maxIdentifierLength, !string.utf8.contains(0) else { return nil }
+            return string
+        }
         guard let number = number(value) else { return nil }
         if isFloat(number) {
             // Only integral doubles that a double represents exactly; anything else is not an id.
@@ -27,15 +38,23 @@ enum WebhookJSON {
         return nil
     }
 
-    /// Milliseconds since the epoch from an integer, a float (truncated) or a numeric string.
+    /// The timestamps accepted: 1970 up to the end of year 9999, which Postgres's timestamptz
+    /// holds; anything else would fail the whole batch in the database.
+    static let millisecondsRange: ClosedRange<Int64> = 0...253_402_300_799_999
+
+    /// Milliseconds since the epoch from an integer, a float (truncated) or a numeric string;
+    /// nil outside `millisecondsRange`.
     static func milliseconds(_ value: Any?) -> Int64? {
+        let read: Int64?
         if let string = value as? String {
             let trimmed = string.trimmingCharacters(in: .whitespaces)
-            return Int64(trimmed) ?? Double(trimmed).flatMap(truncating)
+            read = Int64(trimmed) ?? Double(trimmed).flatMap(truncating)
+        } else if let number = number(value) {
+            read = !isFloat(number) ? (value as? Int64) ?? truncating(number.doubleValue) : truncating(number.doubleValue)
+        } else {
+            read = nil
         }
-        guard let number = number(value) else { return nil }
-        if !isFloat(number), let exact = value as? Int64 { return exact }
-        return truncating(number.doubleValue)
+        return read.flatMap { millisecondsRange.contains($0) ? $0 : nil }
     }
 
     /// True only for JSON `true` (or 1): a missing or odd `is_echo` means a customer message.

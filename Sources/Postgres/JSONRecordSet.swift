@@ -55,7 +55,9 @@ public struct JSONRecordSet: Sendable {
             switch byte {
             case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
             case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0..<0x20:
+            // jsonb (and text) cannot hold U+0000: it becomes U+FFFD rather than failing the row.
+            case 0: bytes += Array("\\ufffd".utf8)
+            case 1..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
                 bytes += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xf)]]
             default: bytes.append(byte)

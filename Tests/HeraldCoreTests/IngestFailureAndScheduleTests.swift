@@ -15,8 +15,18 @@ struct IngestFailureAndScheduleTests {
             let clock = TestClock()
             let harness = try IngestHarness(schema, clock: clock, options: .init(maxAttempts: 3, retryBase: 10))
             let t0 = ms(clock.now().addingTimeInterval(-60))
-            // jsonb refuses \u0000, so this event decodes but cannot be stored: a real poison.
-            let poison = W.body([W.message("p2", mid: "poison", at: t0, text: #"nul \u0000 here"#)])
+            // Decoding screens out what Postgres cannot store, so a poison here is an unforeseen
+            // database error: a trigger in this test's schema refuses one mid.
+            try harness.connection.execute(
+                script: """
+                    CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        IF NEW.mid = 'poison' THEN RAISE EXCEPTION 'poisoned row' USING ERRCODE = '22023'; END IF;
+                        RETURN NEW;
+                    END $$;
+                    CREATE TRIGGER refuse_poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_poison();
+                    """)
+            let poison = W.body([W.message("p2", mid: "poison", at: t0)])
             try harness.store(W.body([W.message("p1", mid: "good-1", at: t0)]))
             try harness.store(poison)
             try harness.store(Array("definitely not json".utf8))
@@ -41,8 +51,33 @@ struct IngestFailureAndScheduleTests {
                 ).singleRow())
             #expect(try row.decode(0, as: String.self) == "parked")
             #expect(try row.decode(1, as: Int.self) == 3)
-            #expect(try row.decode(2, as: String.self).contains("22P05") == true)
+            #expect(try row.decode(2, as: String.self).contains("22023") == true)
             #expect(try harness.count("SELECT count(*) FROM webhook_events WHERE state = 'pending'") == 0)
+        }
+    }
+
+    @Test("events Postgres could not store (U+0000 in an id, a timestamp past year 9999) are skipped with a note; the body's other events are applied")
+    func unstorableEventsInAMixedBody() async throws {
+        try await TestDatabase.withSchema { schema in
+            let clock = TestClock()
+            let harness = try IngestHarness(schema, clock: clock)
+            let t0 = ms(clock.now().addingTimeInterval(-60))
+            let page = W.page
+            let bad = [
+                #"{"sender":{"id":"x\u0000y"},"recipient":{"id":"\#(page)"},"timestamp":\#(W.ms(t0)),"message":{"mid":"m_nul","text":"a"}}"#,
+                #"{"sender":{"id":"far"},"recipient":{"id":"\#(page)"},"timestamp":1000000000000000000,"message":{"mid":"m_far","text":"a"}}"#,
+            ]
+            let body = W.body([W.message("ok", mid: "m_ok", at: t0, text: #"nul \u0000 in text"#)] + bad)
+            try harness.store(body)
+            let outcome = try harness.drain()
+            #expect(outcome.processed == 1)
+            #expect(outcome.parked == 0)
+            #expect(try harness.messageStatus(mid: "m_ok") == "received")
+            #expect(try harness.count("SELECT count(*) FROM messages") == 1)
+            let note = try harness.connection.query("SELECT state, last_error FROM webhook_events")[0]
+            #expect(try note.decode(0, as: String.self) == "processed")
+            let problems = try note.decode(1, as: String?.self) ?? ""
+            #expect(problems.contains("no sender.id") && problems.contains("timestamp"), "\(problems)")
         }
     }
 

@@ -217,6 +217,31 @@ struct WebhookShapeDecodingTests {
         #expect(envelope.problems == ["entry 0 messaging 1: no sender.id"])
     }
 
+    @Test("what Postgres cannot store is a problem of that event only: U+0000 in ids, timestamps beyond year 9999 or before 1970")
+    func unstorableValues() throws {
+        let nulSender = #"{"sender":{"id":"C\u0000x"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m_nul"}}"#
+        let nulMid = #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m\u0000"}}"#
+        let farFuture = textEvent(mid: "m_future", timestamp: 1_000_000_000_000_000_000)
+        let negative = textEvent(mid: "m_past", timestamp: -5)
+        let longID = #"{"sender":{"id":"\#(String(repeating: "9", count: 600))"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m_long"}}"#
+        let envelope = try WebhookEnvelope.decode(
+            body(textEvent(mid: "m_ok"), nulSender, nulMid, farFuture, negative, longID))
+        #expect(envelope.events.compactMap { if case .message(let m) = $0.kind { m.mid } else { nil } } == ["m_ok"])
+        #expect(envelope.problems.count == 5, "\(envelope.problems)")
+    }
+
+    @Test("U+0000 inside text becomes U+FFFD; the event is kept")
+    func nulInText() throws {
+        let event = #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m_t","text":"a\u0000b"}}"#
+        let envelope = try WebhookEnvelope.decode(body(event))
+        #expect(envelope.problems.isEmpty)
+        guard case .message(let message) = try #require(envelope.events.first).kind else {
+            Issue.record("expected a message")
+            return
+        }
+        #expect(message.text == "a\u{FFFD}b")
+    }
+
     @Test("an entry without id has its events skipped with a problem; one without messaging has none")
     func entries() throws {
         let raw = #"{"object":"page","entry":[{"messaging":[\#(textEvent(mid: "m_1")),\#(textEvent(mid: "m_2"))]},{"id":"P","time":3},{"id":"Q","messaging":[\#(textEvent(mid: "m_3"))]}]}"#
@@ -324,9 +349,10 @@ struct WebhookHostileDecodingTests {
         #expect(envelope.events.last?.kind == .message(InboundMessage(mid: "m_9999", text: "t")))
     }
 
-    @Test("SQL-injection strings, NUL, quotes and a 5 MB text are preserved verbatim")
+    @Test("SQL-injection strings, quotes and a 5 MB text are preserved verbatim")
     func hostileStrings() throws {
-        let injection = "Robert'); DROP TABLE messages;-- \" \\ \u{0} $1 %s \u{1F600} ' OR '1'='1"
+        // No U+0000: Postgres cannot store it (see unstorableValues and nulInText).
+        let injection = "Robert'); DROP TABLE messages;-- \" \\ \u{1} $1 %s \u{1F600} ' OR '1'='1"
         let huge = String(repeating: "x\u{e9}", count: 2_500_000)
         let event: [String: Any] = [
             "sender": ["id": injection], "recipient": ["id": "P"], "timestamp": 1,
