@@ -186,3 +186,27 @@ public struct SendAttempts: Sendable {
             """, [id, now, outcome, code.map(Int64.init), subcode.map(Int64.init), detail.map { String($0.prefix(1000)) }])
     }
 }
+
+extension SendAttempts {
+    /// A send job ended without an outcome (its worker died on the last attempt, or the handler
+    /// kept failing): the message fails `graph_unavailable` rather than stay `sending` for ever.
+    /// Only a message still waiting for that send is touched. Returns whether it was.
+    @discardableResult
+    public func abandon(messageID: Int64, detail: String, now: Date, on connection: PostgresConnection) throws -> Bool {
+        try connection.transaction { connection in
+            let rows = try connection.query(
+                """
+                UPDATE messages SET status = 'failed', failure_reason = 'graph_unavailable', failure_detail = $2,
+                                    failed_at = $3, updated_at = $3
+                WHERE id = $1 AND direction = 'outbound' AND status IN ('queued', 'sending', 'resend')
+                """, [messageID, detail, now])
+            guard rows.affectedRows == 1 else { return false }
+            try connection.query(
+                """
+                INSERT INTO message_attempts (message_id, attempted_at, outcome, detail)
+                VALUES ($1, $2, 'failed:graph_unavailable', $3)
+                """, [messageID, now, detail])
+            return true
+        }
+    }
+}

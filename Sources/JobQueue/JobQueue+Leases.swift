@@ -7,10 +7,21 @@ public struct JobRescue: Sendable, Hashable {
     public var retried: Int
     /// Jobs whose claim had used their last attempt (`discarded`).
     public var discarded: Int
+    /// The discarded jobs' kinds and payloads, so their owners can settle what the job was for
+    /// (a message whose send was interrupted must not stay `sending`).
+    public var discardedJobs: [DiscardedJob]
 
-    public init(retried: Int = 0, discarded: Int = 0) {
+    public init(retried: Int = 0, discarded: Int = 0, discardedJobs: [DiscardedJob] = []) {
         self.retried = retried
         self.discarded = discarded
+        self.discardedJobs = discardedJobs
+    }
+
+    /// A job the rescue gave up on.
+    public struct DiscardedJob: Sendable, Hashable {
+        public var id: Int64
+        public var kind: JobKind
+        public var payload: PostgresJSON
     }
 }
 
@@ -53,7 +64,7 @@ extension JobQueue {
                 last_error = 'lease expired while held by ' || coalesce(jobs.locked_by, 'an unknown worker'),
                 locked_by = NULL, locked_until = NULL
             FROM expired WHERE jobs.id = expired.id
-            RETURNING jobs.state, jobs.kind
+            RETURNING jobs.state, jobs.kind, jobs.id, jobs.payload
             """, [now, limit])
         var rescue = JobRescue()
         var retried: [JobKind] = []
@@ -63,6 +74,8 @@ extension JobQueue {
             if try row.decode(0, as: String.self) == JobState.discarded.rawValue {
                 rescue.discarded += 1
                 discarded.append(kind)
+                rescue.discardedJobs.append(
+                    .init(id: try row.decode(2, as: Int64.self), kind: kind, payload: try row.decode(3, as: PostgresJSON.self)))
             } else {
                 rescue.retried += 1
                 retried.append(kind)

@@ -23,6 +23,11 @@ public final class ScheduledJobWorker: Service, Sendable {
     private let logger: Logger
     private let retention: TimeInterval
     private let blockedURLs: BlockedURLs
+    private let attempts = SendAttempts()
+
+    private struct SendJobPayload: Decodable {
+        var message_id: Int64
+    }
     private let lastPrune = Mutex<Date?>(nil)
     private let lastBacklogGauge = Mutex<Date?>(nil)
     private let lastChangePrune = Mutex<Date?>(nil)
@@ -91,6 +96,13 @@ public final class ScheduledJobWorker: Service, Sendable {
             logger.info("blocked URLs probed: oldest held-back messages resent", metadata: ["herald.messages.requeued": "\(probed)"])
         }
         let rescued = try jobQueue.rescueExpiredLeases(now: now, on: connection)
+        for job in rescued.discardedJobs where job.kind == OutboundStore.sendKind {
+            guard let payload = try? job.payload.decode(SendJobPayload.self) else { continue }
+            try attempts.abandon(
+                messageID: payload.message_id,
+                detail: "the send was interrupted on its last attempt (its worker stopped); it may have been delivered",
+                now: now, on: connection)
+        }
         if rescued.retried + rescued.discarded > 0 {
             logger.warning(
                 "jobs whose worker stopped heartbeating were handed back",

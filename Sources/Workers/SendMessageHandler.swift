@@ -35,6 +35,18 @@ struct SendMessageHandler: Sendable {
         guard let payload = try? job.payload.decode(Payload.self) else {
             return .discard(error: "payload is not {message_id}")
         }
+        do {
+            return try handle(job, payload, connection)
+        } catch where job.attempts >= job.maxAttempts {
+            // The pool will discard this job: settle the message now rather than leave it sending.
+            _ = try? attempts.abandon(
+                messageID: payload.message_id, detail: "the send failed inside Herald on its last attempt: \(error)",
+                now: clock.now(), on: connection)
+            throw error
+        }
+    }
+
+    private func handle(_ job: Job, _ payload: Payload, _ connection: PostgresConnection) throws -> JobOutcome {
         var logger = self.logger
         logger[metadataKey: "herald.message.id"] = "\(payload.message_id)"
         logger[metadataKey: "herald.job.id"] = "\(job.id)"

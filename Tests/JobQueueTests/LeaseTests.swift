@@ -30,7 +30,9 @@ struct LeaseTests {
             #expect(second.map(\.id) == [first.id], "the rescued job is still its key's head")
             #expect(second.first?.attempts == 2)
 
-            #expect(try queue.rescueExpiredLeases(now: t0 + 62, on: connection) == JobRescue(discarded: 1))
+            let rescuedLast = try queue.rescueExpiredLeases(now: t0 + 62, on: connection)
+            #expect(rescuedLast.retried == 0 && rescuedLast.discarded == 1)
+            #expect(rescuedLast.discardedJobs.map { $0.id } == [first.id], "the owner learns which job was given up")
             #expect(try connection.jobRow(first.id).state == "discarded")
             #expect(try connection.int("SELECT count(*) FROM jobs WHERE id = $1 AND finished_at IS NOT NULL", [first.id]) == 1)
             // The discarded head no longer blocks its key.
