@@ -38,12 +38,12 @@
     graph_unavailable: "Facebook was unavailable",
     unknown: "an unknown error",
   };
-  // What a resend waits for (failure.resend_when), in words.
+  // Why Resend is disabled (failure.resend_when), in words next to the button.
   const RESEND_WHEN_TEXT = {
-    url_released: "waits for the blocked URL to be released",
-    customer_active: "waits for the customer to write again",
-    page_reconnected: "waits for the page to be reconnected",
-    never: "cannot be resent; send a new message",
+    url_released: "Resend waits for the blocked URL to be released",
+    customer_active: "Resend waits for the customer to write again",
+    page_reconnected: "Resend waits for the page to be reconnected",
+    never: "Cannot be resent; send a new message",
   };
   const STATUS_TEXT = { sent: "Sent", seen: "Seen", resend: "Resend", sending: "Sending…", failed: "Failed" };
   const AUTHOR_TEXT = { customer: "Customer", supporter: "Supporter", bot: "Bot / Page inbox" };
@@ -61,8 +61,9 @@
     messages: new Map(), // id -> message resource of the open conversation
     nextBefore: null, // older messages exist before this id (null: none)
     olderLoaded: false, // the supporter loaded pages before the newest one
+    followBottom: true, // the message list is scrolled to its end and should stay there
     conversationSeq: 0, // guards against out-of-order answers when switching conversations
-    stream: null, // { controller } of the running stream
+    stream: null, // the current connection: { controller, watchdog, why, ended }
     reconnectTimer: null,
     lastEventId: null,
     retryMs: BACKOFF_MIN_MS, // reconnection delay the server asked for (SSE "retry:")
@@ -226,6 +227,7 @@
     els.openPsidForm.addEventListener("submit", onOpenPsid);
     els.back.addEventListener("click", closeConversation);
     els.loadOlder.addEventListener("click", loadOlder);
+    els.messages.addEventListener("scroll", onMessagesScroll, { passive: true });
     els.composer.addEventListener("submit", onSend);
     els.composer.addEventListener("change", onKindChange);
     els.composerText.addEventListener("keydown", (event) => {
@@ -464,6 +466,7 @@
       state.messages.clear();
       state.nextBefore = null;
       state.olderLoaded = false;
+      state.followBottom = true;
       state.pendingIdempotencyKey = null;
       els.messages.replaceChildren();
       els.composerError.textContent = "";
@@ -581,7 +584,6 @@
 
   function renderMessages(options) {
     const list = els.messages;
-    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const previousHeight = list.scrollHeight;
     const sorted = Array.from(state.messages.values()).sort((a, b) => a.id - b.id);
     // Keyed update: an unchanged message keeps its element, so focus (e.g. on a Resend button)
@@ -607,7 +609,18 @@
     // Follow the conversation when the supporter is at its end; leave them where they are when
     // they scrolled up to read.
     if (options && options.keepScroll) list.scrollTop += list.scrollHeight - previousHeight;
-    else if (atBottom || (options && options.toBottom)) list.scrollTop = list.scrollHeight;
+    else if (state.followBottom || (options && options.toBottom)) scrollToEnd();
+  }
+
+  function scrollToEnd() {
+    els.messages.scrollTop = els.messages.scrollHeight;
+    state.followBottom = true;
+  }
+
+  // Whether new content should keep the end in view: true until the supporter scrolls up.
+  function onMessagesScroll() {
+    const list = els.messages;
+    state.followBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   }
 
   function renderMessage(message) {
@@ -636,7 +649,13 @@
   // Text, image, file and carousel content (outbound as sent; inbound as Facebook gave it).
   function renderContent(content) {
     const box = el("div", { class: "content" });
-    if (typeof content.text === "string") box.append(el("p", { class: "text", text: content.text }));
+    if (typeof content.text === "string") {
+      box.append(
+        content.text.trim()
+          ? el("p", { class: "text", text: content.text })
+          : el("p", { class: "text muted", text: "(blank text)" })
+      );
+    }
     if (content.image) box.append(renderMedia("image", content.image.url));
     if (content.file) {
       const size = content.file.size_bytes ? " (" + formatBytes(content.file.size_bytes) + ")" : "";
@@ -672,7 +691,15 @@
     const wrap = el("div", { class: "media media-" + kind });
     // Only https images are allowed by the page's CSP (img-src 'self' https: data:).
     if (kind === "image" && safe && /^https:/i.test(safe)) {
-      wrap.append(el("img", { src: safe, alt: "Image from " + safe, loading: "lazy", referrerpolicy: "no-referrer" }));
+      const img = el("img", { src: safe, alt: "Image from " + safe, loading: "lazy", referrerpolicy: "no-referrer" });
+      // An image that does not load (gone, blocked, offline) leaves just its link.
+      // Either way the height changes after the list was scrolled: keep the end in view.
+      img.addEventListener("error", () => {
+        img.remove();
+        if (state.followBottom) scrollToEnd();
+      });
+      img.addEventListener("load", () => state.followBottom && scrollToEnd());
+      wrap.append(img);
     }
     wrap.append(
       el("span", { class: "kind", text: label + ": " }),
@@ -732,8 +759,8 @@
       });
       footer.append(button);
       if (!failure.resendable) {
-        const why = RESEND_WHEN_TEXT[failure.resend_when] || "cannot be resent now";
-        footer.append(el("span", { class: "resend-why", id: whyId, testid: "resend-why-" + message.id, text: "Resend " + why }));
+        const why = RESEND_WHEN_TEXT[failure.resend_when] || "Cannot be resent now";
+        footer.append(el("span", { class: "resend-why", id: whyId, testid: "resend-why-" + message.id, text: why }));
       }
     }
     return footer;
@@ -752,7 +779,7 @@
     } catch (error) {
       const when = error.body && error.body.error && error.body.error.resend_when;
       els.composerError.textContent =
-        "Resend refused: " + (when ? RESEND_WHEN_TEXT[when] || when : error.message);
+        "Not resent. " + (when ? RESEND_WHEN_TEXT[when] || when : error.message);
     }
     scheduleConversationRefresh();
   }
