@@ -62,7 +62,7 @@ struct TestGateway {
         }()
         registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2), logger: logger)
+        let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2, acquireTimeout: .seconds(60)), logger: logger)
         batcher = WebhookBatcher(database: database, options: options, metrics: metrics, logger: logger)
         changes = ChangeStream(database: database, pool: pool, options: streamOptions, clock: clock, logger: logger)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -74,8 +74,10 @@ public struct TestSchema: Sendable {
         try PostgresConnection(configuration: configuration)
     }
 
-    /// A pool bound to this schema.
-    public func makePool(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(10)) -> PostgresPool {
+    /// A pool bound to this schema. The acquire timeout is generous: many tests run at once on
+    /// 2 cores, and test bodies run their own SQL synchronously on the cooperative threads, so a
+    /// pool's continuation can wait seconds for a thread under a full suite.
+    public func makePool(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(60)) -> PostgresPool {
         PostgresPool(
             configuration: configuration,
             options: .init(maxConnections: maxConnections, acquireTimeout: acquireTimeout),
