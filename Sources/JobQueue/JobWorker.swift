@@ -147,6 +147,7 @@ final class JobWorker: @unchecked Sendable {
         if let connection, connection.checkAlive() { return connection }
         connection = nil
         let fresh = try PostgresConnection(configuration: context.postgres)
+        if let setup = configuration.sessionSetup { try fresh.execute(script: setup) }
         connection = fresh
         return fresh
     }

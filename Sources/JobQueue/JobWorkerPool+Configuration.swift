@@ -19,6 +19,9 @@ extension JobWorkerPool {
         public var retryBase: Duration
         /// Longest backoff for a handler that throws. Default: 1 hour.
         public var retryCap: Duration
+        /// SQL run once on each thread's new connection, e.g. `SET synchronous_commit = off` for
+        /// jobs whose bookkeeping may be redone after a database crash. Default: none.
+        public var sessionSetup: String?
         /// `locked_by` prefix; thread n claims as `workerID/n`. Default: host, process id and a
         /// random suffix, unique per pool.
         public var workerID: String
@@ -26,8 +29,10 @@ extension JobWorkerPool {
         public init(
             kinds: [JobKind], threads: Int = 4, batchSize: Int = 10, lease: Duration = .seconds(30),
             heartbeatInterval: Duration? = nil, pollInterval: Duration = .seconds(1),
-            retryBase: Duration = .seconds(10), retryCap: Duration = .seconds(3600), workerID: String? = nil
+            retryBase: Duration = .seconds(10), retryCap: Duration = .seconds(3600), workerID: String? = nil,
+            sessionSetup: String? = nil
         ) {
+            self.sessionSetup = sessionSetup
             self.kinds = kinds
             self.threads = max(1, threads)
             self.batchSize = max(1, batchSize)

@@ -57,7 +57,13 @@ public final class SendWorker: Service, Sendable {
             postgres: database, queue: jobQueue,
             configuration: .init(
                 kinds: [OutboundStore.sendKind], threads: settings.concurrency, batchSize: 1, lease: settings.lease,
-                pollInterval: pollInterval, retryBase: settings.retryBase),
+                pollInterval: pollInterval, retryBase: settings.retryBase,
+                // A send's bookkeeping (claim, sending, outcome, completion) commits without waiting
+                // for the WAL flush: four commits per message would otherwise bound a thread to the
+                // disk's flush rate. A database crash can lose the last few hundred milliseconds of
+                // it; those messages are then sent again, as after a worker crash (at-least-once).
+                // Webhooks and new messages stay fully durable: they are written elsewhere.
+                sessionSetup: "SET synchronous_commit = off"),
             now: { clock.now() }, logger: logger, handler: { job, connection in try handler.handle(job, connection) })
     }
 
