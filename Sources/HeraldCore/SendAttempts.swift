@@ -57,6 +57,7 @@ public struct SendAttempts: Sendable {
     /// closed window) counts as an attempt too: its outcome is recorded like any other.
     public func start(messageID: Int64, now: Date, on connection: PostgresConnection) throws -> Start {
         let rows = try connection.query(
+            prepared: "herald_send_start",
             """
             WITH target AS (
                 SELECT m.id, m.status FROM messages m
@@ -120,6 +121,7 @@ public struct SendAttempts: Sendable {
             // One statement: the status, the history row, and whether the message held URLs
             // recorded as blocked (rare; then they are released).
             let heldBlockedURLs = try connection.query(
+                prepared: "herald_send_sent",
                 """
                 WITH sent AS (
                     UPDATE messages SET status = 'sent', mid = $2, sent_at = $3, failure_reason = NULL,

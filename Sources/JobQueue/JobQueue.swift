@@ -82,7 +82,7 @@ public struct JobQueue: Sendable {
         for attempt in 1...3 {
             if inTransaction { try connection.execute(script: "SAVEPOINT herald_job_claim") }
             do {
-                let rows = try connection.query(Self.claimSQL, parameters)
+                let rows = try connection.query(prepared: "herald_job_claim", Self.claimSQL, parameters)
                 if inTransaction { try connection.execute(script: "RELEASE SAVEPOINT herald_job_claim") }
                 let jobs = try rows.map(Self.decodeJob).sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
                 JobMetrics.count(.claimed, jobs.map(\.kind))
@@ -104,6 +104,12 @@ public struct JobQueue: Sendable {
         attempts = CASE WHEN run_at > $3 THEN attempts - 1 ELSE attempts END,
         finished_at = CASE WHEN run_at > $3 THEN NULL ELSE $3 END,
         locked_by = NULL, locked_until = NULL
+        """
+
+    private static let completeAllSQL = """
+        UPDATE jobs SET \(completion)
+        WHERE id = ANY($1::int8[]) AND state = 'running' AND ($2::text IS NULL OR locked_by = $2)
+        RETURNING kind
         """
 
     // The running check comes first: Postgres evaluates it as one hash of the running keys, so
@@ -195,11 +201,7 @@ public struct JobQueue: Sendable {
     ) throws -> Int {
         guard !ids.isEmpty else { return 0 }
         let kinds = try connection.query(
-            """
-            UPDATE jobs SET \(Self.completion)
-            WHERE id = ANY($1::int8[]) AND state = 'running' AND ($2::text IS NULL OR locked_by = $2)
-            RETURNING kind
-            """, [PostgresArrayLiteral.int8(ids), worker, now]
+            prepared: "herald_job_complete_all", Self.completeAllSQL, [PostgresArrayLiteral.int8(ids), worker, now]
         ).map { JobKind(try $0.decode(0, as: String.self)) }
         JobMetrics.count(.completed, kinds)
         return kinds.count
