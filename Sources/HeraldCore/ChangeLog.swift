@@ -30,9 +30,14 @@ public struct ChangeLog: Sendable {
         public var data: [UInt8]
     }
 
-    /// The newest id, or 0 for an empty log.
+    /// The newest id. For an empty log (all rows pruned or truncated), the last id handed out,
+    /// so a stream starting then does not wait for ids that will never appear.
     public func newestID(on connection: PostgresConnection) throws -> Int64 {
-        try connection.query("SELECT COALESCE(max(id), 0) FROM changes")[0].decode(0, as: Int64.self)
+        try connection.query(
+            """
+            SELECT COALESCE((SELECT max(id) FROM changes),
+                            (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM changes_id_seq))
+            """)[0].decode(0, as: Int64.self)
     }
 
     /// The oldest id still kept, or nil for an empty log.

@@ -137,6 +137,22 @@ struct StreamTests {
         }
     }
 
+    @Test("a stream that starts on an emptied log does not wait for ids handed out before")
+    func emptiedLog() async throws {
+        try await TestDatabase.withSchema { schema in
+            let connection = try schema.connect()
+            for psid in ["e1", "e2", "e3"] { _ = try insertMessage(connection, psid: psid) }
+            try connection.query("DELETE FROM changes")
+            // With a gap timeout longer than the wait, an event arrives only if no gap is waited for.
+            try await TestGateway.with(database: schema.configuration, streamOptions: .init(gapTimeout: .seconds(120))) {
+                gateway in
+                let stream = try await subscribe(gateway)
+                _ = try insertMessage(connection, psid: "e4")
+                #expect(await stream.wait(timeout: .seconds(10)) { $0.contains { $0.event == "message.created" } })
+            }
+        }
+    }
+
     @Test("a transaction that commits after a newer one is still streamed, in id order")
     func outOfOrderCommits() async throws {
         try await TestDatabase.withSchema { schema in
