@@ -19,11 +19,10 @@ struct Work: AsyncParsableCommand {
         discussion: Setting.helpText(for: .work)
     )
 
-    @Option(help: "Send threads in this process (overrides HERALD_CONCURRENCY).")
-    var concurrency: Int?
+    @OptionGroup var threads: SendThreadsOption
 
     func run() async throws {
-        try await HeraldProcess(roles: .work, concurrency: concurrency).run()
+        try await HeraldProcess(roles: .work, concurrency: threads.concurrency).run()
     }
 }
 
@@ -34,10 +33,21 @@ struct Run: AsyncParsableCommand {
         discussion: Setting.helpText(for: [.serve, .work])
     )
 
-    @Option(help: "Send threads in this process (overrides HERALD_CONCURRENCY).")
-    var concurrency: Int?
+    @OptionGroup var threads: SendThreadsOption
 
     func run() async throws {
-        try await HeraldProcess(roles: [.serve, .work], concurrency: concurrency).run()
+        try await HeraldProcess(roles: [.serve, .work], concurrency: threads.concurrency).run()
+    }
+}
+
+/// `--concurrency` of `herald work` and `herald run`.
+struct SendThreadsOption: ParsableArguments {
+    @Option(help: "Send threads in this process, 1-256 (overrides HERALD_CONCURRENCY).")
+    var concurrency: Int?
+
+    func validate() throws {
+        if let concurrency, !(1...256).contains(concurrency) {
+            throw ValidationError("--concurrency must be 1 to 256, got \(concurrency)")
+        }
     }
 }
