@@ -84,7 +84,9 @@ struct HeraldProcess {
         let ingest = IngestWorker(pool: pool, ingestor: ingestor, clock: clock, logger: logger)
         let scheduled = ScheduledJobWorker(
             pool: pool, jobQueue: jobQueue, clock: clock, lease: .seconds(settings.jobLeaseSeconds),
-            blockedURLs: blockedURLs, workerID: Self.workerID, logger: logger)
+            blockedURLs: blockedURLs,
+            webhookRetention: WebhookRetention(period: TimeInterval(settings.webhookRetentionDays) * 86_400),
+            workerID: Self.workerID, logger: logger)
         let send = SendWorker(
             database: database,
             settings: .init(

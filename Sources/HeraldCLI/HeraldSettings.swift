@@ -21,6 +21,7 @@ struct HeraldSettings: Sendable {
     var urlProbeSeconds: Int
     var autoResendOnReply: Bool
     var metricsPort: Int?
+    var webhookRetentionDays: Int
     var maxBodyBytes: Int
     var databasePoolSize: Int
     var migrationsDirectory: String?
@@ -53,6 +54,7 @@ struct HeraldSettings: Sendable {
             urlProbeSeconds: reader.integer(.urlProbeSeconds, in: 1...86_400),
             autoResendOnReply: reader.boolean(.autoResendOnReply),
             metricsPort: reader.optionalInteger(.metricsPort, in: 1...65_535),
+            webhookRetentionDays: reader.integer(.webhookRetentionDays, in: 1...3650),
             maxBodyBytes: reader.integer(.maxBodyBytes, in: 1_024...(64 << 20)),
             databasePoolSize: reader.integer(.databasePoolSize, in: 1...200),
             migrationsDirectory: environment[Setting.migrationsDirectory.name].flatMap { $0.isEmpty ? nil : $0 },

@@ -74,6 +74,10 @@ struct Setting: Sendable {
         name: "HERALD_AUTO_RESEND_ON_REPLY", defaultValue: "false",
         summary: "true: outside_window / recipient_unavailable messages are resent when the customer writes again",
         usedBy: .work, requiredBy: [])
+    static let webhookRetentionDays = Setting(
+        name: "HERALD_WEBHOOK_RETENTION_DAYS", defaultValue: "30",
+        summary: "processed webhooks are kept this many days for replay, then pruned (1-3650)",
+        usedBy: .work, requiredBy: [])
     static let metricsPort = Setting(
         name: "HERALD_METRICS_PORT", defaultValue: "(unset: no listener)",
         summary: "herald work: serve GET /metrics and /healthz on HERALD_HOST at this port",
@@ -93,7 +97,7 @@ struct Setting: Sendable {
 
     static let all: [Setting] = [
         databaseURL, host, port, appSecret, verifyToken, apiToken, adminToken, tokenKey, graphURL, graphVersion,
-        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, metricsPort, maxBodyBytes,
+        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, webhookRetentionDays, metricsPort, maxBodyBytes,
         databasePoolSize,
         migrationsDirectory, logLevel,
     ]

@@ -9,8 +9,9 @@ import Synchronization
 /// Runs due scheduled jobs (inactivity checks) one claimed batch at a time, each job in its own
 /// transaction with its effects, so a job is completed exactly when its effects commit.
 ///
-/// It also keeps the job table healthy: every cycle it hands jobs whose lease expired (their
-/// worker died) back to the queue, and now and then it prunes finished jobs past their retention.
+/// It also keeps the tables healthy: every cycle it hands jobs whose lease expired (their worker
+/// died) back to the queue, and every 10 minutes it prunes finished jobs and processed webhooks
+/// past their retention.
 /// And it probes blocked URLs whose probe is due (the oldest message each holds back is resent).
 public final class ScheduledJobWorker: Service, Sendable {
     private let pool: PostgresPool
@@ -23,6 +24,7 @@ public final class ScheduledJobWorker: Service, Sendable {
     private let logger: Logger
     private let retention: TimeInterval
     private let blockedURLs: BlockedURLs
+    private let webhookRetention: WebhookRetention
     private let attempts = SendAttempts()
 
     private struct SendJobPayload: Decodable {
@@ -38,8 +40,9 @@ public final class ScheduledJobWorker: Service, Sendable {
     public init(
         pool: PostgresPool, jobQueue: JobQueue, clock: any HeraldClock, pollInterval: Duration = .seconds(1),
         lease: Duration = .seconds(30), retention: TimeInterval = 7 * 86_400, blockedURLs: BlockedURLs = BlockedURLs(),
-        workerID: String, logger: Logger
+        webhookRetention: WebhookRetention = WebhookRetention(), workerID: String, logger: Logger
     ) {
+        self.webhookRetention = webhookRetention
         self.retention = retention
         self.blockedURLs = blockedURLs
         self.pool = pool
@@ -119,6 +122,10 @@ public final class ScheduledJobWorker: Service, Sendable {
         }
         if due {
             try jobQueue.prune(finishedBefore: now.addingTimeInterval(-retention), limit: 10_000, on: connection)
+            let pruned = try webhookRetention.prune(now: now, on: connection)
+            if pruned > 0 {
+                logger.info("processed webhooks past their retention pruned", metadata: ["herald.webhooks.pruned": "\(pruned)"])
+            }
         }
     }
 
