@@ -70,9 +70,10 @@ public final class SSEClient: Sendable {
     /// Events (not comments) so far.
     public var events: [Message] { messages.filter { $0.comment == nil } }
 
-    /// Waits up to `timeout` until `condition` holds for the messages so far.
+    /// Waits up to `timeout` until `condition` holds for the messages so far (generous: it returns
+    /// as soon as the condition holds, and a full suite on 2 cores can delay a stream by seconds).
     public func wait(
-        timeout: Duration = .seconds(5), until condition: ([Message]) -> Bool
+        timeout: Duration = .seconds(20), until condition: ([Message]) -> Bool
     ) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
