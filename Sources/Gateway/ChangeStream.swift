@@ -187,10 +187,8 @@ public final class ChangeStream: Service, Sendable {
                     if let oldest = try log.oldestID(on: connection), lastEventID < oldest - 1 { return nil }
                     let changes = try log.changes(after: lastEventID, through: last, limit: limit + 1, on: connection)
                     guard changes.count <= limit else { return nil }
-                    return try changes.compactMap { change in
-                        guard pageID == nil || change.pageID == pageID else { return nil }
-                        return try log.event(for: change, now: now, on: connection)
-                    }
+                    return try log.events(
+                        for: changes.filter { pageID == nil || $0.pageID == pageID }, now: now, on: connection)
                 }
                 items = replayed.map { $0.map(Item.event) } ?? [.reset(reason: "too_far_behind")]
             } catch {
@@ -241,15 +239,19 @@ public final class ChangeStream: Service, Sendable {
                 connection -> ([ChangeLog.Event], Int64, GapTracker, Bool) in
                 var tracker = tracker
                 var cursor = try known ?? log.newestID(on: connection)
-                var events: [ChangeLog.Event] = []
+                // The deliverable prefix first (in order, up to a gap still worth waiting for), then
+                // its events built together.
+                var ready: [ChangeLog.Change] = []
+                var blocked = false
                 for change in try log.changes(after: cursor, limit: 500, on: connection) {
                     if change.id != cursor + 1, !tracker.giveUp(on: cursor + 1, at: ContinuousClock.now) {
-                        return (events, cursor, tracker, true)
+                        blocked = true
+                        break
                     }
-                    if let event = try log.event(for: change, now: now, on: connection) { events.append(event) }
+                    ready.append(change)
                     cursor = change.id
                 }
-                return (events, cursor, tracker, false)
+                return (try log.events(for: ready, now: now, on: connection), cursor, tracker, blocked)
             }
             gaps = tracked
             let cutOff = state.withLock { state -> [AsyncStream<Item>.Continuation] in

@@ -81,6 +81,25 @@ public struct ChangeLog: Sendable {
         return Event(id: change.id, name: change.kind, pageID: change.pageID, data: Array(data))
     }
 
+    /// The events for `changes`, in their order, built together: the messages they name are read
+    /// in two queries for the whole batch. Changes whose subject is gone are left out.
+    public func events(for changes: [Change], now: Date, on connection: PostgresConnection) throws -> [Event] {
+        let messageIDs = changes.filter { $0.kind.hasPrefix("message.") }.compactMap(\.subjectID)
+        let messages = try store.messages(ids: Array(Set(messageIDs)), now: now, on: connection)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var events: [Event] = []
+        for change in changes {
+            if change.kind.hasPrefix("message.") {
+                guard let message = change.subjectID.flatMap({ messages[$0] }) else { continue }
+                events.append(Event(id: change.id, name: change.kind, pageID: change.pageID, data: Array(try encoder.encode(message))))
+            } else if let event = try event(for: change, now: now, on: connection) {
+                events.append(event)
+            }
+        }
+        return events
+    }
+
     /// Drops all but the newest `keep` rows; returns how many went.
     @discardableResult
     public func prune(keep: Int64 = ChangeLog.retainedRows, on connection: PostgresConnection) throws -> Int {

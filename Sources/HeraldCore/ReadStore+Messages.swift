@@ -55,3 +55,43 @@ extension ReadStore {
             seenAt: try row.decode("seen_at", as: Date?.self))
     }
 }
+
+extension ReadStore {
+    /// Many messages by id, each as `message(id:)` would give it, in two queries whatever their
+    /// number (the change stream builds a batch of events at once). Missing ids are absent.
+    public func messages(ids: [Int64], now: Date, on connection: PostgresConnection) throws -> [Int64: MessageResource] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try connection.query(
+            Self.messageSelect(from: "messages m") + " WHERE m.id = ANY($1::bigint[])", [PostgresArrayLiteral.int8(ids)])
+        var conversations: [String] = []
+        var psids: [String] = []
+        for row in rows {
+            conversations.append(try row.decode("page_id", as: String.self))
+            psids.append(try row.decode("psid", as: String.self))
+        }
+        // The latest successful outbound message of each conversation involved, as latestSuccessfulID orders them.
+        var latest: [String: Int64] = [:]
+        if !conversations.isEmpty {
+            let latestRows = try connection.query(
+                """
+                SELECT DISTINCT ON (m.page_id, m.psid) m.page_id, m.psid, m.id
+                FROM messages m
+                JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS c(page_id, psid)) c
+                  ON c.page_id = m.page_id AND c.psid = m.psid
+                WHERE m.direction = 'outbound' AND m.status IN ('sent', 'delivered', 'seen')
+                ORDER BY m.page_id, m.psid, m.sent_at DESC NULLS LAST, m.id DESC
+                """, [PostgresArrayLiteral.text(conversations), PostgresArrayLiteral.text(psids)])
+            for row in latestRows {
+                latest[try row.decode(0, as: String.self) + "\u{0}" + row.decode(1, as: String.self)] =
+                    try row.decode(2, as: Int64.self)
+            }
+        }
+        var result: [Int64: MessageResource] = [:]
+        for row in rows {
+            let key = try row.decode("page_id", as: String.self) + "\u{0}" + row.decode("psid", as: String.self)
+            let message = try Self.message(row, latestSuccessful: latest[key], now: now)
+            result[message.id] = message
+        }
+        return result
+    }
+}
