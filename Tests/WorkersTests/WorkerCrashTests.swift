@@ -10,17 +10,14 @@ import Testing
 /// A real `herald work` process killed with SIGKILL in the middle of sending.
 @Suite("Crash of a worker process")
 struct WorkerCrashTests {
-    static let page = "104857600012345"
+    static let page = HeraldProcessSupport.page
 
     @Test("after SIGKILL mid-send, another process finishes every message: all sent, none stuck, duplicates bounded")
     func killedMidSend() async throws {
-        let binary = RepositoryPaths.root.appendingPathComponent(".build/debug/herald").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build herald first (scripts/test does)")
+        let binary = try HeraldProcessSupport.binary()
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try connection.query(
-                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', $2, now())",
-                [Self.page, Array("token".utf8)])
+            try HeraldProcessSupport.connectPage(connection)
             var logger = Logger(label: "herald.tests.crash")
             logger.logLevel = .warning
             let graph = try await FakeGraphServer.start(configuration: .init(latency: .milliseconds(300)), logger: logger)
@@ -34,13 +31,9 @@ struct WorkerCrashTests {
                 }
             }
             let concurrency = 4
-            var environment = ProcessInfo.processInfo.environment
-            environment["HERALD_DATABASE_URL"] = try TestDatabase.url() + "?options=-c%20search_path%3D\(schema.name)"
-            environment["HERALD_GRAPH_URL"] = graph.baseURL
+            var environment = try HeraldProcessSupport.environment(schema: schema, graphURL: graph.baseURL)
             environment["HERALD_CONCURRENCY"] = String(concurrency)
             environment["HERALD_JOB_LEASE_SECONDS"] = "5"
-            environment["HERALD_MIGRATIONS_DIR"] = RepositoryPaths.sql.path
-            environment["HERALD_LOG_LEVEL"] = "warning"
 
             let first = try ChildProcess.start(binary, ["work"], environment: environment)
             // Kill it while sends are in flight at Graph (each takes 300 ms there).

@@ -10,17 +10,14 @@ import Testing
 /// `herald work` with `HERALD_METRICS_PORT`: its /metrics shows what it did, scraped over HTTP.
 @Suite("herald work exports job and send metrics")
 struct WorkerMetricsTests {
-    static let page = "104857600012345"
+    static let page = HeraldProcessSupport.page
 
     @Test("after sending, /metrics counts claims, completions, sends and failures by reason, and the backlog reads 0")
     func scrape() async throws {
-        let binary = RepositoryPaths.root.appendingPathComponent(".build/debug/herald").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build herald first (scripts/test does)")
+        let binary = try HeraldProcessSupport.binary()
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try connection.query(
-                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', $2, now())",
-                [Self.page, Array("token".utf8)])
+            try HeraldProcessSupport.connectPage(connection)
             var logger = Logger(label: "herald.tests.metrics")
             logger.logLevel = .warning
             let graph = try await FakeGraphServer.start(logger: logger)
@@ -31,12 +28,8 @@ struct WorkerMetricsTests {
                 _ = try connection.transaction { try store.create(draft, now: Date(), on: $0) }
             }
             let port = try FreePort.next()
-            var environment = ProcessInfo.processInfo.environment
-            environment["HERALD_DATABASE_URL"] = try TestDatabase.url() + "?options=-c%20search_path%3D\(schema.name)"
-            environment["HERALD_GRAPH_URL"] = graph.baseURL
+            var environment = try HeraldProcessSupport.environment(schema: schema, graphURL: graph.baseURL)
             environment["HERALD_METRICS_PORT"] = String(port)
-            environment["HERALD_MIGRATIONS_DIR"] = RepositoryPaths.sql.path
-            environment["HERALD_LOG_LEVEL"] = "warning"
             let worker = try ChildProcess.start(binary, ["work"], environment: environment)
             defer { worker.stop() }
 
