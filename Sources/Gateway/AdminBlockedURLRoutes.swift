@@ -40,13 +40,7 @@ struct AdminBlockedURLRoutes: Sendable {
 
     /// The `url` of the body, or a 400 `invalid_body`.
     static func url(of request: Request) async throws -> String {
-        let bytes: [UInt8]
-        do {
-            var buffer = try await request.body.collect(upTo: maxBodyBytes)
-            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "body is larger than \(maxBodyBytes) bytes")
-        }
+        let bytes = try await request.apiBody(upTo: maxBodyBytes)
         guard let body = try? JSONDecoder().decode(Body.self, from: Data(bytes)), let url = body.url,
             !url.trimmingCharacters(in: .whitespaces).isEmpty
         else {

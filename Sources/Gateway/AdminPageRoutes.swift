@@ -88,13 +88,7 @@ struct AdminPageRoutes: Sendable {
 
     /// The request body as a connection request (page id still empty), or a 400 `invalid_body`.
     static func body(of request: Request) async throws -> PageStore.Connect {
-        let bytes: [UInt8]
-        do {
-            var buffer = try await request.body.collect(upTo: maxBodyBytes)
-            bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "body is larger than \(maxBodyBytes) bytes")
-        }
+        let bytes = try await request.apiBody(upTo: maxBodyBytes)
         let decoded: Body
         do {
             decoded = try JSONDecoder().decode(Body.self, from: Data(bytes))

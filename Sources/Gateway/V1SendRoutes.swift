@@ -114,13 +114,7 @@ struct V1SendRoutes: Sendable {
 
     /// The request's content, or a 400 naming what is wrong with its shape.
     static func content(of request: Request) async throws -> OutboundContent {
-        let body: [UInt8]
-        do {
-            var buffer = try await request.body.collect(upTo: maxBodyBytes)
-            body = buffer.readBytes(length: buffer.readableBytes) ?? []
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "message body is larger than \(maxBodyBytes) bytes")
-        }
+        let body = try await request.apiBody(upTo: maxBodyBytes, what: "message body")
         do {
             return try OutboundContent.decode(body)
         } catch {
