@@ -29,14 +29,24 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: responseHeaders, body: .init(byteBuffer: responseBody))
+    }
+
+    /// `headers` plus the JSON content type.
+    var responseHeaders: HTTPFields {
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
+        return headers
+    }
+
+    /// The JSON error object.
+    var responseBody: ByteBuffer {
         let fields = details.merging(["code": .string(code), "message": .string(message)]) { _, fixed in fixed }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Strings, numbers and nested values only: encoding cannot fail.
         let data = (try? encoder.encode(["error": fields])) ?? Data()
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return ByteBuffer(bytes: data)
     }
 
     /// 503 with `Retry-After`, so Facebook (and load balancers) come back shortly.

@@ -1,9 +1,9 @@
 import Foundation
 
-/// One body waiting to be stored, and the request suspended until it is.
+/// One body waiting to be stored, and what to call once it is (or cannot be).
 struct PendingWebhook: Sendable {
     let body: [UInt8]
-    let continuation: CheckedContinuation<Result<Void, WebhookBatcher.Rejection>, Never>
+    let completion: WebhookBatcher.Completion
 }
 
 /// The bounded queue between request handlers and the batcher's writer threads.
@@ -26,16 +26,14 @@ final class BatchQueue: @unchecked Sendable {
     }
 
     /// Queues a body; returns the reason instead when it cannot be accepted.
-    func enqueue(
-        _ body: [UInt8], _ continuation: CheckedContinuation<Result<Void, WebhookBatcher.Rejection>, Never>
-    ) -> WebhookBatcher.Rejection? {
+    func enqueue(_ body: [UInt8], _ completion: @escaping WebhookBatcher.Completion) -> WebhookBatcher.Rejection? {
         condition.lock()
         defer { condition.unlock() }
         if stopping { return .shuttingDown }
         guard pending.count < options.queueCapacity, pendingBytes + body.count <= options.queueCapacityBytes else {
             return .queueFull
         }
-        pending.append(PendingWebhook(body: body, continuation: continuation))
+        pending.append(PendingWebhook(body: body, completion: completion))
         pendingBytes += body.count
         metrics.queueDepth(pending.count)
         condition.signal()

@@ -46,12 +46,12 @@ final class BatchWriter: @unchecked Sendable {
         }
         metrics.committedBatch(size: batch.count, after: ContinuousClock.now - started)
         logger.trace("webhook batch committed", metadata: ["herald.batch.size": "\(batch.count)"])
-        for pending in batch { pending.continuation.resume(returning: .success(())) }
+        for pending in batch { pending.completion(.success(())) }
     }
 
-    /// Each request counts its own rejection (WebhookRoutes), so none is counted here.
+    /// Each request counts its own rejection (WebhookIntake), so none is counted here.
     private func fail(_ batch: [PendingWebhook], _ rejection: WebhookBatcher.Rejection) {
-        for pending in batch { pending.continuation.resume(returning: .failure(rejection)) }
+        for pending in batch { pending.completion(.failure(rejection)) }
     }
 
     /// The connection, reconnecting when it broke; nil while the database is unreachable.

@@ -56,10 +56,10 @@ public enum GatewayApplication {
         let router = Router()
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         router.middlewares.add(JSONErrorMiddleware())
-        WebhookRoutes(
-            verifyToken: configuration.verifyToken, signature: WebhookSignature(appSecret: configuration.appSecret),
-            maxBodyBytes: configuration.maxBodyBytes, batcher: batcher, metrics: metrics
-        ).add(to: router)
+        let intake = WebhookIntake(
+            signature: WebhookSignature(appSecret: configuration.appSecret),
+            maxBodyBytes: configuration.maxBodyBytes, batcher: batcher, metrics: metrics)
+        WebhookRoutes(verifyToken: configuration.verifyToken, intake: intake).add(to: router)
         HealthRoutes(pool: pool, migrator: migrator, registry: registry).add(to: router)
         StaticRoutes().add(to: router)
         // Everything under /v1 needs the API token; the middleware applies to routes added after it.
@@ -77,6 +77,7 @@ public enum GatewayApplication {
         AdminBlockedURLRoutes(pool: pool, clock: clock, blockedURLs: BlockedURLs(outbound: outbound)).add(to: admin)
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [WebhookChannelHandler(intake: intake, logger: logger)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: onServerRunning,
             logger: logger)

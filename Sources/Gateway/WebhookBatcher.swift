@@ -68,12 +68,22 @@ public final class WebhookBatcher: Service, Sendable {
         self.logger = logger
     }
 
+    /// Called once per body: success after the commit that holds it, or why it was not stored.
+    /// Runs on a writer thread (or the caller's, for an immediate refusal), so it must be quick.
+    public typealias Completion = @Sendable (Result<Void, Rejection>) -> Void
+
     /// Stores `body` durably; returns once it is committed.
     public func store(_ body: [UInt8]) async throws(Rejection) {
         let result: Result<Void, Rejection> = await withCheckedContinuation { continuation in
-            if let rejection = queue.enqueue(body, continuation) { continuation.resume(returning: .failure(rejection)) }
+            store(body) { continuation.resume(returning: $0) }
         }
         try result.get()
+    }
+
+    /// Stores `body` durably and calls `completion` once it is committed or refused; for callers
+    /// on an event loop, which must not wait.
+    public func store(_ body: [UInt8], completion: @escaping Completion) {
+        if let rejection = queue.enqueue(body, completion) { completion(.failure(rejection)) }
     }
 
     /// Runs the writer threads until graceful shutdown, then writes what is still queued and stops.

@@ -28,7 +28,11 @@ public struct WebhookSignature: Sendable {
 
     /// Throws unless `header` is a well-formed signature that matches `body`.
     public func verify(header: String?, body: some DataProtocol) throws(Failure) {
-        let expected = try Self.parse(header)
+        try verify(expected: Self.parse(header), body: body)
+    }
+
+    /// Throws unless `expected` (a header already parsed with `parse`) is the HMAC of `body`.
+    public func verify(expected: [UInt8], body: some DataProtocol) throws(Failure) {
         // HMAC's own validation compares in constant time.
         guard HMAC<SHA256>.isValidAuthenticationCode(expected, authenticating: body, using: SymmetricKey(data: secret))
         else { throw .mismatch }
