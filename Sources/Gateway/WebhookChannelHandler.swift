@@ -15,7 +15,7 @@ import NIOHTTPTypes
 /// HTTP/1.1 answers must keep request order, so the handler takes a delivery only when the router
 /// owes no answer on the connection; otherwise, and once the server is shutting down, it passes
 /// the request on to `WebhookRoutes`. While its own delivery waits for the commit, later requests
-/// on the connection wait behind it (and reading pauses), then go on in order.
+/// on the connection wait behind it (and reading pauses once one has), then go on in order.
 final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -53,7 +53,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// Parts that arrived while a delivery was being stored, replayed in order afterwards.
     private var waiting = CircularBuffer<HTTPRequestPart>()
     private var readHeld = false
-    private var quiesceHeld = false
+    private var heldEvents: [Any] = []
     private var shuttingDown = false
 
     init(intake: WebhookIntake, logger: Logger) {
@@ -69,6 +69,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             waiting.append(part)
         } else {
             handle(part, context: context)
+            settle(context: context)
         }
     }
 
@@ -161,11 +162,12 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             answer(intake.refused(rejection, logger: logger), started: delivery.started,
                    keepAlive: delivery.keepAlive, context: context)
         }
-        resume(context: context)
+        replayWaiting(context: context)
+        settle(context: context)
     }
 
-    /// After a delivery is answered: the parts that waited behind it, then the paused read.
-    private func resume(context: ChannelHandlerContext) {
+    /// After a delivery is answered: the parts that waited behind it, in order.
+    private func replayWaiting(context: ChannelHandlerContext) {
         var replayed = false
         while !waiting.isEmpty {
             if case .storing = state { break }
@@ -173,10 +175,19 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             handle(waiting.removeFirst(), context: context)
         }
         if replayed { context.fireChannelReadComplete() }
-        if case .storing = state { return }
-        if quiesceHeld {
-            quiesceHeld = false
-            context.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+    }
+
+    /// Lets the paused read and the held events go once no delivery needs them held.
+    private func settle(context: ChannelHandlerContext) {
+        switch state {
+        case .storing:
+            return
+        case .collecting:
+            break
+        case .idle, .forwarding, .discarding, .closed:
+            let events = heldEvents
+            heldEvents = []
+            for event in events { context.fireUserInboundEventTriggered(event) }
         }
         if readHeld {
             readHeld = false
@@ -185,23 +196,23 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard event is ChannelShouldQuiesceEvent else {
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        // From now on the router serves every request, so its connection handling decides when
-        // to close; a delivery in progress here is answered first.
-        shuttingDown = true
+        // From shutdown on, the router serves every request, so its connection handling decides
+        // when to close.
+        if event is ChannelShouldQuiesceEvent { shuttingDown = true }
+        // Events (shutdown, the client half-closing) wait until a delivery in progress is
+        // answered: passed on now, they could let the router close the connection before that.
         switch state {
-        case .collecting, .storing: quiesceHeld = true
+        case .collecting, .storing: heldEvents.append(event)
         case .idle, .forwarding, .discarding, .closed: context.fireUserInboundEventTriggered(event)
         }
     }
 
     // MARK: Outbound
 
+    /// Reading pauses only once a request has arrived behind a delivery being stored: pausing for
+    /// every delivery would cost two epoll changes each, and clients rarely pipeline.
     func read(context: ChannelHandlerContext) {
-        if case .storing = state {
+        if case .storing = state, !waiting.isEmpty {
             readHeld = true
         } else {
             context.read()
@@ -209,7 +220,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { unanswered -= 1 }
+        if case .end = unwrapOutboundIn(data) { unanswered = max(0, unanswered - 1) }
         context.write(data, promise: promise)
     }
 

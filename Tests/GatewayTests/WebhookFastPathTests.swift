@@ -127,6 +127,22 @@ struct WebhookFastPathTests {
         }
     }
 
+    @Test("a client that half-closes after its delivery still gets the 200 once the body is committed")
+    func halfClosedClient() async throws {
+        try await TestDatabase.withSchema { schema in
+            try await TestGateway.with(database: schema.configuration) { gateway in
+                let connection = try RawHTTPConnection(port: gateway.port)
+                defer { connection.close() }
+                connection.send(Self.signed(Array(#"{"half":1}"#.utf8)) + Self.signed(Array(#"{"half":2}"#.utf8)))
+                connection.finishSending()
+                let responses = await connection.responses(2)
+                #expect(responses.map(\.status) == [200, 200])
+                #expect(await connection.closedByServer())
+                #expect(try storedBodies(schema.configuration).count == 2)
+            }
+        }
+    }
+
     @Test("a client that leaves before the commit: its body is still stored and the server serves on")
     func clientGoneBeforeCommit() async throws {
         try await TestDatabase.withSchema { schema in

@@ -49,6 +49,11 @@ public final class RawHTTPConnection: Sendable {
 
     deinit { Glibc.close(fd) }
 
+    /// Half-closes: nothing more is sent, answers can still arrive.
+    public func finishSending() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Shuts the connection down from this side (the reading thread then ends).
     public func close() {
         shutdown(fd, Int32(SHUT_RDWR))
