@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import Messenger
 import NIOCore
 import NIOHTTPTypes
 
@@ -44,6 +45,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     private let intake: WebhookIntake
+    private let verifier: WebhookSignature.Verifier
     private let logger: Logger
     private var state = State.idle
     /// The body of the delivery being collected (kept out of `state` so appending never copies).
@@ -58,6 +60,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     init(intake: WebhookIntake, logger: Logger) {
         self.intake = intake
+        self.verifier = intake.signature.verifier()
         self.logger = logger
     }
 
@@ -133,7 +136,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     private func store(_ delivery: Delivery, context: ChannelHandlerContext) {
         let body = Array(self.body.readableBytesView)
         self.body = ByteBuffer()
-        if let error = intake.checkBody(body, expected: delivery.expected) {
+        if let error = intake.checkBody(body, expected: delivery.expected, verifier: verifier) {
             answer(error, started: delivery.started, keepAlive: delivery.keepAlive, context: context)
             return
         }

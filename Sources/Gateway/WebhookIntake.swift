@@ -32,9 +32,9 @@ struct WebhookIntake: Sendable {
     }
 
     /// nil when `body` carries the MAC the head announced.
-    func checkBody(_ body: [UInt8], expected: [UInt8]) -> APIError? {
+    func checkBody(_ body: [UInt8], expected: [UInt8], verifier: WebhookSignature.Verifier) -> APIError? {
         do {
-            try signature.verify(expected: expected, body: body)
+            try verifier.verify(expected: expected, body: body)
             return nil
         } catch {
             return rejectedSignature(error, legacyPresent: false)

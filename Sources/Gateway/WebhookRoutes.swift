@@ -42,7 +42,9 @@ struct WebhookRoutes: Sendable {
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw intake.tooLarge()
         }
-        if let rejection = intake.checkBody(body, expected: expected) { throw rejection }
+        if let rejection = intake.checkBody(body, expected: expected, verifier: intake.signature.verifier()) {
+            throw rejection
+        }
         do {
             try await intake.batcher.store(body)
         } catch {

@@ -22,6 +22,23 @@ struct WebhookSignatureTests {
         }
     }
 
+    @Test("a verifier keyed once checks many bodies, each on its own", arguments: [fixtures.map(\.name)])
+    func keyedVerifier(names: [String]) throws {
+        let verifier = WebhookSignature(appSecret: Array(try WebhookFixtures.appSecret.utf8)).verifier()
+        let other = WebhookSignature(appSecret: Array("another secret".utf8)).verifier()
+        for name in names {
+            let body = try WebhookFixtures.body(name)
+            let expected = try WebhookSignature.parse(try #require(Self.fixtures.first { $0.name == name }?.signature))
+            // Twice: a use must not leave state behind for the next.
+            try verifier.verify(expected: expected, body: body)
+            try verifier.verify(expected: expected, body: body)
+            var tampered = body
+            tampered[body.count / 2] ^= 0x01
+            #expect(throws: WebhookSignature.Failure.mismatch) { try verifier.verify(expected: expected, body: tampered) }
+            #expect(throws: WebhookSignature.Failure.mismatch) { try other.verify(expected: expected, body: body) }
+        }
+    }
+
     @Test("the fixtures are all there")
     func fixturesPresent() {
         #expect(Self.fixtures.count >= 11)
