@@ -89,7 +89,8 @@ public struct PageStore: Sendable {
                    p.human_agent_enabled,
                    COALESCE((SELECT jsonb_object_agg(f.failure_reason, f.n)
                              FROM (SELECT failure_reason, count(*) AS n FROM messages
-                                   WHERE page_id = p.id AND status = 'failed' GROUP BY failure_reason) f), '{}'::jsonb)
+                                   WHERE page_id = p.id AND status = 'failed' AND failure_reason IS NOT NULL
+                                   GROUP BY failure_reason) f), '{}'::jsonb)
             FROM pages p
             WHERE $1::text IS NULL OR p.id = $1
             ORDER BY p.id
