@@ -76,13 +76,15 @@ public struct JobQueue: Sendable {
     ) throws -> [Job] {
         guard limit > 0, !kinds.isEmpty else { return [] }
         let parameters: [any PostgresEncodable] = [
-            PostgresArrayLiteral.text(kinds.map(\.rawValue)), limit, worker, now, lease.timeInterval,
+            PostgresArrayLiteral.text(kinds.map(\.rawValue)), worker, now, lease.timeInterval,
         ]
+        let limit = min(limit, 10_000)
         let inTransaction = connection.transactionState != .idle
         for attempt in 1...3 {
             if inTransaction { try connection.execute(script: "SAVEPOINT herald_job_claim") }
             do {
-                let rows = try connection.query(prepared: "herald_job_claim", Self.claimSQL, parameters)
+                let rows = try connection.query(
+                    prepared: "herald_job_claim_\(limit)", Self.claimSQL(limit: limit), parameters)
                 if inTransaction { try connection.execute(script: "RELEASE SAVEPOINT herald_job_claim") }
                 let jobs = try rows.map(Self.decodeJob).sorted { ($0.runAt, $0.id) < ($1.runAt, $1.id) }
                 JobMetrics.count(.claimed, jobs.map(\.kind))
@@ -118,29 +120,31 @@ public struct JobQueue: Sendable {
     // cost that probe each, so a claim slows with the number of such jobs due before the
     // first claimable one (about 7 µs each).
     //
-    // The update finds the picked rows through `= ANY(ARRAY(…))`, an index lookup even in the
-    // generic plan: joined to `picked`, the generic plan scanned `jobs`, so Postgres planned
-    // the statement afresh on every call (~0.5 ms of Postgres CPU each, the send path's largest
-    // single cost). Callers that claim often (the send worker) also set
-    // `plan_cache_mode = force_generic_plan`, as Postgres still overrates `LIMIT $2`'s generic cost.
-    private static let claimSQL = """
+    // The limit is part of the text (one prepared statement per limit) and the update finds the
+    // picked rows through `= ANY(ARRAY(…))`, so that Postgres keeps one generic plan of index
+    // lookups. With `LIMIT $n`, or the update joined to `picked`, it overrated the generic plan
+    // and planned the statement afresh on every call: about 0.5 ms of Postgres CPU per claim,
+    // the largest single cost of sending a message.
+    private static func claimSQL(limit: Int) -> String {
+        """
         WITH picked AS MATERIALIZED (
             SELECT j.id FROM jobs j
-            WHERE j.state IN ('available', 'retryable') AND j.run_at <= $4 AND j.kind = ANY($1::text[])
+            WHERE j.state IN ('available', 'retryable') AND j.run_at <= $3 AND j.kind = ANY($1::text[])
               AND (j.ordering_key IS NULL OR (
                    NOT EXISTS (SELECT 1 FROM jobs r WHERE r.ordering_key = j.ordering_key AND r.state = 'running')
                    AND NOT EXISTS (SELECT 1 FROM jobs o
                                    WHERE o.ordering_key = j.ordering_key AND o.id < j.id
                                      AND o.state IN ('available', 'retryable', 'running'))))
             ORDER BY j.run_at, j.id
-            LIMIT $2
+            LIMIT \(limit)
             FOR UPDATE SKIP LOCKED)
-        UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, locked_by = $3,
-                        locked_until = $4::timestamptz + make_interval(secs => $5)
+        UPDATE jobs SET state = 'running', attempts = jobs.attempts + 1, locked_by = $2,
+                        locked_until = $3::timestamptz + make_interval(secs => $4)
         WHERE jobs.id = ANY (ARRAY(SELECT id FROM picked))
         RETURNING jobs.id, jobs.kind, jobs.payload, jobs.attempts, jobs.max_attempts, jobs.ordering_key,
                   jobs.unique_key, jobs.run_at
         """
+    }
 
     private static func decodeJob(_ row: PostgresRow) throws -> Job {
         Job(

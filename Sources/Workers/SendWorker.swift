@@ -70,9 +70,7 @@ public final class SendWorker: Service, Sendable {
                 // disk's flush rate. A database crash can lose the last few hundred milliseconds of
                 // it; those messages are then sent again, as after a worker crash (at-least-once).
                 // Webhooks and new messages stay fully durable: they are written elsewhere.
-                // The claim, run once per message, keeps one generic plan (see JobQueue.claimSQL);
-                // the send statements are key lookups, for which a generic plan is as good.
-                sessionSetup: "SET synchronous_commit = off; SET plan_cache_mode = force_generic_plan"),
+                sessionSetup: "SET synchronous_commit = off"),
             now: { clock.now() }, logger: logger, handler: { job, connection in try handler.handle(job, connection) })
     }
 
