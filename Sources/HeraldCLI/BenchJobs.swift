@@ -3,6 +3,7 @@ import Foundation
 import JobQueue
 import Logging
 import Postgres
+import Synchronization
 
 /// `herald bench-jobs`: the job engine alone, on no-op jobs — the figure scripts/bench-send sets
 /// next to pgbench's claim ceiling and PgQueuer. Enqueues `--jobs` no-op jobs in batches through
@@ -62,17 +63,24 @@ struct BenchJobs: AsyncParsableCommand {
         }.value
         let enqueueSeconds = (ContinuousClock.now - enqueueStarted).timeInterval
 
+        let handled = Handled()
         let pool = JobWorkerPool(
             postgres: database, queue: queue,
             configuration: .init(kinds: [.noop], threads: threads, batchSize: claimBatch, pollInterval: .milliseconds(20)),
-            logger: logger, handler: { _, _ in .completed })
+            logger: logger, handler: { _, _ in handled.count.add(1, ordering: .relaxed); return .completed })
         let drainStarted = ContinuousClock.now
         pool.start()
+        // Watched from here until every handler ran, then in the database until every completion
+        // committed: polling the table all along cost Postgres as much as the claims it measures.
+        while handled.count.load(ordering: .relaxed) < jobs {
+            try await Task.sleep(for: .milliseconds(2))
+        }
         let monitor = try PostgresConnection(configuration: database)
         while try monitor.query(
-            "SELECT count(*) FROM jobs WHERE kind = $1 AND state <> 'completed'", [JobKind.noop.rawValue]
-        )[0].decode(0, as: Int.self) > 0 {
-            try await Task.sleep(for: .milliseconds(10))
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE kind = $1 AND state IN ('available', 'retryable', 'running'))",
+            [JobKind.noop.rawValue]
+        )[0].decode(0, as: Bool.self) {
+            try await Task.sleep(for: .milliseconds(2))
         }
         let drainSeconds = (ContinuousClock.now - drainStarted).timeInterval
         await pool.stop()
@@ -87,4 +95,9 @@ struct BenchJobs: AsyncParsableCommand {
         encoder.outputFormatting = [.sortedKeys]
         print(String(decoding: try encoder.encode(result), as: UTF8.self))
     }
+}
+
+/// How many no-op jobs the handlers have run.
+private final class Handled: Sendable {
+    let count = Atomic<Int>(0)
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import TestSupport
 import Testing
 
@@ -25,6 +26,23 @@ struct CommandLineTests {
         #expect(status == 78, "\(output)")
         for name in ["HERALD_DATABASE_URL", "HERALD_APP_SECRET", "HERALD_VERIFY_TOKEN", "HERALD_API_TOKEN", "HERALD_ADMIN_TOKEN"] {
             #expect(output.contains(name), "\(name) not named: \(output)")
+        }
+    }
+
+    @Test("bench-jobs drains every job it enqueued (ordering keys too), prints its rates as JSON and leaves no job behind")
+    func benchJobs() async throws {
+        try await TestDatabase.withSchema { schema in
+            let environment = try HeraldProcessSupport.environment(schema: schema, graphURL: "http://127.0.0.1:9")
+            let (status, output) = try ChildProcess.run(
+                try HeraldProcessSupport.binary(),
+                ["bench-jobs", "--jobs", "600", "--threads", "2", "--claim-batch", "25", "--ordering-keys", "7"],
+                environment: environment)
+            #expect(status == 0, "\(output)")
+            let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(output)")
+            let figures = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Double])
+            #expect(figures["jobs"] == 600)
+            #expect((figures["drain_per_second"] ?? 0) > 0)
+            #expect(try schema.connect().query("SELECT count(*) FROM jobs")[0].decode(0, as: Int.self) == 0)
         }
     }
 }
