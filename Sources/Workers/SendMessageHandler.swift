@@ -98,7 +98,8 @@ struct SendMessageHandler: Sendable {
     }
 
     /// The Graph call, or the failure that stands for it (bad stored content, network errors),
-    /// and the content's URLs.
+    /// and the content's URLs when Graph refused one of them (finding URLs in a text costs more
+    /// than the rest of the bookkeeping, and only a blocked URL needs them).
     private func call(_ plan: SendAttempts.SendPlan, logger: Logger) -> (GraphSendOutcome, [String]) {
         let content: OutboundContent
         do {
@@ -106,7 +107,8 @@ struct SendMessageHandler: Sendable {
         } catch {
             return (.failed(GraphFailure(reason: .invalidFormat, isTransient: false, detail: "stored content cannot be read")), [])
         }
-        return (callGraph(plan, content), content.urls)
+        let outcome = callGraph(plan, content)
+        return (outcome, outcome.failure?.reason == .urlBlacklisted ? content.urls : [])
     }
 
     private func callGraph(_ plan: SendAttempts.SendPlan, _ content: OutboundContent) -> GraphSendOutcome {
