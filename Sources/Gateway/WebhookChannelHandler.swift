@@ -155,10 +155,8 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     ) {
         switch result {
         case .success:
-            state = delivery.keepAlive ? .idle : .closed
-            write(.ok, headers: [.contentType: "application/json"], body: Self.receivedBody, context: context)
-            record(200, started: delivery.started)
-            if !delivery.keepAlive { context.close(promise: nil) }
+            answer(.ok, headers: [.contentType: "application/json"], body: Self.receivedBody, started: delivery.started,
+                   keepAlive: delivery.keepAlive, context: context)
         case .failure(let rejection):
             var logger = self.logger
             logger[metadataKey: "hb.request.id"] = "\(RequestID())"
@@ -231,28 +229,36 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private static let receivedBody = ByteBuffer(string: WebhookIntake.receivedBody)
 
-    /// Writes an error answer, then reads on (keep-alive) or closes the connection.
-    private func answer(_ error: APIError, started: ContinuousClock.Instant, keepAlive: Bool, context: ChannelHandlerContext) {
+    /// Writes an answer, then reads on (keep-alive) or closes the connection.
+    private func answer(
+        _ status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer, started: ContinuousClock.Instant,
+        keepAlive: Bool, context: ChannelHandlerContext
+    ) {
         state = keepAlive ? .idle : .closed
-        write(error, started: started, context: context)
+        write(status, headers: headers, body: body, started: started, context: context)
         if !keepAlive { context.close(promise: nil) }
     }
 
-    private func write(_ error: APIError, started: ContinuousClock.Instant, context: ChannelHandlerContext) {
-        write(error.status, headers: error.responseHeaders, body: error.responseBody, context: context)
-        record(error.status.code, started: started)
+    private func answer(_ error: APIError, started: ContinuousClock.Instant, keepAlive: Bool, context: ChannelHandlerContext) {
+        answer(error.status, headers: error.responseHeaders, body: error.responseBody, started: started,
+               keepAlive: keepAlive, context: context)
     }
 
-    private func write(_ status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer, context: ChannelHandlerContext) {
+    /// Writes an error answer and leaves the state to the caller (an early refusal reads on).
+    private func write(_ error: APIError, started: ContinuousClock.Instant, context: ChannelHandlerContext) {
+        write(error.status, headers: error.responseHeaders, body: error.responseBody, started: started, context: context)
+    }
+
+    private func write(
+        _ status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer, started: ContinuousClock.Instant,
+        context: ChannelHandlerContext
+    ) {
         var fields = headers
         fields[.contentLength] = String(body.readableBytes)
         fields[.date] = HTTPDate.now()
         context.write(wrapOutboundOut(.head(HTTPResponse(status: status, headerFields: fields))), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-    }
-
-    private func record(_ status: Int, started: ContinuousClock.Instant) {
-        intake.metrics.request(route: "/webhook", method: "POST", status: status, duration: .now - started)
+        intake.metrics.request(route: "/webhook", method: "POST", status: status.code, duration: .now - started)
     }
 }
