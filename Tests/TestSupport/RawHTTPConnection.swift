@@ -28,21 +28,7 @@ public final class RawHTTPConnection: Sendable {
 
     /// Connects to 127.0.0.1:`port`.
     public init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else {
-            Glibc.close(fd)
-            throw POSIXError(.ECONNREFUSED)
-        }
+        fd = try LoopbackSocket.connect(port: port)
         let thread = Thread { [self] in readLoop() }
         thread.start()
     }
@@ -117,7 +103,7 @@ public final class RawHTTPConnection: Sendable {
 
     /// One complete response at the start of `raw`, and how many bytes it took.
     private static func parse(_ raw: [UInt8]) -> (Response, Int)? {
-        guard let headEnd = find([13, 10, 13, 10], in: raw) else { return nil }
+        guard let headEnd = LoopbackSocket.find([13, 10, 13, 10], in: raw) else { return nil }
         let lines = String(decoding: raw[..<headEnd], as: UTF8.self).components(separatedBy: "\r\n")
         guard let status = lines.first?.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { return nil }
         var headers: [String: String] = [:]
@@ -129,13 +115,5 @@ public final class RawHTTPConnection: Sendable {
         let bodyStart = headEnd + 4
         guard raw.count >= bodyStart + length else { return nil }
         return (Response(status: status, headers: headers, body: Array(raw[bodyStart..<(bodyStart + length)])), bodyStart + length)
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
-            return start
-        }
-        return nil
     }
 }

@@ -33,21 +33,7 @@ public final class SSEClient: Sendable {
 
     /// Connects to 127.0.0.1:`port` and sends `GET path` with `headers`.
     public init(port: Int, path: String, headers: [String: String]) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        let connected = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-            }
-        }
-        guard connected else {
-            Glibc.close(fd)
-            throw POSIXError(.ECONNREFUSED)
-        }
+        fd = try LoopbackSocket.connect(port: port)
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: text/event-stream\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
@@ -96,7 +82,7 @@ public final class SSEClient: Sendable {
             if count <= 0 { break }
             raw += buffer[0..<count]
             if !headersDone {
-                guard let end = Self.find([13, 10, 13, 10], in: raw) else { continue }
+                guard let end = LoopbackSocket.find([13, 10, 13, 10], in: raw) else { continue }
                 let head = String(decoding: raw[..<end], as: UTF8.self)
                 let statusCode = head.split(separator: " ").dropFirst().first.flatMap { Int($0) }
                 chunked = head.lowercased().contains("transfer-encoding: chunked")
@@ -105,7 +91,7 @@ public final class SSEClient: Sendable {
                 headersDone = true
             }
             if chunked {
-                while let lineEnd = Self.find([13, 10], in: raw) {
+                while let lineEnd = LoopbackSocket.find([13, 10], in: raw) {
                     guard let size = Int(String(decoding: raw[..<lineEnd], as: UTF8.self), radix: 16) else { break reading }
                     if size == 0 { break reading }
                     guard raw.count >= lineEnd + 2 + size + 2 else { break }
@@ -143,13 +129,5 @@ public final class SSEClient: Sendable {
         }
         state.withLock { $0.closed = true }
         Glibc.close(fd)
-    }
-
-    private static func find(_ needle: [UInt8], in haystack: [UInt8]) -> Int? {
-        guard haystack.count >= needle.count else { return nil }
-        for index in 0...(haystack.count - needle.count) where Array(haystack[index..<index + needle.count]) == needle {
-            return index
-        }
-        return nil
     }
 }
