@@ -15,6 +15,8 @@ final class JobWorker: @unchecked Sendable {
     private let onFinish: @Sendable () -> Void
     private let dispatchQueue: DispatchQueue
     private var connection: PostgresConnection?
+    /// How long this thread's recent jobs took to run, on average (for `batchBudget`).
+    private var pace: Duration?
 
     private struct Schedule {
         /// A tick is queued; further wake-ups need not queue another.
@@ -83,7 +85,7 @@ final class JobWorker: @unchecked Sendable {
         let connection = try liveConnection()
         let queue = context.queue
         let jobs = try queue.claim(
-            kinds: configuration.kinds, limit: configuration.batchSize, worker: name, lease: configuration.lease,
+            kinds: configuration.kinds, limit: claimLimit(), worker: name, lease: configuration.lease,
             now: context.now(), on: connection)
         guard !jobs.isEmpty else { return false }
         let ids = jobs.map(\.id)
@@ -113,8 +115,21 @@ final class JobWorker: @unchecked Sendable {
         return true
     }
 
+    /// `batchSize`, or with `batchBudget` the jobs that fit in it at this thread's pace.
+    private func claimLimit() -> Int {
+        guard let budget = configuration.batchBudget else { return configuration.batchSize }
+        guard let pace, pace > .zero else { return 1 }
+        let fitting = budget / pace
+        return fitting >= Double(configuration.batchSize) ? configuration.batchSize : max(1, Int(fitting))
+    }
+
     /// Runs the handler; a thrown error becomes a retry after the usual backoff.
     private func run(_ job: Job, on connection: PostgresConnection) -> JobOutcome {
+        let started = ContinuousClock.now
+        defer {
+            let took = ContinuousClock.now - started
+            pace = pace.map { $0 * 0.75 + took * 0.25 } ?? took
+        }
         let outcome: JobOutcome
         do {
             outcome = try context.handler(job, connection)

@@ -7,8 +7,14 @@ extension JobWorkerPool {
         public var kinds: [JobKind]
         /// Threads (serial queues), each with a connection of its own. Default: 4.
         public var threads: Int
-        /// Jobs a thread claims at once. Default: 10.
+        /// Jobs a thread claims at once (the most, with `batchBudget`). Default: 10.
         public var batchSize: Int
+        /// When set, a thread claims only as many jobs as it expects to run within this time at
+        /// the pace of its recent jobs (at least 1, at most `batchSize`; 1 until it has a pace).
+        /// Claimed jobs wait for the ones before them on their thread, and a key's next job for
+        /// the batch's completion: a budget lets fast jobs share claims and completions without
+        /// holding slow ones back behind each other. Default: nil (always `batchSize`).
+        public var batchBudget: Duration?
         /// How long a claim holds its jobs without a heartbeat. Default: 30 s.
         public var lease: Duration
         /// Time between heartbeats. Default: a third of `lease`.
@@ -30,8 +36,9 @@ extension JobWorkerPool {
             kinds: [JobKind], threads: Int = 4, batchSize: Int = 10, lease: Duration = .seconds(30),
             heartbeatInterval: Duration? = nil, pollInterval: Duration = .seconds(1),
             retryBase: Duration = .seconds(10), retryCap: Duration = .seconds(3600), workerID: String? = nil,
-            sessionSetup: String? = nil
+            sessionSetup: String? = nil, batchBudget: Duration? = nil
         ) {
+            self.batchBudget = batchBudget
             self.sessionSetup = sessionSetup
             self.kinds = kinds
             self.threads = max(1, threads)

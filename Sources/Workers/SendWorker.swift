@@ -24,20 +24,25 @@ public final class SendWorker: Service, Sendable {
         public var tokenKey: [UInt8]?
         /// Blocked-URL bookkeeping (and the attempts of the messages it requeues).
         public var blockedURLs: BlockedURLs
-        /// Jobs a send thread claims at once (distinct conversations, then sent one after another
-        /// and completed in one statement). Default 1: with more, a small backlog of a few
-        /// customers lands on one thread and they are no longer sent in parallel, and a
-        /// conversation's next message waits for the rest of the batch. 4 nearly doubles the 0 ms
-        /// throughput of a large backlog (see docs/benchmarks.md).
+        /// The most jobs a send thread claims at once (distinct conversations, then sent one
+        /// after another and completed in one statement). Default 8.
         public var batchSize: Int
+        /// A thread claims only the messages it expects to send within this time at the pace of
+        /// its recent sends (`JobWorkerPool.Configuration.batchBudget`): with a fast Graph, claims
+        /// and completions are shared by up to `batchSize` messages; with a slow one each thread
+        /// takes one message at a time, so a small backlog of a few customers is still sent in
+        /// parallel and a conversation's next message is not held behind others. Default 20 ms.
+        public var batchBudget: Duration?
 
         public init(
             graphURL: String, graphVersion: String, appSecret: [UInt8]?, concurrency: Int = 4,
             lease: Duration = .seconds(30), retryBase: Duration = .seconds(10),
             curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20)),
-            tokenKey: [UInt8]? = nil, blockedURLs: BlockedURLs = BlockedURLs(), batchSize: Int = 1
+            tokenKey: [UInt8]? = nil, blockedURLs: BlockedURLs = BlockedURLs(), batchSize: Int = 8,
+            batchBudget: Duration? = .milliseconds(20)
         ) {
             self.batchSize = batchSize
+            self.batchBudget = batchBudget
             self.tokenKey = tokenKey
             self.blockedURLs = blockedURLs
             self.graphURL = graphURL
@@ -70,7 +75,7 @@ public final class SendWorker: Service, Sendable {
                 // disk's flush rate. A database crash can lose the last few hundred milliseconds of
                 // it; those messages are then sent again, as after a worker crash (at-least-once).
                 // Webhooks and new messages stay fully durable: they are written elsewhere.
-                sessionSetup: "SET synchronous_commit = off"),
+                sessionSetup: "SET synchronous_commit = off", batchBudget: settings.batchBudget),
             now: { clock.now() }, logger: logger, handler: { job, connection in try handler.handle(job, connection) })
     }
 

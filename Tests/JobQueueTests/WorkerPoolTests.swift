@@ -68,6 +68,50 @@ struct WorkerPoolTests {
         }
     }
 
+    /// Runs `count` jobs of distinct keys on one thread with `handler`; returns, for each job, how
+    /// many jobs its thread held claimed while it ran (its claim's size, as completion waits for
+    /// the end of the batch).
+    static func claimSizes(
+        _ schema: TestSchema, count: Int, budget: Duration, handler: @escaping @Sendable () -> Void
+    ) async throws -> [Int] {
+        let connection = try schema.connect()
+        let sizes = Locked<[Int]>([])
+        let configuration = JobWorkerPool.Configuration(
+            kinds: [testKind], threads: 1, batchSize: 8, pollInterval: .milliseconds(50), batchBudget: budget)
+        try await withPool(schema, configuration) { _, connection in
+            let held = try connection.int("SELECT count(*) FROM jobs WHERE state = 'running'")
+            sizes.withLock { $0.append(held) }
+            handler()
+            return .completed
+        } _: { pool in
+            try JobQueue().enqueue((0..<count).map { NewJob(kind: testKind, orderingKey: "key-\($0)") }, now: Date(), on: connection)
+            pool.wake()
+            #expect(try await eventually(within: 60) {
+                try connection.int("SELECT count(*) FROM jobs WHERE state = 'completed'") == count
+            })
+        }
+        return sizes.value
+    }
+
+    @Test("with a batch budget, quick jobs share claims of up to batchSize")
+    func budgetBatchesQuickJobs() async throws {
+        try await TestDatabase.withSchema { schema in
+            let sizes = try await Self.claimSizes(schema, count: 60, budget: .milliseconds(500)) {}
+            #expect(sizes.count == 60)
+            #expect(sizes.first == 1, "one job until the thread knows its pace")
+            #expect(sizes.contains(8), "later claims fill the batch: \(sizes)")
+            #expect(sizes.allSatisfy { $0 <= 8 })
+        }
+    }
+
+    @Test("with a batch budget, jobs slower than the budget are claimed one at a time")
+    func budgetKeepsSlowJobsApart() async throws {
+        try await TestDatabase.withSchema { schema in
+            let sizes = try await Self.claimSizes(schema, count: 6, budget: .milliseconds(20)) { usleep(40_000) }
+            #expect(sizes == Array(repeating: 1, count: 6))
+        }
+    }
+
     @Test("stop lets the running handler finish, hands unstarted claimed jobs back and claims no more")
     func gracefulStop() async throws {
         try await TestDatabase.withSchema { schema in
