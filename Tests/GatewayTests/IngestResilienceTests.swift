@@ -11,6 +11,7 @@ struct IngestResilienceTests {
     @Test("with Postgres stopped every post gets 503; once it is back, posts get 200 without restarting herald")
     func databaseRestart() async throws {
         let cluster = try TestCluster(name: "gateway")
+        defer { try? cluster.stop() }
         // A fresh schema in the throwaway cluster, migrated.
         try await TestDatabase.withSchema(url: cluster.url) { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in

@@ -25,6 +25,8 @@ struct RecoveryAndListenTests {
     @Test("after the server restarts, the pool's next query succeeds and the listener listens again")
     func restart() async throws {
         let cluster = try TestCluster(name: "restart")
+        // Stopped afterwards so no server outlives the test run (its folder is kept for the next).
+        defer { try? cluster.stop() }
         let pool = PostgresPool(configuration: cluster.configuration, logger: Logger(label: "test"))
         defer { pool.close() }
         let listener = PostgresListener(
@@ -57,6 +59,7 @@ struct RecoveryAndListenTests {
     @Test("a query on a pool whose server is down fails with a connection error, then works once it is back")
     func downThenUp() async throws {
         let cluster = try TestCluster(name: "down-up")
+        defer { try? cluster.stop() }
         let pool = PostgresPool(configuration: cluster.configuration, logger: Logger(label: "test"))
         defer { pool.close() }
         try await pool.query("SELECT 1")
