@@ -106,6 +106,11 @@ struct TestGateway {
         try await get(path, headers: [HTTPHeader(name: "Authorization", value: "Bearer \(token)")])
     }
 
+    /// Starts the graceful shutdown (as SIGTERM does) without waiting for it.
+    func beginShutdown() async {
+        await group.triggerGracefulShutdown()
+    }
+
     /// Stops accepting, lets in-flight requests finish, flushes the batcher.
     func shutdown() async throws {
         await group.triggerGracefulShutdown()

@@ -143,6 +143,30 @@ struct WebhookFastPathTests {
         }
     }
 
+    @Test("shutting down while a delivery waits for its commit: it still gets its 200, then the connection closes")
+    func shutdownWhileStoring() async throws {
+        try await TestDatabase.withSchema { schema in
+            // Holds the batcher's INSERT until the test lets it go.
+            let locker = try schema.connect()
+            try locker.execute(script: "BEGIN; LOCK TABLE webhook_events IN ACCESS EXCLUSIVE MODE")
+            try await TestGateway.with(database: schema.configuration) { gateway in
+                let connection = try RawHTTPConnection(port: gateway.port)
+                defer { connection.close() }
+                connection.send(Self.signed(Array(#"{"late":1}"#.utf8)))
+                try await Task.sleep(for: .milliseconds(300))
+                await gateway.beginShutdown()
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(await connection.responses(1, timeout: .zero).isEmpty, "answered before the commit")
+                #expect(await !connection.closedByServer(timeout: .zero), "closed before the delivery was answered")
+
+                try locker.execute(script: "COMMIT")
+                #expect(await connection.responses(1).map(\.status) == [200])
+                #expect(await connection.closedByServer())
+            }
+            #expect(try storedBodies(schema.configuration) == [Array(#"{"late":1}"#.utf8)])
+        }
+    }
+
     @Test("a client that leaves before the commit: its body is still stored and the server serves on")
     func clientGoneBeforeCommit() async throws {
         try await TestDatabase.withSchema { schema in
