@@ -18,128 +18,117 @@ struct WebhookFastPathTests {
             body: body)
     }
 
-    @Test("pipelined requests get their answers in order, around deliveries waiting for their commit")
-    func pipelinedOrder() async throws {
+    /// Runs `body` with a fresh schema, a gateway storing into it and one raw connection to it.
+    static func withConnection(
+        maxBodyBytes: Int = 4 << 20, _ body: (TestSchema, TestGateway, RawHTTPConnection) async throws -> Void
+    ) async throws {
         try await TestDatabase.withSchema { schema in
-            try await TestGateway.with(database: schema.configuration) { gateway in
+            try await TestGateway.with(database: schema.configuration, maxBodyBytes: maxBodyBytes) { gateway in
                 let connection = try RawHTTPConnection(port: gateway.port)
                 defer { connection.close() }
-                let handshake = "/webhook?hub.mode=subscribe&hub.verify_token=\(TestGateway.verifyToken)&hub.challenge=c42"
-                connection.send(
-                    Self.signed(Array(#"{"n":1}"#.utf8)) + RawHTTPConnection.request("GET", "/healthz")
-                        + Self.signed(Array(#"{"n":2}"#.utf8)) + RawHTTPConnection.request("GET", handshake))
-                let responses = await connection.responses(4)
-                try #require(responses.count == 4)
-                #expect(responses.map(\.status) == [200, 200, 200, 200])
-                #expect(responses.map(\.text) == [#"{"status":"received"}"#, #"{"status":"ok"}"#, #"{"status":"received"}"#, "c42"])
-                #expect(responses[0].headers["date"]?.hasSuffix(" GMT") == true)
-                #expect(responses[0].headers["content-type"] == "application/json")
-                #expect(try storedBodies(schema.configuration) == [Array(#"{"n":1}"#.utf8), Array(#"{"n":2}"#.utf8)])
-
-                // The connection is still usable afterwards.
-                connection.send(Self.signed(Array(#"{"n":3}"#.utf8)))
-                #expect(await connection.responses(5).last?.status == 200)
-                #expect(try storedBodies(schema.configuration).count == 3)
+                try await body(schema, gateway, connection)
             }
+        }
+    }
+
+    @Test("pipelined requests get their answers in order, around deliveries waiting for their commit")
+    func pipelinedOrder() async throws {
+        try await Self.withConnection { schema, gateway, connection async throws in
+            let handshake = "/webhook?hub.mode=subscribe&hub.verify_token=\(TestGateway.verifyToken)&hub.challenge=c42"
+            connection.send(
+                Self.signed(Array(#"{"n":1}"#.utf8)) + RawHTTPConnection.request("GET", "/healthz")
+                    + Self.signed(Array(#"{"n":2}"#.utf8)) + RawHTTPConnection.request("GET", handshake))
+            let responses = await connection.responses(4)
+            try #require(responses.count == 4)
+            #expect(responses.map(\.status) == [200, 200, 200, 200])
+            #expect(responses.map(\.text) == [#"{"status":"received"}"#, #"{"status":"ok"}"#, #"{"status":"received"}"#, "c42"])
+            #expect(responses[0].headers["date"]?.hasSuffix(" GMT") == true)
+            #expect(responses[0].headers["content-type"] == "application/json")
+            #expect(try storedBodies(schema.configuration) == [Array(#"{"n":1}"#.utf8), Array(#"{"n":2}"#.utf8)])
+
+            // The connection is still usable afterwards.
+            connection.send(Self.signed(Array(#"{"n":3}"#.utf8)))
+            #expect(await connection.responses(5).last?.status == 200)
+            #expect(try storedBodies(schema.configuration).count == 3)
         }
     }
 
     @Test("a delivery behind a request the router has not answered yet goes to the router, with the same answers and metrics")
     func handedToRouter() async throws {
-        try await TestDatabase.withSchema { schema in
-            try await TestGateway.with(database: schema.configuration) { gateway in
-                let connection = try RawHTTPConnection(port: gateway.port)
-                defer { connection.close() }
-                // One write: the GET is still unanswered when the POSTs' heads are read.
-                connection.send(
-                    RawHTTPConnection.request("GET", "/healthz") + Self.signed(Array(#"{"r":1}"#.utf8))
-                        + Self.signed(Array(#"{"r":2}"#.utf8), secret: "another-secret"))
-                let responses = await connection.responses(3)
-                try #require(responses.count == 3)
-                #expect(responses.map(\.status) == [200, 200, 401])
-                #expect(responses[1].text == #"{"status":"received"}"#)
-                #expect(responses[2].text.contains("invalid_signature"))
-                #expect(try storedBodies(schema.configuration) == [Array(#"{"r":1}"#.utf8)])
-                let metrics = try await gateway.get("/metrics").text
-                #expect(metrics.contains(#"herald_http_requests_total{route="/webhook",method="POST",status="200"} 1"#))
-                #expect(metrics.contains(#"herald_http_requests_total{route="/webhook",method="POST",status="401"} 1"#))
-                #expect(metrics.contains(#"herald_webhook_rejections_total{cause="signature"} 1"#))
-            }
+        try await Self.withConnection { schema, gateway, connection async throws in
+            // One write: the GET is still unanswered when the POSTs' heads are read.
+            connection.send(
+                RawHTTPConnection.request("GET", "/healthz") + Self.signed(Array(#"{"r":1}"#.utf8))
+                    + Self.signed(Array(#"{"r":2}"#.utf8), secret: "another-secret"))
+            let responses = await connection.responses(3)
+            try #require(responses.count == 3)
+            #expect(responses.map(\.status) == [200, 200, 401])
+            #expect(responses[1].text == #"{"status":"received"}"#)
+            #expect(responses[2].text.contains("invalid_signature"))
+            #expect(try storedBodies(schema.configuration) == [Array(#"{"r":1}"#.utf8)])
+            let metrics = try await gateway.get("/metrics").text
+            #expect(metrics.contains(#"herald_http_requests_total{route="/webhook",method="POST",status="200"} 1"#))
+            #expect(metrics.contains(#"herald_http_requests_total{route="/webhook",method="POST",status="401"} 1"#))
+            #expect(metrics.contains(#"herald_webhook_rejections_total{cause="signature"} 1"#))
         }
     }
 
     @Test("a bad signature is answered before the body has arrived, and the connection stays usable")
     func earlyRefusal() async throws {
-        try await TestDatabase.withSchema { schema in
-            try await TestGateway.with(database: schema.configuration) { gateway in
-                let connection = try RawHTTPConnection(port: gateway.port)
-                defer { connection.close() }
-                let body = Array(String(repeating: "x", count: 100).utf8)
-                let request = RawHTTPConnection.request(
-                    "POST", "/webhook", headers: [("X-Hub-Signature-256", "sha256=nothex")], body: body)
-                connection.send(Array(request.dropLast(60)))
-                let early = await connection.responses(1)
-                try #require(early.count == 1)
-                #expect(early[0].status == 401)
-                #expect(early[0].text.contains("invalid_signature"))
+        try await Self.withConnection { schema, gateway, connection async throws in
+            let body = Array(String(repeating: "x", count: 100).utf8)
+            let request = RawHTTPConnection.request(
+                "POST", "/webhook", headers: [("X-Hub-Signature-256", "sha256=nothex")], body: body)
+            connection.send(Array(request.dropLast(60)))
+            let early = await connection.responses(1)
+            try #require(early.count == 1)
+            #expect(early[0].status == 401)
+            #expect(early[0].text.contains("invalid_signature"))
 
-                connection.send(Array(request.suffix(60)) + Self.signed(Array(#"{"after":true}"#.utf8)))
-                let responses = await connection.responses(2)
-                #expect(responses.map(\.status) == [401, 200])
-                #expect(try storedBodies(schema.configuration) == [Array(#"{"after":true}"#.utf8)])
-            }
+            connection.send(Array(request.suffix(60)) + Self.signed(Array(#"{"after":true}"#.utf8)))
+            let responses = await connection.responses(2)
+            #expect(responses.map(\.status) == [401, 200])
+            #expect(try storedBodies(schema.configuration) == [Array(#"{"after":true}"#.utf8)])
         }
     }
 
     @Test("Connection: close is answered after the commit, then the connection is closed")
     func connectionClose() async throws {
-        try await TestDatabase.withSchema { schema in
-            try await TestGateway.with(database: schema.configuration) { gateway in
-                let connection = try RawHTTPConnection(port: gateway.port)
-                defer { connection.close() }
-                connection.send(Self.signed(Array(#"{"bye":1}"#.utf8), headers: [("Connection", "close")]))
-                #expect(await connection.responses(1).map(\.status) == [200])
-                #expect(await connection.closedByServer())
-                #expect(try storedBodies(schema.configuration).count == 1)
-            }
+        try await Self.withConnection { schema, gateway, connection async throws in
+            connection.send(Self.signed(Array(#"{"bye":1}"#.utf8), headers: [("Connection", "close")]))
+            #expect(await connection.responses(1).map(\.status) == [200])
+            #expect(await connection.closedByServer())
+            #expect(try storedBodies(schema.configuration).count == 1)
         }
     }
 
     @Test("a chunked body growing past the limit gets 413 and the connection closes, with nothing stored")
     func chunkedOverLimit() async throws {
-        try await TestDatabase.withSchema { schema in
-            try await TestGateway.with(database: schema.configuration, maxBodyBytes: 1_000) { gateway in
-                let connection = try RawHTTPConnection(port: gateway.port)
-                defer { connection.close() }
-                let chunk = String(repeating: "y", count: 800)
-                let chunked = Array("320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n".utf8)
-                connection.send(
-                    RawHTTPConnection.request(
-                        "POST", "/webhook",
-                        headers: [("X-Hub-Signature-256", "sha256=" + String(repeating: "0", count: 64)),
-                                  ("Transfer-Encoding", "chunked")]) + chunked)
-                let responses = await connection.responses(1)
-                #expect(responses.map(\.status) == [413])
-                #expect(responses.first?.text.contains("body_too_large") == true)
-                #expect(await connection.closedByServer())
-                #expect(try storedBodies(schema.configuration).isEmpty)
-            }
+        try await Self.withConnection(maxBodyBytes: 1_000) { schema, gateway, connection async throws in
+            let chunk = String(repeating: "y", count: 800)
+            let chunked = Array("320\r\n\(chunk)\r\n320\r\n\(chunk)\r\n0\r\n\r\n".utf8)
+            connection.send(
+                RawHTTPConnection.request(
+                    "POST", "/webhook",
+                    headers: [("X-Hub-Signature-256", "sha256=" + String(repeating: "0", count: 64)),
+                              ("Transfer-Encoding", "chunked")]) + chunked)
+            let responses = await connection.responses(1)
+            #expect(responses.map(\.status) == [413])
+            #expect(responses.first?.text.contains("body_too_large") == true)
+            #expect(await connection.closedByServer())
+            #expect(try storedBodies(schema.configuration).isEmpty)
         }
     }
 
     @Test("a client that half-closes after its delivery still gets the 200 once the body is committed")
     func halfClosedClient() async throws {
-        try await TestDatabase.withSchema { schema in
-            try await TestGateway.with(database: schema.configuration) { gateway in
-                let connection = try RawHTTPConnection(port: gateway.port)
-                defer { connection.close() }
-                connection.send(Self.signed(Array(#"{"half":1}"#.utf8)) + Self.signed(Array(#"{"half":2}"#.utf8)))
-                connection.finishSending()
-                let responses = await connection.responses(2)
-                #expect(responses.map(\.status) == [200, 200])
-                #expect(await connection.closedByServer())
-                #expect(try storedBodies(schema.configuration).count == 2)
-            }
+        try await Self.withConnection { schema, gateway, connection async throws in
+            connection.send(Self.signed(Array(#"{"half":1}"#.utf8)) + Self.signed(Array(#"{"half":2}"#.utf8)))
+            connection.finishSending()
+            let responses = await connection.responses(2)
+            #expect(responses.map(\.status) == [200, 200])
+            #expect(await connection.closedByServer())
+            #expect(try storedBodies(schema.configuration).count == 2)
         }
     }
 
