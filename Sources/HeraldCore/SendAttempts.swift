@@ -52,62 +52,6 @@ public struct SendAttempts: Sendable {
         case transient(reason: FailureReason, detail: String, graphCode: Int?, graphSubcode: Int?)
     }
 
-    /// Marks the message `sending` (one more attempt) and gathers what the Graph call needs, in one
-    /// statement (the send path's hot spot). An attempt refused by a pre-check (expired page,
-    /// closed window) counts as an attempt too: its outcome is recorded like any other.
-    public func start(messageID: Int64, now: Date, on connection: PostgresConnection) throws -> Start {
-        let rows = try connection.query(
-            prepared: "herald_send_start",
-            """
-            WITH target AS (
-                SELECT m.id, m.status FROM messages m
-                WHERE m.id = $1 AND m.direction = 'outbound' AND m.status IN ('queued', 'resend', 'sending')
-                FOR UPDATE),
-            started AS (
-                UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, updated_at = $2
-                FROM target WHERE m.id = target.id
-                RETURNING m.page_id, m.psid, m.content, target.status AS previous, m.attempts, m.author)
-            SELECT s.page_id, s.psid, s.content, s.previous, s.attempts, p.access_token, p.token_encrypted,
-                   p.token_status, c.last_message_at, s.author, p.human_agent_enabled
-            FROM started s
-            JOIN pages p ON p.id = s.page_id
-            LEFT JOIN customers c ON c.page_id = s.page_id AND c.psid = s.psid
-            """, [messageID, now])
-        guard let row = try rows.singleRow() else { return .skip }
-        if try row.decode(7, as: String.self) == "expired" {
-            return .failNow(reason: .tokenExpired, detail: "the page's access token expired; reconnect the page")
-        }
-        var messagingType = MessagingType.response
-        let lastMessageAt = try row.decode(8, as: Date?.self)
-        if let lastMessageAt, let closes = CustomerActivity.windowClosesAt(lastMessageAt: lastMessageAt), now >= closes {
-            // Only a person may use HUMAN_AGENT, and only for 7 days (Messenger policy).
-            let humanAgentUntil = lastMessageAt.addingTimeInterval(Self.humanAgentWindow)
-            guard try row.decode(10, as: Bool.self), try row.decode(9, as: String.self) == "supporter",
-                now < humanAgentUntil
-            else {
-                return .failNow(
-                    reason: .outsideWindow,
-                    detail: "the customer's 24-hour window closed at \(RFC3339.string(from: closes))")
-            }
-            messagingType = .humanAgent
-        }
-        guard let stored = try row.decode(5, as: [UInt8]?.self) else {
-            return .failNow(reason: .tokenExpired, detail: "the page has no usable access token; reconnect the page")
-        }
-        guard let token = PageToken.open(stored, encrypted: try row.decode(6, as: Bool.self), key: tokenKey) else {
-            return .failNow(
-                reason: .tokenExpired,
-                detail: "the page's token cannot be decrypted with HERALD_TOKEN_KEY; reconnect the page")
-        }
-        let previous = try row.decode(3, as: String.self)
-        return .send(
-            SendPlan(
-                messageID: messageID, pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self),
-                content: try row.decode(2, as: PostgresJSON.self), accessToken: token,
-                previousStatus: previous == "sending" ? "queued" : previous, attempt: try row.decode(4, as: Int.self),
-                messagingType: messagingType))
-    }
-
     /// Records the outcome of an attempt, with an attempt history row.
     ///
     /// `final` says a transient failure is the last try: the message then fails with that reason.
@@ -118,24 +62,7 @@ public struct SendAttempts: Sendable {
         now: Date, on connection: PostgresConnection
     ) throws {
         if case .sent(let mid) = result {
-            // One statement: the status, the history row, and whether the message held URLs
-            // recorded as blocked (rare; then they are released).
-            let heldBlockedURLs = try connection.query(
-                prepared: "herald_send_sent",
-                """
-                WITH sent AS (
-                    UPDATE messages SET status = 'sent', mid = $2, sent_at = $3, failure_reason = NULL,
-                                        failure_detail = NULL, graph_code = NULL, graph_subcode = NULL,
-                                        failed_at = NULL, updated_at = $3
-                    WHERE id = $1 RETURNING id),
-                attempt AS (
-                    INSERT INTO message_attempts (message_id, attempted_at, outcome) SELECT id, $3, 'sent' FROM sent)
-                SELECT EXISTS (SELECT 1 FROM message_blocked_urls WHERE message_id = $1)
-                """, [messageID, mid, now])[0].decode(0, as: Bool.self)
-            if heldBlockedURLs {
-                try connection.transaction { try blockedURLs.messageSent(messageID, now: now, on: $0) }
-            }
-            return
+            return try recordSent([SentMessage(messageID: messageID, mid: mid)], now: now, on: connection)
         }
         try connection.transaction { connection in
             switch result {
@@ -152,6 +79,42 @@ public struct SendAttempts: Sendable {
                     [messageID, previousStatus, code.map(Int64.init), subcode.map(Int64.init), now])
                 try history(messageID, "retry:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection)
             }
+        }
+    }
+
+    /// A message Graph accepted, with the id Graph gave it.
+    public struct SentMessage: Sendable, Equatable {
+        public var messageID: Int64
+        public var mid: String
+
+        public init(messageID: Int64, mid: String) {
+            self.messageID = messageID
+            self.mid = mid
+        }
+    }
+
+    /// Records messages Graph accepted, each with its history row, in one statement: a send
+    /// thread records the messages of a claimed batch together.
+    public func recordSent(_ messages: [SentMessage], now: Date, on connection: PostgresConnection) throws {
+        guard !messages.isEmpty else { return }
+        let ids = PostgresArrayLiteral.int8(messages.map(\.messageID))
+        // The messages that held URLs recorded as blocked (rare) release them.
+        let heldBlockedURLs = try connection.query(
+            prepared: "herald_send_sent",
+            """
+            WITH accepted AS (SELECT * FROM unnest($1::int8[], $2::text[]) AS a(id, mid)),
+            sent AS (
+                UPDATE messages m SET status = 'sent', mid = a.mid, sent_at = $3, failure_reason = NULL,
+                                      failure_detail = NULL, graph_code = NULL, graph_subcode = NULL,
+                                      failed_at = NULL, updated_at = $3
+                FROM accepted a WHERE m.id = a.id RETURNING m.id),
+            attempt AS (
+                INSERT INTO message_attempts (message_id, attempted_at, outcome) SELECT id, $3, 'sent' FROM sent ORDER BY id)
+            SELECT DISTINCT message_id FROM message_blocked_urls WHERE message_id = ANY($1::int8[])
+            """, [ids, PostgresArrayLiteral.text(messages.map(\.mid)), now]
+        ).map { try $0.decode(0, as: Int64.self) }
+        for messageID in heldBlockedURLs {
+            try connection.transaction { try blockedURLs.messageSent(messageID, now: now, on: $0) }
         }
     }
 

@@ -93,15 +93,9 @@ final class JobWorker: @unchecked Sendable {
         // Whatever happens below, the heartbeat stops renewing these: a job whose outcome could
         // not be recorded comes back through lease expiry.
         defer { context.leases.drop(ids) }
+        let outcomes = run(jobs, on: connection)
         var completed: [Int64] = []
-        for (index, job) in jobs.enumerated() {
-            if context.isStopping {
-                let unstarted = ids[index...]
-                try queue.release(Array(unstarted), worker: name, on: connection)
-                context.leases.drop(unstarted)
-                break
-            }
-            let outcome = run(job, on: connection)
+        for (job, outcome) in zip(jobs, outcomes) {
             if outcome == .completed {
                 completed.append(job.id)
             } else {
@@ -109,10 +103,49 @@ final class JobWorker: @unchecked Sendable {
                 context.leases.drop([job.id])
             }
         }
+        if outcomes.count < jobs.count {
+            let unstarted = Array(ids[outcomes.count...])
+            try queue.release(unstarted, worker: name, on: connection)
+            context.leases.drop(unstarted)
+        }
         // One statement for the batch's completions (a handler that already recorded its own
         // outcome makes its row a no-op here).
         try queue.completeAll(completed, worker: name, now: context.now(), on: connection)
         return true
+    }
+
+    /// The outcomes of the jobs the handler ran, in claim order; fewer than `jobs` when the pool
+    /// began stopping first.
+    private func run(_ jobs: [Job], on connection: PostgresConnection) -> [JobOutcome] {
+        switch context.runner {
+        case .each(let handler):
+            var outcomes: [JobOutcome] = []
+            for job in jobs {
+                if context.isStopping { break }
+                let started = ContinuousClock.now
+                outcomes.append(run(job, handler, on: connection))
+                measured(ContinuousClock.now - started, jobs: 1)
+            }
+            return outcomes
+        case .batch(let handler):
+            let started = ContinuousClock.now
+            var outcomes: [JobOutcome]
+            do {
+                outcomes = Array(try handler(jobs, connection, { [context] in context.isStopping }).prefix(jobs.count))
+            } catch {
+                outcomes = jobs.map { retry($0, after: error) }
+            }
+            settle(connection)
+            measured(ContinuousClock.now - started, jobs: outcomes.count)
+            return outcomes
+        }
+    }
+
+    /// Folds a run into this thread's pace (for `batchBudget`).
+    private func measured(_ took: Duration, jobs: Int) {
+        guard jobs > 0 else { return }
+        let each = took / jobs
+        pace = pace.map { $0 * 0.75 + each * 0.25 } ?? each
     }
 
     /// `batchSize`, or with `batchBudget` the jobs that fit in it at this thread's pace.
@@ -124,27 +157,26 @@ final class JobWorker: @unchecked Sendable {
     }
 
     /// Runs the handler; a thrown error becomes a retry after the usual backoff.
-    private func run(_ job: Job, on connection: PostgresConnection) -> JobOutcome {
-        let started = ContinuousClock.now
-        defer {
-            let took = ContinuousClock.now - started
-            pace = pace.map { $0 * 0.75 + took * 0.25 } ?? took
-        }
+    private func run(_ job: Job, _ handler: JobWorkerPool.Handler, on connection: PostgresConnection) -> JobOutcome {
         let outcome: JobOutcome
         do {
-            outcome = try context.handler(job, connection)
+            outcome = try handler(job, connection)
         } catch {
-            let delay = JobQueue.backoff(attempt: job.attempts, base: configuration.retryBase, cap: configuration.retryCap)
-            logger.warning(
-                "job handler threw; retrying later",
-                metadata: [
-                    "herald.worker": "\(name)", "herald.job.id": "\(job.id)", "herald.job.kind": "\(job.kind)",
-                    "herald.job.attempt": "\(job.attempts)", "herald.error": "\(error)",
-                ])
-            outcome = .retry(at: context.now().addingTimeInterval(delay.timeInterval), error: String("\(error)".prefix(2000)))
+            outcome = retry(job, after: error)
         }
         settle(connection)
         return outcome
+    }
+
+    private func retry(_ job: Job, after error: any Error) -> JobOutcome {
+        let delay = JobQueue.backoff(attempt: job.attempts, base: configuration.retryBase, cap: configuration.retryCap)
+        logger.warning(
+            "job handler threw; retrying later",
+            metadata: [
+                "herald.worker": "\(name)", "herald.job.id": "\(job.id)", "herald.job.kind": "\(job.kind)",
+                "herald.job.attempt": "\(job.attempts)", "herald.error": "\(error)",
+            ])
+        return .retry(at: context.now().addingTimeInterval(delay.timeInterval), error: String("\(error)".prefix(2000)))
     }
 
     /// A handler that left a transaction open gets it rolled back, so the outcome is recorded

@@ -22,6 +22,22 @@ public final class JobWorkerPool: Sendable {
     /// Decides what happens to a job; runs on a pool thread with that thread's connection.
     public typealias Handler = @Sendable (Job, PostgresConnection) throws -> JobOutcome
 
+    /// Runs a claimed batch as a whole, on a pool thread with that thread's connection, so work
+    /// the jobs share (one statement to start them, one to record them) is done once.
+    ///
+    /// Returns the outcomes of the jobs it ran, in claim order. It runs them in order and stops
+    /// early when `isStopping()` turns true: the jobs after the last outcome were not started
+    /// and are handed back. A thrown error retries every job of the batch after the usual
+    /// backoff, so errors of single jobs belong in their outcomes.
+    public typealias BatchHandler =
+        @Sendable (_ jobs: [Job], _ connection: PostgresConnection, _ isStopping: () -> Bool) throws -> [JobOutcome]
+
+    /// How a pool runs what it claimed.
+    enum Runner: Sendable {
+        case each(Handler)
+        case batch(BatchHandler)
+    }
+
     public let configuration: Configuration
     private let context: JobWorkerContext
     private let workers: [JobWorker]
@@ -32,14 +48,31 @@ public final class JobWorkerPool: Sendable {
     ///   - postgres: where each thread (and the heartbeat) connects; connections open lazily and
     ///     are replaced when they break.
     ///   - now: the clock for leases, outcomes and backoff.
-    public init(
+    public convenience init(
         postgres: PostgresConfiguration, queue: JobQueue = JobQueue(), configuration: Configuration,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger, handler: @escaping Handler
+    ) {
+        self.init(postgres: postgres, queue: queue, configuration: configuration, now: now, logger: logger, runner: .each(handler))
+    }
+
+    /// A pool whose handler runs each claimed batch as a whole (`BatchHandler`).
+    public convenience init(
+        postgres: PostgresConfiguration, queue: JobQueue = JobQueue(), configuration: Configuration,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger, batchHandler: @escaping BatchHandler
+    ) {
+        self.init(
+            postgres: postgres, queue: queue, configuration: configuration, now: now, logger: logger,
+            runner: .batch(batchHandler))
+    }
+
+    private init(
+        postgres: PostgresConfiguration, queue: JobQueue, configuration: Configuration,
+        now: @escaping @Sendable () -> Date, logger: Logger, runner: Runner
     ) {
         self.configuration = configuration
         let context = JobWorkerContext(
             queue: queue, configuration: configuration, postgres: postgres, now: now, logger: logger,
-            handler: handler)
+            runner: runner)
         self.context = context
         let heartbeat = JobHeartbeat(context: context)
         let lifecycle = JobPoolLifecycle()
@@ -106,21 +139,21 @@ final class JobWorkerContext: Sendable {
     let postgres: PostgresConfiguration
     let now: @Sendable () -> Date
     let logger: Logger
-    let handler: JobWorkerPool.Handler
+    let runner: JobWorkerPool.Runner
     /// Claimed jobs whose outcome is not recorded yet, and which thread holds each.
     let leases = JobLeases()
     let stopping = Atomic<Bool>(false)
 
     init(
         queue: JobQueue, configuration: JobWorkerPool.Configuration, postgres: PostgresConfiguration,
-        now: @escaping @Sendable () -> Date, logger: Logger, handler: @escaping JobWorkerPool.Handler
+        now: @escaping @Sendable () -> Date, logger: Logger, runner: JobWorkerPool.Runner
     ) {
         self.queue = queue
         self.configuration = configuration
         self.postgres = postgres
         self.now = now
         self.logger = logger
-        self.handler = handler
+        self.runner = runner
     }
 
     var isStopping: Bool { stopping.load(ordering: .sequentiallyConsistent) }

@@ -31,76 +31,138 @@ struct SendMessageHandler: Sendable {
         var message_id: Int64
     }
 
-    func handle(_ job: Job, _ connection: PostgresConnection) throws -> JobOutcome {
-        guard let payload = try? job.payload.decode(Payload.self) else {
-            return .discard(error: "payload is not {message_id}")
-        }
-        do {
-            return try handle(job, payload, connection)
-        } catch where job.attempts >= job.maxAttempts {
-            // The pool will discard this job: settle the message now rather than leave it sending.
-            _ = try? attempts.abandon(
-                messageID: payload.message_id, detail: "the send failed inside Herald on its last attempt: \(error)",
-                now: clock.now(), on: connection)
-            throw error
-        }
+    /// What a claimed batch shares while its messages are sent one after another.
+    private struct Batch {
+        /// Accepted by Graph, recorded together once the batch is through.
+        var sent: [SendAttempts.SentMessage] = []
+        /// Pages Graph said have an expired token: their further messages fail without a call.
+        var expiredPages: Set<String> = []
     }
 
-    private func handle(_ job: Job, _ payload: Payload, _ connection: PostgresConnection) throws -> JobOutcome {
-        var logger = self.logger
-        logger[metadataKey: "herald.message.id"] = "\(payload.message_id)"
-        logger[metadataKey: "herald.job.id"] = "\(job.id)"
-        switch try attempts.start(messageID: payload.message_id, now: clock.now(), on: connection) {
+    /// Sends a claimed batch (distinct conversations): every message started in one statement,
+    /// sent one after another, the accepted ones recorded in one statement at the end. A crash
+    /// before that record sends them again after the lease (at-least-once); the batch is what
+    /// the thread sends within its `batchBudget`, so that is at most the last few milliseconds
+    /// of sends, one message when Graph is slow.
+    func run(_ jobs: [Job], _ connection: PostgresConnection, isStopping: () -> Bool) throws -> [JobOutcome] {
+        let messageIDs = jobs.map { try? $0.payload.decode(Payload.self, decoder: Self.decoder).message_id }
+        let started = try attempts.startAll(messageIDs: messageIDs.compactMap { $0 }, now: clock.now(), on: connection)
+        var batch = Batch()
+        var outcomes: [JobOutcome] = []
+        for (job, messageID) in zip(jobs, messageIDs) {
+            if isStopping() { break }
+            guard let messageID else {
+                outcomes.append(.discard(error: "payload is not {message_id}"))
+                continue
+            }
+            do {
+                outcomes.append(try handle(job, messageID, started[messageID]?.start ?? .skip, &batch, connection))
+            } catch {
+                // Most likely the connection broke: this job retries, the rest are handed back.
+                outcomes.append(retry(job, messageID, after: error, connection))
+                break
+            }
+        }
+        try attempts.recordSent(batch.sent, now: clock.now(), on: connection)
+        let unstarted = zip(jobs, messageIDs).dropFirst(outcomes.count).compactMap { _, messageID in
+            messageID.flatMap { id in started[id].map { (messageID: id, previousStatus: $0.previousStatus) } }
+        }
+        try? attempts.unstart(unstarted, now: clock.now(), on: connection)
+        return outcomes
+    }
+
+    /// A send that failed inside Herald retries after the usual backoff; on its last attempt the
+    /// message fails now rather than stay `sending` for ever.
+    private func retry(_ job: Job, _ messageID: Int64, after error: any Error, _ connection: PostgresConnection) -> JobOutcome {
+        logger.warning(
+            "send failed inside Herald; retrying later",
+            metadata: ["herald.message.id": "\(messageID)", "herald.job.id": "\(job.id)", "herald.error": "\(error)"])
+        let detail = String("\(error)".prefix(2000))
+        if job.attempts >= job.maxAttempts {
+            _ = try? attempts.abandon(
+                messageID: messageID, detail: "the send failed inside Herald on its last attempt: \(detail)",
+                now: clock.now(), on: connection)
+            return .discard(error: detail)
+        }
+        let delay = JobQueue.backoff(attempt: job.attempts, base: retryBase)
+        return .retry(at: clock.now().addingTimeInterval(delay.timeInterval), error: detail)
+    }
+
+    private func handle(
+        _ job: Job, _ messageID: Int64, _ start: SendAttempts.Start, _ batch: inout Batch, _ connection: PostgresConnection
+    ) throws -> JobOutcome {
+        switch start {
         case .skip:
             return .completed
+        case .send(let plan) where batch.expiredPages.contains(plan.pageID):
+            return try failNow(
+                messageID, reason: .tokenExpired, detail: "the page's access token expired; reconnect the page", connection)
         case .failNow(let reason, let detail):
-            let result = SendAttempts.Result.failed(reason: reason, detail: detail, graphCode: nil, graphSubcode: nil)
-            try attempts.record(result, messageID: payload.message_id, previousStatus: "queued", now: clock.now(), on: connection)
-            WorkerMetrics.sendResult(result, final: true)
-            logger.info("message failed before sending", metadata: ["herald.failure.reason": "\(reason.rawValue)"])
-            return .completed
+            return try failNow(messageID, reason: reason, detail: detail, connection)
         case .send(let plan):
-            return try send(plan, job: job, logger: logger, connection)
+            return try send(plan, job: job, &batch, connection)
         }
     }
 
-    private func send(_ plan: SendAttempts.SendPlan, job: Job, logger: Logger, _ connection: PostgresConnection) throws -> JobOutcome {
-        let (outcome, urls) = call(plan, logger: logger)
+    private func failNow(_ messageID: Int64, reason: FailureReason, detail: String, _ connection: PostgresConnection) throws -> JobOutcome {
+        let result = SendAttempts.Result.failed(reason: reason, detail: detail, graphCode: nil, graphSubcode: nil)
+        try attempts.record(result, messageID: messageID, previousStatus: "queued", now: clock.now(), on: connection)
+        WorkerMetrics.sendResult(result, final: true)
+        logger.info(
+            "message failed before sending",
+            metadata: ["herald.message.id": "\(messageID)", "herald.failure.reason": "\(reason.rawValue)"])
+        return .completed
+    }
+
+    private func send(
+        _ plan: SendAttempts.SendPlan, job: Job, _ batch: inout Batch, _ connection: PostgresConnection
+    ) throws -> JobOutcome {
+        let (outcome, urls) = call(plan)
         let now = clock.now()
         let result = Self.result(of: outcome)
+        if case .sent(let mid) = result {
+            WorkerMetrics.sendResult(result, final: true)
+            batch.sent.append(SendAttempts.SentMessage(messageID: plan.messageID, mid: mid))
+            return .completed
+        }
         let failure = outcome.failure
         let retriesLeft = job.attempts < job.maxAttempts && failure.map { f in f.maxRetries.map { job.attempts <= $0 } ?? true } ?? false
         let final = !retriesLeft
+        WorkerMetrics.sendResult(result, final: final)
         // The page first: once the message shows failed, its page already shows expired.
         if failure?.reason == .tokenExpired {
             try attempts.markPageExpired(plan.pageID, now: now, on: connection)
+            batch.expiredPages.insert(plan.pageID)
         }
         try attempts.record(
             result, messageID: plan.messageID, previousStatus: plan.previousStatus, final: final, urls: urls, now: now,
             on: connection)
-        WorkerMetrics.sendResult(result, final: final)
+        let metadata: Logger.Metadata = [
+            "herald.message.id": "\(plan.messageID)", "herald.job.id": "\(job.id)",
+            "herald.failure.reason": "\(failure?.reason.rawValue ?? "")", "herald.graph.code": "\(failure?.code ?? 0)",
+        ]
         switch result {
         case .sent:
-            logger.debug("message sent")
             return .completed
-        case .failed(let reason, _, let code, _):
-            logger.info("message failed", metadata: ["herald.failure.reason": "\(reason.rawValue)", "herald.graph.code": "\(code ?? 0)"])
+        case .failed:
+            logger.info("message failed", metadata: metadata)
             return .completed
-        case .transient(let reason, let detail, _, _):
+        case .transient(_, let detail, _, _):
             guard !final else {
-                logger.warning("message failed after its last attempt", metadata: ["herald.failure.reason": "\(reason.rawValue)"])
+                logger.warning("message failed after its last attempt", metadata: metadata)
                 return .completed
             }
             let delay = JobQueue.backoff(attempt: job.attempts, base: retryBase, serverDelay: failure?.retryAfter)
-            let seconds = Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18
-            return .retry(at: now.addingTimeInterval(seconds), error: detail)
+            return .retry(at: now.addingTimeInterval(delay.timeInterval), error: detail)
         }
     }
+
+    private static let decoder = JSONDecoder()
 
     /// The Graph call, or the failure that stands for it (bad stored content, network errors),
     /// and the content's URLs when Graph refused one of them (finding URLs in a text costs more
     /// than the rest of the bookkeeping, and only a blocked URL needs them).
-    private func call(_ plan: SendAttempts.SendPlan, logger: Logger) -> (GraphSendOutcome, [String]) {
+    private func call(_ plan: SendAttempts.SendPlan) -> (GraphSendOutcome, [String]) {
         let content: OutboundContent
         do {
             content = try plan.content.decode(OutboundContent.self)

@@ -30,7 +30,7 @@ struct AbandonedSendTests {
                 kinds: [OutboundStore.sendKind], limit: 1, worker: "dead-worker", lease: .milliseconds(300), now: Date(),
                 on: connection)
             #expect(claimed.count == 1)
-            guard case .send = try SendAttempts().start(messageID: id, now: Date(), on: connection) else {
+            guard case .send = try SendAttempts().startAll(messageIDs: [id], now: Date(), on: connection)[id]?.start else {
                 Issue.record("the send did not start")
                 return
             }

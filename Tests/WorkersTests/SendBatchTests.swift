@@ -1,0 +1,106 @@
+import FakeGraph
+import Foundation
+import HeraldCore
+import JobQueue
+import Logging
+import Postgres
+import ServiceLifecycle
+import TestSupport
+import Testing
+import Workers
+
+/// A send thread starts and records a claimed batch together (SendAttempts.startAll,
+/// recordSent, unstart); these pin down what that must not change.
+@Suite("Sending in batches")
+struct SendBatchTests {
+    static let page = "104857600012345"
+
+    static func queue(_ count: Int, on connection: PostgresConnection) throws -> [Int64] {
+        let store = OutboundStore(maxAttempts: 3)
+        return try (0..<count).map { index in
+            let draft = OutboundStore.Draft(pageID: page, psid: "batch-\(index)", content: PostgresJSON(#"{"text":"hello \#(index)"}"#))
+            guard case .created(let id) = try connection.transaction({ try store.create(draft, now: Date(), on: $0) }) else {
+                throw NotCreated(index: index)
+            }
+            return id
+        }
+    }
+
+    struct NotCreated: Error { var index: Int }
+
+    static func count(_ sql: String, on connection: PostgresConnection) throws -> Int {
+        try connection.query(sql)[0].decode(0, as: Int.self)
+    }
+
+    static func statuses(_ ids: [Int64], on connection: PostgresConnection) throws -> [String] {
+        try ids.map { try connection.query("SELECT status || '/' || attempts FROM messages WHERE id = $1", [$0])[0].decode(0, as: String.self) }
+    }
+
+    @Test("startAll starts the messages still waiting, unstart gives them their status back, recordSent records a batch")
+    func startUnstartRecord() async throws {
+        try await TestDatabase.withSchema { schema in
+            let connection = try schema.connect()
+            try connection.query(
+                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())", [Self.page])
+            let ids = try Self.queue(3, on: connection)
+            try connection.query("UPDATE messages SET status = 'resend' WHERE id = $1", [ids[1]])
+            try connection.query("UPDATE messages SET status = 'sent', mid = 'm_done' WHERE id = $1", [ids[2]])
+            let attempts = SendAttempts()
+
+            let started = try attempts.startAll(messageIDs: ids, now: Date(), on: connection)
+            #expect(Set(started.keys) == [ids[0], ids[1]], "a sent message is not started again")
+            #expect(started[ids[0]]?.previousStatus == "queued")
+            #expect(started[ids[1]]?.previousStatus == "resend")
+            guard case .send(let plan)? = started[ids[0]]?.start else {
+                Issue.record("expected a send plan, got \(String(describing: started[ids[0]]))")
+                return
+            }
+            #expect(plan.accessToken == "token" && plan.psid == "batch-0" && plan.attempt == 1)
+            #expect(try Self.statuses(ids, on: connection) == ["sending/1", "sending/1", "sent/0"])
+
+            try attempts.unstart([(ids[0], "queued"), (ids[1], "resend")], now: Date(), on: connection)
+            #expect(try Self.statuses(ids, on: connection) == ["queued/0", "resend/0", "sent/0"])
+
+            _ = try attempts.startAll(messageIDs: ids, now: Date(), on: connection)
+            try attempts.recordSent(
+                [.init(messageID: ids[0], mid: "m_a"), .init(messageID: ids[1], mid: #"m_"quoted"\b"#)], now: Date(), on: connection)
+            #expect(try Self.statuses(ids, on: connection) == ["sent/1", "sent/1", "sent/0"])
+            let mids = try connection.query("SELECT mid FROM messages WHERE id = ANY($1::int8[]) ORDER BY id", [PostgresArrayLiteral.int8(ids)])
+                .map { try $0.decode(0, as: String.self) }
+            #expect(mids == ["m_a", #"m_"quoted"\b"#, "m_done"])
+            #expect(try Self.count("SELECT count(*) FROM message_attempts WHERE outcome = 'sent'", on: connection) == 2)
+        }
+    }
+
+    @Test("in one claimed batch, once Graph says the token expired, the page's other messages fail without a call")
+    func tokenExpiredInsideBatch() async throws {
+        try await TestDatabase.withSchema { schema in
+            let connection = try schema.connect()
+            try connection.query(
+                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'expired-token'::bytea, now())",
+                [Self.page])
+            let ids = try Self.queue(5, on: connection)
+            var logger = Logger(label: "herald.tests.send-batch")
+            logger.logLevel = .critical
+            let graph = try await FakeGraphServer.start(logger: logger)
+            // One thread claiming all five at once (no pace budget).
+            let worker = SendWorker(
+                database: schema.configuration,
+                settings: .init(
+                    graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 1, batchSize: 8,
+                    batchBudget: nil),
+                pollInterval: .milliseconds(50), logger: logger)
+            let group = ServiceGroup(services: [worker], logger: logger)
+            let running = Task { try await group.run() }
+            try await poll("every message failed") {
+                try Self.count(
+                    "SELECT count(*) FROM messages WHERE status = 'failed' AND failure_reason = 'token_expired'", on: connection) == 5
+            }
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(graph.requests().count == 1, "only the first message of the batch reached Graph")
+            #expect(try Self.count("SELECT count(*) FROM jobs WHERE state = 'completed'", on: connection) == 5)
+            await graph.stop()
+        }
+    }
+}
