@@ -4,7 +4,8 @@ public struct FakeGraphConfiguration: Sendable {
     public var host: String
     /// Port to bind; 0 picks a free one (read it from ``RunningFakeGraph/port``). Default: 0.
     public var port: Int
-    /// Added before every Graph answer (not `/_fake/*`), with `Task.sleep`. Default: zero.
+    /// Added before every Graph answer (not `/_fake/*`): a timer on the event loop for sends,
+    /// `Task.sleep` for `/me`. Default: zero.
     public var latency: Duration
     /// The page `GET /me` describes and the rate-limit usage header names. Default: `"100000000000001"`.
     public var pageID: String

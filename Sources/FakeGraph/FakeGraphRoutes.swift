@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -16,10 +17,7 @@ struct FakeGraphRoutes: Sendable {
     static let outage = FakeGraphScenario(name: "outage", behaviour: .fail(.temporary))
 
     func add<Context: RequestContext>(to router: Router<Context>) {
-        // `me` is just another page component here: Graph treats /me/messages and /{page-id}/messages alike.
-        router.post(":version/:page/messages") { request, context in
-            await send(request, version: context.parameters.get("version") ?? "", page: context.parameters.get("page") ?? "")
-        }
+        // `POST /{version}/{page}/messages` is answered before the router (FakeGraphSendChannelHandler).
         router.get(":version/me") { request, _ in await me(request) }
         router.get("_fake/requests") { request, _ in
             let recipient = request.uri.queryParameters["recipient"].map(String.init)
@@ -63,21 +61,16 @@ struct FakeGraphRoutes: Sendable {
             body: .init(byteBuffer: ByteBuffer(string: #"{"error":\#(quoted(message))}"#)))
     }
 
-    /// The Send API: token first (as Graph), then the body, then the scripted scenario.
-    func send(_ request: Request, version: String, page: String) async -> Response {
-        let token = Self.accessToken(request)
+    /// The Send API: token first (as Graph), then the body, then the scripted scenario. Answered
+    /// on the connection's event loop by `FakeGraphSendChannelHandler`, which adds the latency.
+    func send(version: String, page: String, accessToken token: String?, appsecretProof: Bool, body: [UInt8]) -> FakeGraphAnswer {
         let tokenScenario = recorder.inOutage() ? Self.outage : FakeGraphScenario.forToken(token)
-        var body = [UInt8]()
-        if let buffer = try? await request.body.collect(upTo: configuration.maxBodyBytes) {
-            body = Array(buffer.readableBytesView)
-        }
         let parsed = SendRequest.parse(body)
 
         var record = ReceivedSend(
             sequence: 0, time: Self.now(), page: page, version: version,
             tokenScenario: tokenScenario == .ok ? "valid" : tokenScenario.name,
-            appsecretProof: request.uri.queryParameters["appsecret_proof"] != nil,
-            scenario: tokenScenario.name, outcome: "ok", status: 200)
+            appsecretProof: appsecretProof, scenario: tokenScenario.name, outcome: "ok", status: 200)
         let failure: FakeGraphFailure?
         switch (tokenScenario.resolve(attempt: 1), parsed) {
         case (let tokenFailure?, _):
@@ -97,24 +90,22 @@ struct FakeGraphRoutes: Sendable {
             failure = scenario.resolve(attempt: attempt)
         }
 
-        await applyLatency()
-        let response: Response
+        let answer: FakeGraphAnswer
         if let failure {
-            response = answer(failure)
+            answer = .failure(failure, pageID: configuration.pageID)
         } else {
             let recipient = record.recipient ?? ""
             if record.senderAction != nil && record.text == nil && record.attachmentType == nil {
                 // Sender actions (typing_on, mark_seen) get no message id.
-                response = Self.json(#"{"recipient_id":\#(Self.quoted(recipient))}"#)
+                answer = .json(#"{"recipient_id":\#(Self.quoted(recipient))}"#)
             } else {
                 let messageID = recorder.newMessageID()
                 record.messageID = messageID
-                response = Self.json(
-                    #"{"recipient_id":\#(Self.quoted(recipient)),"message_id":\#(Self.quoted(messageID))}"#)
+                answer = .json(#"{"recipient_id":\#(Self.quoted(recipient)),"message_id":\#(Self.quoted(messageID))}"#)
             }
         }
         record.outcome = failure?.rawValue ?? "ok"
-        record.status = Int(response.status.code)
+        record.status = answer.status
         recorder.record(record)
         logger.debug(
             "send answered",
@@ -122,7 +113,7 @@ struct FakeGraphRoutes: Sendable {
                 "fakegraph.scenario": .string(record.scenario), "fakegraph.outcome": .string(record.outcome),
                 "fakegraph.status": .stringConvertible(record.status),
             ])
-        return response
+        return answer
     }
 
     /// `GET /me`: Herald checks a token with it when a page is connected.
@@ -131,7 +122,7 @@ struct FakeGraphRoutes: Sendable {
         let failure = scenario.resolve(attempt: 1)
         await applyLatency()
         logger.debug("me answered", metadata: ["fakegraph.outcome": .string(failure?.rawValue ?? "ok")])
-        if let failure { return answer(failure) }
+        if let failure { return FakeGraphAnswer.failure(failure, pageID: configuration.pageID).response }
         return Self.json(
             #"{"id":\#(Self.quoted(configuration.pageID)),"name":\#(Self.quoted(configuration.pageName))}"#)
     }
@@ -142,18 +133,13 @@ struct FakeGraphRoutes: Sendable {
         try? await Task.sleep(for: configuration.latency)
     }
 
-    private func answer(_ failure: FakeGraphFailure) -> Response {
-        var headers: HTTPFields = [.contentType: failure.contentType]
-        for header in failure.headers(pageID: configuration.pageID) {
-            if let name = HTTPField.Name(header.name) { headers[name] = header.value }
-        }
-        return Response(
-            status: .init(code: failure.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: failure.body)))
-    }
-
     /// The token, or `nil` when absent or empty. Never logged or stored.
     private static func accessToken(_ request: Request) -> String? {
-        guard let token = request.uri.queryParameters["access_token"], !token.isEmpty else { return nil }
+        accessToken(request.uri)
+    }
+
+    static func accessToken(_ uri: URI) -> String? {
+        guard let token = uri.queryParameters["access_token"], !token.isEmpty else { return nil }
         return String(token)
     }
 

@@ -61,9 +61,11 @@ public enum FakeGraphServer {
         onListening: @escaping @Sendable (_ host: String, _ port: Int) async -> Void
     ) -> some ApplicationProtocol {
         let router = Router()
-        FakeGraphRoutes(configuration: configuration, recorder: recorder, logger: logger).add(to: router)
+        let routes = FakeGraphRoutes(configuration: configuration, recorder: recorder, logger: logger)
+        routes.add(to: router)
         return Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [FakeGraphSendChannelHandler(routes: routes)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress
