@@ -138,8 +138,10 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
 
     /// The scenario for a request to `GET /me`: only the token rows apply.
     public static func forToken(_ accessToken: String?) -> FakeGraphScenario {
-        choose(Input(accessToken: accessToken), rows: table.filter { $0.triggers.allSatisfy(\.isTokenTrigger) })
+        choose(Input(accessToken: accessToken), rows: tokenTable)
     }
+
+    private static let tokenTable = table.filter { $0.triggers.allSatisfy(\.isTokenTrigger) }
 
     /// The scenario for a send.
     public static func forSend(_ input: Input) -> FakeGraphScenario {
@@ -147,28 +149,30 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func choose(_ input: Input, rows: [Rule]) -> FakeGraphScenario {
+        let keyword = input.recipient.map(keywordPart)
         for rule in rows {
             for trigger in rule.triggers {
-                if let scenario = apply(rule, trigger, to: input) { return scenario }
+                if let scenario = apply(rule, trigger, to: input, keyword: keyword) { return scenario }
             }
         }
         return .ok
     }
 
-    private static func apply(_ rule: Rule, _ trigger: Trigger, to input: Input) -> FakeGraphScenario? {
+    /// `keyword`: the recipient's keyword part, found once per request.
+    private static func apply(_ rule: Rule, _ trigger: Trigger, to input: Input, keyword: Substring?) -> FakeGraphScenario? {
         let token = input.accessToken ?? ""
         let matched: Bool
         switch trigger {
         case .missingToken: matched = token.isEmpty
         case .tokenContains(let text): matched = token.contains(text)
-        case .recipient(let keyword): matched = input.recipient.map { keywordPart(of: $0) == keyword } ?? false
+        case .recipient(let name): matched = keyword == Substring(name)
         case .contentContains(let text):
             matched = input.content.contains { string in
                 input.allowedURLs.reduce(string) { $0.replacingOccurrences(of: $1, with: "") }.contains(text)
             }
         case .attachmentURLContains(let text): matched = input.attachmentURLs.contains { $0.contains(text) }
         case .flakyRecipient:
-            guard let count = input.recipient.flatMap(flakyCount) else { return nil }
+            guard let count = keyword.flatMap(flakyCount(keyword:)) else { return nil }
             return FakeGraphScenario(name: "flaky-\(count)", behaviour: .failFirst(count: count, failure: .temporary))
         }
         return matched ? FakeGraphScenario(name: rule.name, behaviour: rule.behaviour) : nil
@@ -176,7 +180,10 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
 
     /// N in `flaky-N` or `flaky-N:suffix`, when 0 ≤ N ≤ ``maxFlakyCount``.
     static func flakyCount(_ recipient: String) -> Int? {
-        let keyword = keywordPart(of: recipient)
+        flakyCount(keyword: keywordPart(of: recipient))
+    }
+
+    private static func flakyCount(keyword: Substring) -> Int? {
         guard keyword.hasPrefix("flaky-"), let count = Int(keyword.dropFirst("flaky-".count)),
             (0...maxFlakyCount).contains(count)
         else { return nil }

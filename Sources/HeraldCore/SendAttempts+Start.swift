@@ -31,10 +31,12 @@ extension SendAttempts {
                 FROM target WHERE m.id = target.id
                 RETURNING m.id, m.page_id, m.psid, m.content, target.status AS previous, m.attempts, m.author)
             SELECT s.page_id, s.psid, s.content, s.previous, s.attempts, p.access_token, p.token_encrypted,
-                   p.token_status, c.last_message_at, s.author, p.human_agent_enabled, s.id
+                   p.token_status,
+                   -- A lookup per message by primary key: a join let Postgres hash all customers.
+                   (SELECT c.last_message_at FROM customers c WHERE c.page_id = s.page_id AND c.psid = s.psid),
+                   s.author, p.human_agent_enabled, s.id
             FROM started s
             JOIN pages p ON p.id = s.page_id
-            LEFT JOIN customers c ON c.page_id = s.page_id AND c.psid = s.psid
             """, [PostgresArrayLiteral.int8(messageIDs), now])
         var started: [Int64: Started] = [:]
         for row in rows {

@@ -61,15 +61,30 @@ public enum GraphSendRequest {
         let body = Wire.Body(
             recipient: .init(id: recipientPSID), messagingType: type, tag: tag,
             message: Wire.Message(content: content, metadata: metadata))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Only strings, booleans and nested structs: encoding cannot fail.
         return Array(try! encoder.encode(body))
     }
 
-    private static func percentEncode(_ text: String) -> String {
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    private static let unreserved: CharacterSet = {
         var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+        return allowed
+    }()
+
+    private static func percentEncode(_ text: String) -> String {
+        // Page tokens are letters and digits: nothing to encode (the common case, checked cheaply).
+        if text.utf8.allSatisfy({ byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x7E
+        }) {
+            return text
+        }
+        return text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
 }

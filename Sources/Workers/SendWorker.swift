@@ -27,7 +27,7 @@ public final class SendWorker: Service, Sendable {
         /// The most jobs a send thread claims at once: distinct conversations, started in one
         /// statement, sent one after another, then recorded and completed in one statement each.
         /// A worker killed mid-batch sends the batch's unrecorded messages again after the lease,
-        /// so this also bounds the duplicates a crash can cause per thread. Default 8.
+        /// so this also bounds the duplicates a crash can cause per thread. Default 16.
         public var batchSize: Int
         /// A thread claims only the messages it expects to send within this time at the pace of
         /// its recent sends (`JobWorkerPool.Configuration.batchBudget`): with a fast Graph, claims
@@ -40,7 +40,7 @@ public final class SendWorker: Service, Sendable {
             graphURL: String, graphVersion: String, appSecret: [UInt8]?, concurrency: Int = 4,
             lease: Duration = .seconds(30), retryBase: Duration = .seconds(10),
             curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20)),
-            tokenKey: [UInt8]? = nil, blockedURLs: BlockedURLs = BlockedURLs(), batchSize: Int = 8,
+            tokenKey: [UInt8]? = nil, blockedURLs: BlockedURLs = BlockedURLs(), batchSize: Int = 16,
             batchBudget: Duration? = .milliseconds(20)
         ) {
             self.batchSize = batchSize
