@@ -72,6 +72,36 @@ struct SendBatchTests {
         }
     }
 
+    @Test("a send thread stopping mid-batch finishes the message in flight and hands the rest back queued")
+    func stopMidBatch() async throws {
+        try await TestDatabase.withSchema { schema in
+            let connection = try schema.connect()
+            try connection.query(
+                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())", [Self.page])
+            let ids = try Self.queue(5, on: connection)
+            var logger = Logger(label: "herald.tests.send-batch")
+            logger.logLevel = .critical
+            let graph = try await FakeGraphServer.start(configuration: .init(latency: .milliseconds(300)), logger: logger)
+            let worker = SendWorker(
+                database: schema.configuration,
+                settings: .init(
+                    graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 1, batchSize: 8,
+                    batchBudget: nil),
+                pollInterval: .milliseconds(50), logger: logger)
+            let group = ServiceGroup(services: [worker], logger: logger)
+            let running = Task { try await group.run() }
+            try await poll("the first message is at Graph") { !graph.requests().isEmpty }
+            await group.triggerGracefulShutdown()
+            try await running.value
+            #expect(graph.requests().count == 1)
+            #expect(try Self.statuses(ids, on: connection) == ["sent/1", "queued/0", "queued/0", "queued/0", "queued/0"])
+            #expect(
+                try Self.count("SELECT count(*) FROM jobs WHERE state = 'available' AND attempts = 0 AND locked_by IS NULL", on: connection)
+                    == 4)
+            await graph.stop()
+        }
+    }
+
     @Test("in one claimed batch, once Graph says the token expired, the page's other messages fail without a call")
     func tokenExpiredInsideBatch() async throws {
         try await TestDatabase.withSchema { schema in
