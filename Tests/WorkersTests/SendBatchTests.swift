@@ -78,16 +78,16 @@ struct SendBatchTests {
             let connection = try schema.connect()
             try connection.query(
                 "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())", [Self.page])
-            let ids = try Self.queue(8, on: connection)
+            let ids = try Self.queue(16, on: connection)
             var logger = Logger(label: "herald.tests.send-batch")
             logger.logLevel = .critical
-            // 1 s per send: the stop reaches the thread long before the batch of 8 is through,
-            // even on a busy machine.
+            // 1 s per send: the stop reaches the thread long before the batch of 16 is through,
+            // even when the full suite keeps the cooperative pool busy for seconds.
             let graph = try await FakeGraphServer.start(configuration: .init(latency: .seconds(1)), logger: logger)
             let worker = SendWorker(
                 database: schema.configuration,
                 settings: .init(
-                    graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 1, batchSize: 8,
+                    graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 1, batchSize: 16,
                     batchBudget: nil),
                 pollInterval: .milliseconds(50), logger: logger)
             let group = ServiceGroup(services: [worker], logger: logger)
