@@ -14,14 +14,7 @@ struct BatchHandlerTests {
         let pool = JobWorkerPool(
             postgres: schema.configuration, configuration: configuration, logger: Logger(label: "herald.tests.jobs"),
             batchHandler: handler)
-        pool.start()
-        do {
-            try await body(pool)
-            await pool.stop()
-        } catch {
-            await pool.stop()
-            throw error
-        }
+        try await withStarted(pool, body)
     }
 
     @Test("a claimed batch reaches the handler whole; its outcomes are recorded and the jobs it did not reach are handed back")

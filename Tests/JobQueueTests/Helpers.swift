@@ -41,6 +41,19 @@ func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async thr
     return try result.value!.get()
 }
 
+/// Starts `pool`, runs `body`, then stops the pool whether `body` threw or not (so no thread
+/// outlives the test's schema).
+func withStarted(_ pool: JobWorkerPool, _ body: (JobWorkerPool) async throws -> Void) async throws {
+    pool.start()
+    do {
+        try await body(pool)
+        await pool.stop()
+    } catch {
+        await pool.stop()
+        throw error
+    }
+}
+
 /// Polls `condition` every 20 ms for up to `seconds`; false if it never held.
 func eventually(within seconds: Double = 20, _ condition: () throws -> Bool) async throws -> Bool {
     let deadline = Date().addingTimeInterval(seconds)

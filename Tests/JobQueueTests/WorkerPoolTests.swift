@@ -20,14 +20,7 @@ struct WorkerPoolTests {
         let pool = JobWorkerPool(
             postgres: schema.configuration, configuration: configuration, logger: Logger(label: "herald.tests.jobs"),
             handler: handler)
-        pool.start()
-        do {
-            try await body(pool)
-            await pool.stop()
-        } catch {
-            await pool.stop()
-            throw error
-        }
+        try await withStarted(pool, body)
     }
 
     @Test("1,000 jobs on 4 threads run exactly once each, keys in order, then the pool stops")

@@ -36,6 +36,30 @@ struct SendBatchTests {
         try ids.map { try connection.query("SELECT status || '/' || attempts FROM messages WHERE id = $1", [$0])[0].decode(0, as: String.self) }
     }
 
+    /// Runs one send thread that claims up to 16 messages at once (no pace budget) against
+    /// `graph` until `body` returns, then shuts it down gracefully.
+    static func withOneThread(
+        _ schema: TestSchema, graph: RunningFakeGraph, logger: Logger, _ body: () async throws -> Void
+    ) async throws {
+        let worker = SendWorker(
+            database: schema.configuration,
+            settings: .init(
+                graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 1, batchSize: 16,
+                batchBudget: nil),
+            pollInterval: .milliseconds(50), logger: logger)
+        let group = ServiceGroup(services: [worker], logger: logger)
+        let running = Task { try await group.run() }
+        do {
+            try await body()
+        } catch {
+            await group.triggerGracefulShutdown()
+            _ = try? await running.value
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
     @Test("startAll starts the messages still waiting, unstart gives them their status back, recordSent records a batch")
     func startUnstartRecord() async throws {
         try await TestDatabase.withSchema { schema in
@@ -84,17 +108,9 @@ struct SendBatchTests {
             // 1 s per send: the stop reaches the thread long before the batch of 16 is through,
             // even when the full suite keeps the cooperative pool busy for seconds.
             let graph = try await FakeGraphServer.start(configuration: .init(latency: .seconds(1)), logger: logger)
-            let worker = SendWorker(
-                database: schema.configuration,
-                settings: .init(
-                    graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 1, batchSize: 16,
-                    batchBudget: nil),
-                pollInterval: .milliseconds(50), logger: logger)
-            let group = ServiceGroup(services: [worker], logger: logger)
-            let running = Task { try await group.run() }
-            try await poll("the first message is at Graph") { !graph.requests().isEmpty }
-            await group.triggerGracefulShutdown()
-            try await running.value
+            try await Self.withOneThread(schema, graph: graph, logger: logger) {
+                try await poll("the first message is at Graph") { !graph.requests().isEmpty }
+            }
             let sent = graph.requests().count
             #expect(sent >= 1 && sent < ids.count, "\(sent) of \(ids.count) sent before the stop took effect")
             let expected = Array(repeating: "sent/1", count: sent) + Array(repeating: "queued/0", count: ids.count - sent)
@@ -117,21 +133,14 @@ struct SendBatchTests {
             var logger = Logger(label: "herald.tests.send-batch")
             logger.logLevel = .critical
             let graph = try await FakeGraphServer.start(logger: logger)
-            // One thread claiming all five at once (no pace budget).
-            let worker = SendWorker(
-                database: schema.configuration,
-                settings: .init(
-                    graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 1, batchSize: 8,
-                    batchBudget: nil),
-                pollInterval: .milliseconds(50), logger: logger)
-            let group = ServiceGroup(services: [worker], logger: logger)
-            let running = Task { try await group.run() }
-            try await poll("every message failed") {
-                try Self.count(
-                    "SELECT count(*) FROM messages WHERE status = 'failed' AND failure_reason = 'token_expired'", on: connection) == 5
+            // One thread claiming all five at once.
+            try await Self.withOneThread(schema, graph: graph, logger: logger) {
+                try await poll("every message failed") {
+                    try Self.count(
+                        "SELECT count(*) FROM messages WHERE status = 'failed' AND failure_reason = 'token_expired'",
+                        on: connection) == 5
+                }
             }
-            await group.triggerGracefulShutdown()
-            try await running.value
             #expect(graph.requests().count == 1, "only the first message of the batch reached Graph")
             #expect(try Self.count("SELECT count(*) FROM jobs WHERE state = 'completed'", on: connection) == 5)
             await graph.stop()
