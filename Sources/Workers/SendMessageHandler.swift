@@ -42,8 +42,8 @@ struct SendMessageHandler: Sendable {
     /// Sends a claimed batch (distinct conversations): every message started in one statement,
     /// sent one after another, the accepted ones recorded in one statement at the end. A crash
     /// before that record sends them again after the lease (at-least-once); the batch is what
-    /// the thread sends within its `batchBudget`, so that is at most the last few milliseconds
-    /// of sends, one message when Graph is slow.
+    /// the thread expects to send within its `batchBudget`, so that is at most the sends of its
+    /// last ~100 ms (16 at the most), one message when Graph is slow.
     func run(_ jobs: [Job], _ connection: PostgresConnection, isStopping: () -> Bool) throws -> [JobOutcome] {
         let messageIDs = jobs.map { try? $0.payload.decode(Payload.self, decoder: Self.decoder).message_id }
         let started = try attempts.startAll(messageIDs: messageIDs.compactMap { $0 }, now: clock.now(), on: connection)
