@@ -62,7 +62,7 @@ public struct SendAttempts: Sendable {
         now: Date, on connection: PostgresConnection
     ) throws {
         if case .sent(let mid) = result {
-            return try recordSent([SentMessage(messageID: messageID, mid: mid)], now: now, on: connection)
+            return try recordSent([SentMessage(messageID: messageID, mid: mid, sentAt: now)], now: now, on: connection)
         }
         try connection.transaction { connection in
             switch result {
@@ -82,36 +82,45 @@ public struct SendAttempts: Sendable {
         }
     }
 
-    /// A message Graph accepted, with the id Graph gave it.
+    /// A message Graph accepted, with the id Graph gave it and when.
     public struct SentMessage: Sendable, Equatable {
         public var messageID: Int64
         public var mid: String
+        /// When Graph's answer arrived: the message's `sent_at`, however much later it is recorded.
+        public var sentAt: Date
 
-        public init(messageID: Int64, mid: String) {
+        public init(messageID: Int64, mid: String, sentAt: Date) {
             self.messageID = messageID
             self.mid = mid
+            self.sentAt = sentAt
         }
     }
 
     /// Records messages Graph accepted, each with its history row, in one statement: a send
-    /// thread records the messages of a claimed batch together.
+    /// thread records the messages of a claimed batch together. `now` is the release time of
+    /// blocked URLs such a message held.
     public func recordSent(_ messages: [SentMessage], now: Date, on connection: PostgresConnection) throws {
         guard !messages.isEmpty else { return }
         let ids = PostgresArrayLiteral.int8(messages.map(\.messageID))
+        // Microseconds since 1970 (Postgres's precision), exact in an int8.
+        let sentAt = PostgresArrayLiteral.int8(messages.map { Int64(($0.sentAt.timeIntervalSince1970 * 1_000_000).rounded()) })
         // The messages that held URLs recorded as blocked (rare) release them.
         let heldBlockedURLs = try connection.query(
             prepared: "herald_send_sent",
             """
-            WITH accepted AS (SELECT * FROM unnest($1::int8[], $2::text[]) AS a(id, mid)),
+            WITH accepted AS (
+                SELECT a.id, a.mid, timestamptz 'epoch' + a.sent_us * interval '1 microsecond' AS sent_at
+                FROM unnest($1::int8[], $2::text[], $3::int8[]) AS a(id, mid, sent_us)),
             sent AS (
-                UPDATE messages m SET status = 'sent', mid = a.mid, sent_at = $3, failure_reason = NULL,
+                UPDATE messages m SET status = 'sent', mid = a.mid, sent_at = a.sent_at, failure_reason = NULL,
                                       failure_detail = NULL, graph_code = NULL, graph_subcode = NULL,
-                                      failed_at = NULL, updated_at = $3
-                FROM accepted a WHERE m.id = a.id RETURNING m.id),
+                                      failed_at = NULL, updated_at = a.sent_at
+                FROM accepted a WHERE m.id = a.id RETURNING m.id, m.sent_at),
             attempt AS (
-                INSERT INTO message_attempts (message_id, attempted_at, outcome) SELECT id, $3, 'sent' FROM sent ORDER BY id)
+                INSERT INTO message_attempts (message_id, attempted_at, outcome)
+                SELECT id, sent_at, 'sent' FROM sent ORDER BY id)
             SELECT DISTINCT message_id FROM message_blocked_urls WHERE message_id = ANY($1::int8[])
-            """, [ids, PostgresArrayLiteral.text(messages.map(\.mid)), now]
+            """, [ids, PostgresArrayLiteral.text(messages.map(\.mid)), sentAt]
         ).map { try $0.decode(0, as: Int64.self) }
         for messageID in heldBlockedURLs {
             try connection.transaction { try blockedURLs.messageSent(messageID, now: now, on: $0) }

@@ -122,7 +122,7 @@ struct SendMessageHandler: Sendable {
         let result = Self.result(of: outcome)
         if case .sent(let mid) = result {
             WorkerMetrics.sendResult(result, final: true)
-            batch.sent.append(SendAttempts.SentMessage(messageID: plan.messageID, mid: mid))
+            batch.sent.append(SendAttempts.SentMessage(messageID: plan.messageID, mid: mid, sentAt: now))
             return .completed
         }
         let failure = outcome.failure

@@ -86,9 +86,22 @@ struct SendBatchTests {
             #expect(try Self.statuses(ids, on: connection) == ["queued/0", "resend/0", "sent/0"])
 
             _ = try attempts.startAll(messageIDs: ids, now: Date(), on: connection)
+            // Each keeps the time Graph answered it, not the time the batch was recorded.
+            let answered = [Date(timeIntervalSince1970: 1_790_000_000.123456), Date(timeIntervalSince1970: 1_790_000_001.5)]
             try attempts.recordSent(
-                [.init(messageID: ids[0], mid: "m_a"), .init(messageID: ids[1], mid: #"m_"quoted"\b"#)], now: Date(), on: connection)
+                [
+                    .init(messageID: ids[0], mid: "m_a", sentAt: answered[0]),
+                    .init(messageID: ids[1], mid: #"m_"quoted"\b"#, sentAt: answered[1]),
+                ], now: Date(), on: connection)
             #expect(try Self.statuses(ids, on: connection) == ["sent/1", "sent/1", "sent/0"])
+            let times = try connection.query(
+                """
+                SELECT extract(epoch FROM m.sent_at)::float8, extract(epoch FROM a.attempted_at)::float8
+                FROM messages m JOIN message_attempts a ON a.message_id = m.id AND a.outcome = 'sent'
+                WHERE m.id = ANY($1::int8[]) ORDER BY m.id
+                """, [PostgresArrayLiteral.int8(Array(ids[0...1]))]
+            ).map { [try $0.decode(0, as: Double.self), try $0.decode(1, as: Double.self)] }
+            #expect(times == [[1_790_000_000.123456, 1_790_000_000.123456], [1_790_000_001.5, 1_790_000_001.5]])
             let mids = try connection.query("SELECT mid FROM messages WHERE id = ANY($1::int8[]) ORDER BY id", [PostgresArrayLiteral.int8(ids)])
                 .map { try $0.decode(0, as: String.self) }
             #expect(mids == ["m_a", #"m_"quoted"\b"#, "m_done"])
