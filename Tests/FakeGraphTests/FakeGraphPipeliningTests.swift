@@ -63,4 +63,21 @@ struct FakeGraphPipeliningTests {
         #expect(responses[1].status == 200, "the connection reads on: \(responses[1].text)")
         await graph.stop()
     }
+
+    @Test("a graceful stop while a send waits out its latency still answers it before the connection closes")
+    func stopWhileAnswering() async throws {
+        var logger = Logger(label: "herald.tests.fake-graph")
+        logger.logLevel = .critical
+        let graph = try await FakeGraphServer.start(configuration: .init(latency: .milliseconds(600)), logger: logger)
+        let connection = try RawHTTPConnection(port: graph.port)
+        connection.send(Self.sendRequest("during-stop"))
+        // The send is in: the stop begins while its answer is still due.
+        try await Task.sleep(for: .milliseconds(200))
+        let stopping = Task { await graph.stop() }
+        let responses = await connection.responses(1)
+        #expect(responses.first?.status == 200)
+        #expect(responses.first?.text.contains(#""recipient_id":"during-stop""#) == true)
+        #expect(await connection.closedByServer(), "the stopping server closes the idle connection after answering")
+        await stopping.value
+    }
 }
