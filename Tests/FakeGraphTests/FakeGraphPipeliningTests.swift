@@ -15,12 +15,17 @@ struct FakeGraphPipeliningTests {
             body: Array(#"{"recipient":{"id":"\#(recipient)"},"messaging_type":"RESPONSE","message":{"text":"hi"}}"#.utf8))
     }
 
-    @Test("pipelined send, /me, send and a recording request are answered in order, each after the one before")
-    func pipelinedInOrder() async throws {
+    /// A quiet fake-graph and one raw connection to it.
+    static func connect(_ configuration: FakeGraphConfiguration = .init()) async throws -> (RunningFakeGraph, RawHTTPConnection) {
         var logger = Logger(label: "herald.tests.fake-graph")
         logger.logLevel = .critical
-        let graph = try await FakeGraphServer.start(configuration: .init(latency: .milliseconds(150)), logger: logger)
-        let connection = try RawHTTPConnection(port: graph.port)
+        let graph = try await FakeGraphServer.start(configuration: configuration, logger: logger)
+        return (graph, try RawHTTPConnection(port: graph.port))
+    }
+
+    @Test("pipelined send, /me, send and a recording request are answered in order, each after the one before")
+    func pipelinedInOrder() async throws {
+        let (graph, connection) = try await Self.connect(.init(latency: .milliseconds(150)))
         connection.send(
             Self.sendRequest("first") + RawHTTPConnection.request("GET", "/v25.0/me?access_token=valid-token")
                 + Self.sendRequest("second") + RawHTTPConnection.request("GET", "/_fake/stats"))
@@ -38,10 +43,7 @@ struct FakeGraphPipeliningTests {
 
     @Test("a send asking to close gets its answer, then the connection closes")
     func connectionClose() async throws {
-        var logger = Logger(label: "herald.tests.fake-graph")
-        logger.logLevel = .critical
-        let graph = try await FakeGraphServer.start(logger: logger)
-        let connection = try RawHTTPConnection(port: graph.port)
+        let (graph, connection) = try await Self.connect()
         connection.send(Self.sendRequest("closing", close: true))
         let responses = await connection.responses(1)
         #expect(responses.first?.status == 200)
@@ -52,10 +54,7 @@ struct FakeGraphPipeliningTests {
 
     @Test("a body over the limit is answered as malformed, like Graph's code 100")
     func oversizedBody() async throws {
-        var logger = Logger(label: "herald.tests.fake-graph")
-        logger.logLevel = .critical
-        let graph = try await FakeGraphServer.start(configuration: .init(maxBodyBytes: 90), logger: logger)
-        let connection = try RawHTTPConnection(port: graph.port)
+        let (graph, connection) = try await Self.connect(.init(maxBodyBytes: 90))
         connection.send(Self.sendRequest(String(repeating: "x", count: 100)) + Self.sendRequest("small"))
         let responses = await connection.responses(2)
         try #require(responses.count == 2)
@@ -66,10 +65,7 @@ struct FakeGraphPipeliningTests {
 
     @Test("a graceful stop while a send waits out its latency still answers it before the connection closes")
     func stopWhileAnswering() async throws {
-        var logger = Logger(label: "herald.tests.fake-graph")
-        logger.logLevel = .critical
-        let graph = try await FakeGraphServer.start(configuration: .init(latency: .milliseconds(600)), logger: logger)
-        let connection = try RawHTTPConnection(port: graph.port)
+        let (graph, connection) = try await Self.connect(.init(latency: .milliseconds(600)))
         connection.send(Self.sendRequest("during-stop"))
         // The send is in: the stop begins while its answer is still due.
         try await Task.sleep(for: .milliseconds(200))
