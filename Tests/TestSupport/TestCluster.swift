@@ -17,8 +17,9 @@ public final class TestCluster: Sendable {
 
     /// Starts a cluster named `name` (its folder is reused across runs, so only the first is slow).
     public init(name: String) throws {
-        // A port per name, away from the default cluster's 54329.
-        port = 55_000 + Int(UInt32(truncatingIfNeeded: name.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }) % 4000)
+        // A port per name, below Linux's ephemeral range (32768–60999): a port in it can be held by
+        // one of the suite's own outgoing connections at the moment the cluster binds.
+        port = 25_000 + Int(UInt32(truncatingIfNeeded: name.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }) % 4000)
         directory = "/tmp/herald-test-cluster-\(name)"
         url = "postgresql://postgres@127.0.0.1:\(port)/herald"
         try run("start")
