@@ -104,12 +104,13 @@ struct V1SendRoutes: Sendable {
             throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
         }
         guard let message else { throw APIError(.internalServerError, code: "internal_error", message: "message vanished") }
+        // A replayed key answers like the first request did (201, DESIGN.md), so a client retrying
+        // after a lost answer sees the same status; the header tells the two apart.
+        var response = try JSONResponse.make(message, status: .created)
         if case .existing = created {
-            var response = try JSONResponse.make(message, status: .ok)
             response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
-            return response
         }
-        return try JSONResponse.make(message, status: .created)
+        return response
     }
 
     /// The request's content, or a 400 naming what is wrong with its shape.

@@ -95,7 +95,7 @@ struct SendAPITests {
         }
     }
 
-    @Test("the same Idempotency-Key returns the first message with 200 and queues one job")
+    @Test("the same Idempotency-Key returns the first message, again with 201, and queues one job")
     func idempotency() async throws {
         try await TestDatabase.withSchema { schema in
             try Self.connectPage(schema)
@@ -103,7 +103,8 @@ struct SendAPITests {
                 let first = try await post(gateway, #"{"text":"once"}"#, key: "abc")
                 let second = try await post(gateway, #"{"text":"once"}"#, key: "abc")
                 #expect(first.status == 201)
-                #expect(second.status == 200)
+                #expect(first.header("Idempotent-Replayed") == nil)
+                #expect(second.status == 201)
                 #expect(second.header("Idempotent-Replayed") == "true")
                 #expect(try object(first)["id"] as? Int == (try object(second)["id"] as? Int))
                 #expect(try schema.connect().query("SELECT count(*) FROM jobs")[0].decode(0, as: Int.self) == 1)
