@@ -64,8 +64,9 @@ struct Setting: Sendable {
         summary: "transient failures retry after base x 4^(attempt-1) +/- 20 %, capped at one hour",
         usedBy: .work, requiredBy: [])
     static let maxAttempts = Setting(
-        name: "HERALD_MAX_ATTEMPTS", defaultValue: "8", summary: "attempts before a job is discarded (1-100)",
-        usedBy: .work, requiredBy: [])
+        name: "HERALD_MAX_ATTEMPTS", defaultValue: "8",
+        summary: "attempts before a job is discarded (1-100); serve stamps it on the send jobs it queues",
+        usedBy: [.serve, .work], requiredBy: [])
     static let urlProbeSeconds = Setting(
         name: "HERALD_URL_PROBE_SECONDS", defaultValue: "900",
         summary: "first retry of a message held back by a blocked URL; doubles per probe, up to a day",
@@ -89,7 +90,7 @@ struct Setting: Sendable {
         name: "HERALD_DB_POOL_SIZE", defaultValue: "8", summary: "Postgres connections per process for API queries",
         usedBy: [.serve, .work], requiredBy: [])
     static let migrationsDirectory = Setting(
-        name: "HERALD_MIGRATIONS_DIR", defaultValue: "./sql, or sql/ beside the executable's checkout",
+        name: "HERALD_MIGRATIONS_DIR", defaultValue: "./sql, sql/ above the executable, or /usr/share/herald/sql",
         summary: "folder of NNNN_name.sql migrations", usedBy: .all, requiredBy: [])
     static let logLevel = Setting(
         name: "HERALD_LOG_LEVEL", defaultValue: "info",
