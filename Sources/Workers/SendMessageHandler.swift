@@ -149,8 +149,10 @@ struct SendMessageHandler: Sendable {
             return .completed
         case .transient(_, let detail, _, _):
             guard !final else {
+                // The message shows the failure; the job says it gave up (discarded, with the last
+                // error), so `herald_jobs_discarded_total` counts sends that ran out of retries.
                 logger.warning("message failed after its last attempt", metadata: metadata)
-                return .completed
+                return .discard(error: detail)
             }
             let delay = JobQueue.backoff(attempt: job.attempts, base: retryBase, serverDelay: failure?.retryAfter)
             return .retry(at: now.addingTimeInterval(delay.timeInterval), error: detail)

@@ -218,6 +218,16 @@ struct SendPipelineTests {
             #expect(try pipeline.status(hopeless).reason == "graph_unavailable")
             let attempts = try pipeline.connection.query("SELECT attempts FROM messages WHERE id = $1", [hopeless])
             #expect(try attempts[0].decode(0, as: Int.self) == 3)
+            // The job that gave up is discarded with Graph's last error; the one that got through completed.
+            let jobs = try pipeline.connection.query(
+                "SELECT (payload->>'message_id')::bigint, state, coalesce(last_error, '') FROM jobs WHERE kind = 'send_message' AND (payload->>'message_id')::bigint IN ($1, $2)",
+                [flaky, hopeless])
+            let states = try Dictionary(uniqueKeysWithValues: jobs.map { row in
+                (try row.decode(0, as: Int64.self), (try row.decode(1, as: String.self), try row.decode(2, as: String.self)))
+            })
+            #expect(states[flaky]?.0 == "completed")
+            #expect(states[hopeless]?.0 == "discarded")
+            #expect(states[hopeless]?.1.isEmpty == false)
         }
     }
 
