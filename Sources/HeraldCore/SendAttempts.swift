@@ -99,6 +99,11 @@ public struct SendAttempts: Sendable {
     /// Records messages Graph accepted, each with its history row, in one statement: a send
     /// thread records the messages of a claimed batch together. `now` is the release time of
     /// blocked URLs such a message held.
+    ///
+    /// A delivery or read can be ingested between Graph's answer and this statement (while the
+    /// message is still `sending`, so the watermark update passes it by): a message the
+    /// customer's stored watermarks already cover is recorded `delivered` or `seen` at once, as
+    /// `IngestStore.catchUpWatermarks` does for echoes.
     public func recordSent(_ messages: [SentMessage], now: Date, on connection: PostgresConnection) throws {
         guard !messages.isEmpty else { return }
         let ids = PostgresArrayLiteral.int8(messages.map(\.messageID))
@@ -108,11 +113,21 @@ public struct SendAttempts: Sendable {
         let heldBlockedURLs = try connection.query(
             prepared: "herald_send_sent",
             """
-            WITH accepted AS (
+            WITH answered AS (
                 SELECT a.id, a.mid, timestamptz 'epoch' + a.sent_us * interval '1 microsecond' AS sent_at
                 FROM unnest($1::int8[], $2::text[], $3::int8[]) AS a(id, mid, sent_us)),
+            accepted AS (
+                SELECT a.id, a.mid, a.sent_at,
+                       CASE WHEN a.sent_at <= c.read_watermark THEN c.read_watermark END AS seen_at,
+                       CASE WHEN a.sent_at <= GREATEST(c.delivered_watermark, c.read_watermark)
+                            THEN GREATEST(c.delivered_watermark, c.read_watermark) END AS delivered_at
+                FROM answered a JOIN messages o ON o.id = a.id
+                LEFT JOIN customers c ON c.page_id = o.page_id AND c.psid = o.psid),
             sent AS (
-                UPDATE messages m SET status = 'sent', mid = a.mid, sent_at = a.sent_at, failure_reason = NULL,
+                UPDATE messages m SET status = CASE WHEN a.seen_at IS NOT NULL THEN 'seen'
+                                                    WHEN a.delivered_at IS NOT NULL THEN 'delivered' ELSE 'sent' END,
+                                      mid = a.mid, sent_at = a.sent_at, delivered_at = COALESCE(m.delivered_at, a.delivered_at),
+                                      seen_at = COALESCE(m.seen_at, a.seen_at), failure_reason = NULL,
                                       failure_detail = NULL, graph_code = NULL, graph_subcode = NULL,
                                       failed_at = NULL, updated_at = a.sent_at
                 FROM accepted a WHERE m.id = a.id RETURNING m.id, m.sent_at),

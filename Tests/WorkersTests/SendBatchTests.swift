@@ -109,6 +109,39 @@ struct SendBatchTests {
         }
     }
 
+    @Test("a delivery or read ingested while the message was still sending covers it when it is recorded")
+    func watermarkWhileSending() async throws {
+        try await TestDatabase.withSchema { schema in
+            let connection = try schema.connect()
+            try connection.query(
+                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())", [Self.page])
+            let ids = try Self.queue(4, on: connection)
+            let attempts = SendAttempts()
+            _ = try attempts.startAll(messageIDs: ids, now: Date(), on: connection)
+            let answered = Date(timeIntervalSince1970: 1_790_000_000)
+            let after = answered.addingTimeInterval(0.5)
+            let before = answered.addingTimeInterval(-0.5)
+            // What the ingest stores for batch-0..2 while their messages are `sending`: a delivery
+            // after Graph's answer, a read after it, a delivery from before it. batch-3 has no row.
+            try connection.query(
+                """
+                INSERT INTO customers (page_id, psid, delivered_watermark, read_watermark) VALUES
+                    ($1, 'batch-0', $2, NULL), ($1, 'batch-1', NULL, $2), ($1, 'batch-2', $3, $3)
+                """, [Self.page, after, before])
+            try attempts.recordSent(
+                ids.enumerated().map { .init(messageID: $1, mid: "m_w\($0)", sentAt: answered) }, now: Date(), on: connection)
+            #expect(try Self.statuses(ids, on: connection) == ["delivered/1", "seen/1", "sent/1", "sent/1"])
+            let times = try connection.query(
+                """
+                SELECT coalesce(extract(epoch FROM delivered_at)::float8, 0), coalesce(extract(epoch FROM seen_at)::float8, 0)
+                FROM messages WHERE id = ANY($1::int8[]) ORDER BY id
+                """, [PostgresArrayLiteral.int8(ids)]
+            ).map { [try $0.decode(0, as: Double.self), try $0.decode(1, as: Double.self)] }
+            let mark = after.timeIntervalSince1970
+            #expect(times == [[mark, 0], [mark, mark], [0, 0], [0, 0]])
+        }
+    }
+
     @Test("a send thread stopping mid-batch finishes the message in flight and hands the rest back queued")
     func stopMidBatch() async throws {
         try await TestDatabase.withSchema { schema in
