@@ -42,6 +42,23 @@ struct FakeGraphRoutes: Sendable {
             recorder.startOutage(for: .zero)
             return Response(status: .noContent)
         }
+        router.head("_fake/files/:name") { request, context in Self.file(request, context) }
+    }
+
+    /// A stand-in file host for Herald's HEAD size check, so tests and the demo stay on
+    /// loopback: `HEAD /_fake/files/{name}?bytes=N` answers 200 with `Content-Length: N` (there is
+    /// no GET: nothing is ever downloaded); `&redirect=1` first answers 302 to the same URL
+    /// without it, as CDNs do.
+    private static func file(_ request: Request, _ context: some RequestContext) -> Response {
+        let query = request.uri.queryParameters
+        guard let bytes = query["bytes"].flatMap({ Int(String($0)) }), bytes >= 0 else {
+            return problem("bytes must be a non-negative integer")
+        }
+        if query["redirect"] == "1" {
+            let name = context.parameters.get("name") ?? ""
+            return Response(status: .found, headers: [.location: "/_fake/files/\(name)?bytes=\(bytes)"])
+        }
+        return Response(status: .ok, headers: [.contentType: "application/octet-stream", .contentLength: "\(bytes)"])
     }
 
     /// `POST /_fake/allowed-urls` `{"url": "..."}`: Graph stops refusing that URL.

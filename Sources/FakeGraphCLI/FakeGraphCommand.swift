@@ -21,6 +21,8 @@ struct FakeGraphCommand: AsyncParsableCommand {
               GET  /_fake/allowed-urls             the URLs taken off it (JSON)
               POST /_fake/outage?seconds=N         every Graph request answers temporary (500) for N s
               DELETE /_fake/outage                 end the outage now
+              HEAD /_fake/files/{name}?bytes=N     a file host for Herald's size check: 200, Content-Length N
+                                                   (&redirect=1: a 302 to it first)
 
             The first line on stdout is `fake-graph listening on http://HOST:PORT`; logs go to stderr.
 
