@@ -24,6 +24,8 @@ struct SendMessageHandler: Sendable {
     let clock: any HeraldClock
     let retryBase: Duration
     let curl: CurlHandles
+    /// For the HEAD size checks, apart from Graph's handles (SendWorker.Settings.sizeProbe).
+    let sizeProbes: CurlHandles
     let attempts: SendAttempts
     let logger: Logger
 
@@ -213,7 +215,7 @@ struct SendMessageHandler: Sendable {
         default: url = nil
         }
         guard let url,
-            let response = try? curl.withHandle({ try $0.perform(HTTPRequest(method: .head, url: url)) }),
+            let response = try? sizeProbes.withHandle({ try $0.perform(HTTPRequest(method: .head, url: url)) }),
             (200..<300).contains(response.status),
             let length = response.header("Content-Length").flatMap(Int.init)
         else { return nil }

@@ -20,6 +20,13 @@ public final class SendWorker: Service, Sendable {
         public var lease: Duration
         public var retryBase: Duration
         public var curl: CurlConfiguration
+        /// The HEAD that measures a file or image without a declared size. Its own handles: the
+        /// URL is any host a supporter names, so it follows redirects (CDNs answer with them) and
+        /// gets a short timeout, since the conversation's next message waits behind it; a server
+        /// that does not answer in time leaves the size to Graph.
+        public var sizeProbe: CurlConfiguration
+        public static let defaultSizeProbe = CurlConfiguration(
+            connectTimeout: .seconds(3), totalTimeout: .seconds(5), followRedirects: true, maxRedirects: 5)
         /// `HERALD_TOKEN_KEY`: opens page tokens sealed at rest. Default: nil (tokens stored plain).
         public var tokenKey: [UInt8]?
         /// Blocked-URL bookkeeping (and the attempts of the messages it requeues).
@@ -43,6 +50,7 @@ public final class SendWorker: Service, Sendable {
             graphURL: String, graphVersion: String, appSecret: [UInt8]?, concurrency: Int = 4,
             lease: Duration = .seconds(30), retryBase: Duration = .seconds(10),
             curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20)),
+            sizeProbe: CurlConfiguration = Settings.defaultSizeProbe,
             tokenKey: [UInt8]? = nil, blockedURLs: BlockedURLs = BlockedURLs(), batchSize: Int = 16,
             batchBudget: Duration? = .milliseconds(100)
         ) {
@@ -57,6 +65,7 @@ public final class SendWorker: Service, Sendable {
             self.lease = lease
             self.retryBase = retryBase
             self.curl = curl
+            self.sizeProbe = sizeProbe
         }
     }
 
@@ -69,6 +78,7 @@ public final class SendWorker: Service, Sendable {
         let handler = SendMessageHandler(
             graph: .init(baseURL: settings.graphURL, version: settings.graphVersion, appSecret: settings.appSecret),
             clock: clock, retryBase: settings.retryBase, curl: CurlHandles(configuration: settings.curl),
+            sizeProbes: CurlHandles(configuration: settings.sizeProbe),
             attempts: SendAttempts(tokenKey: settings.tokenKey, blockedURLs: settings.blockedURLs), logger: logger)
         pool = JobWorkerPool(
             postgres: database, queue: jobQueue,
