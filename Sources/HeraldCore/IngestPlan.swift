@@ -41,6 +41,9 @@ public struct IngestPlan: Sendable, Equatable {
     public var inboundMessages: [StoredMessage] = []
     /// Echoes of messages another app or the Page inbox sent: recorded as `bot` messages.
     public var foreignEchoes: [StoredMessage] = []
+    /// Echoes of Herald's own sends (`herald:<id>` in metadata), by Herald's message id. They settle
+    /// a send whose answer Herald never got (a timeout, a worker that died): MESSENGER.md.
+    public var heraldEchoes: [Int64: StoredMessage] = [:]
     public var deliveries: [CustomerKey: Watermark] = [:]
     public var reads: [CustomerKey: Watermark] = [:]
     /// Newest receive time of a webhook per page.
@@ -70,7 +73,13 @@ public struct IngestPlan: Sendable, Equatable {
                     timestamp: event.timestamp))
         case .echo(let echo):
             // Herald's own sends carry `herald:<id>` in metadata; they are already stored.
-            if echo.metadata?.hasPrefix(Self.heraldMetadataPrefix) == true { return }
+            if let metadata = echo.metadata, metadata.hasPrefix(Self.heraldMetadataPrefix) {
+                if let id = Int64(metadata.dropFirst(Self.heraldMetadataPrefix.count)), id > 0 {
+                    heraldEchoes[id] = StoredMessage(
+                        pageID: key.pageID, psid: key.psid, mid: echo.mid, content: [], timestamp: event.timestamp)
+                }
+                return
+            }
             if let heraldAppID, echo.appID == heraldAppID { return }
             foreignEchoes.append(
                 StoredMessage(

@@ -67,6 +67,52 @@ extension IngestStore {
             """, [document, now])
     }
 
+    /// An echo of Herald's own send (`herald:<id>`) for a message that has no `mid` yet: Graph
+    /// sent it although Herald never got the answer (a timeout, or a worker that died before
+    /// recording it). The message becomes `sent` with the echo's `mid`, so its pending retry
+    /// finds nothing to send and the customer gets no duplicate. A message being sent right
+    /// now (`sending`) is left to its worker; one that failed for another reason than an
+    /// unanswered call, or whose page or customer differ from the echo's, is not touched.
+    /// Returns the `mid`s recorded.
+    func settleUnansweredSends(
+        _ echoes: [Int64: IngestPlan.StoredMessage], now: Date, _ connection: PostgresConnection
+    ) throws -> [String] {
+        guard !echoes.isEmpty else { return [] }
+        var rows = JSONRecordSet()
+        for id in echoes.keys.sorted() {
+            let echo = echoes[id]!
+            rows.beginRow()
+            rows.field("id", id)
+            rows.field("page_id", echo.pageID)
+            rows.field("psid", echo.psid)
+            rows.field("mid", echo.mid)
+            rows.field("ts", echo.timestamp)
+            rows.endRow()
+        }
+        return try connection.query(
+            """
+            WITH echo AS (
+                SELECT x.id, x.page_id, x.psid, x.mid, to_timestamp(x.ts / 1000.0) AS sent_at
+                FROM jsonb_to_recordset($1::jsonb) AS x(id int8, page_id text, psid text, mid text, ts float8)
+                WHERE NOT EXISTS (SELECT 1 FROM messages o WHERE o.mid = x.mid)),
+            settled AS (
+                UPDATE messages m SET status = 'sent', mid = e.mid, sent_at = e.sent_at, failure_reason = NULL,
+                                      failure_detail = NULL, graph_code = NULL, graph_subcode = NULL, failed_at = NULL,
+                                      updated_at = $2
+                FROM echo e
+                WHERE m.id = e.id AND m.page_id = e.page_id AND m.psid = e.psid AND m.direction = 'outbound'
+                  AND m.mid IS NULL
+                  AND (m.status IN ('queued', 'resend') OR (m.status = 'failed' AND m.failure_reason = 'graph_unavailable'))
+                RETURNING m.id, m.mid, m.sent_at),
+            history AS (
+                INSERT INTO message_attempts (message_id, attempted_at, outcome, detail)
+                SELECT id, sent_at, 'sent:echo', 'Graph never answered this send, but its echo shows it was sent'
+                FROM settled ORDER BY id)
+            SELECT mid FROM settled
+            """, [PostgresJSON(bytes: rows.document), now]
+        ).map { try $0.decode(0, as: String.self) }
+    }
+
     /// New activity clears the customer's inactivity notification.
     func clearNotifications(_ lastActive: [(IngestPlan.CustomerKey, Date)], now: Date, _ connection: PostgresConnection) throws {
         guard !lastActive.isEmpty else { return }

@@ -20,8 +20,9 @@ struct IngestStore {
         let lastActive = try upsertCustomers(plan, newMessages: newMessages, now: now, connection)
         if let autoResend { try resendAfterReply(plan, store: autoResend, now: now, connection) }
         try insertForeignEchoes(plan.foreignEchoes, now: now, connection)
+        let settled = try settleUnansweredSends(plan.heraldEchoes, now: now, connection)
         try applyWatermarks(plan.deliveries, reads: plan.reads, now: now, connection)
-        try catchUpWatermarks(mids: plan.foreignEchoes.map(\.mid), now: now, connection)
+        try catchUpWatermarks(mids: plan.foreignEchoes.map(\.mid) + settled, now: now, connection)
         try clearNotifications(lastActive, now: now, connection)
         try scheduleInactivityChecks(lastActive, now: now, connection)
         try recordWebhookTimes(plan.lastWebhookAt, connection)
