@@ -70,10 +70,11 @@ extension IngestStore {
     /// An echo of Herald's own send (`herald:<id>`) for a message that has no `mid` yet: Graph
     /// sent it although Herald never got the answer (a timeout, or a worker that died before
     /// recording it). The message becomes `sent` with the echo's `mid`, so its pending retry
-    /// finds nothing to send and the customer gets no duplicate. A message being sent right
-    /// now (`sending`) is left to its worker; one that failed for another reason than an
-    /// unanswered call, or whose page or customer differ from the echo's, is not touched.
-    /// Returns the `mid`s recorded.
+    /// finds nothing to send and the customer gets no duplicate. `sending` is included: after a
+    /// crash the message stays `sending` until the lease rescue; a live worker whose call
+    /// produced this echo records the same `mid` afterwards. A message that failed for another
+    /// reason than an unanswered call, or whose page or customer differ from the echo's, is not
+    /// touched. Returns the `mid`s recorded.
     func settleUnansweredSends(
         _ echoes: [Int64: IngestPlan.StoredMessage], now: Date, _ connection: PostgresConnection
     ) throws -> [String] {
@@ -102,7 +103,8 @@ extension IngestStore {
                 FROM echo e
                 WHERE m.id = e.id AND m.page_id = e.page_id AND m.psid = e.psid AND m.direction = 'outbound'
                   AND m.mid IS NULL
-                  AND (m.status IN ('queued', 'resend') OR (m.status = 'failed' AND m.failure_reason = 'graph_unavailable'))
+                  AND (m.status IN ('queued', 'resend', 'sending')
+                       OR (m.status = 'failed' AND m.failure_reason = 'graph_unavailable'))
                 RETURNING m.id, m.mid, m.sent_at),
             history AS (
                 INSERT INTO message_attempts (message_id, attempted_at, outcome, detail)

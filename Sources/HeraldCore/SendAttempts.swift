@@ -74,8 +74,13 @@ public struct SendAttempts: Sendable {
             case .transient(let reason, let detail, let code, let subcode) where final:
                 try fail(messageID, reason, detail, code, subcode, now, connection)
             case .transient(let reason, let detail, let code, let subcode):
+                // Only a message still `sending`: the echo of a call that timed out may have
+                // recorded it `sent` meanwhile (IngestStore.settleUnansweredSends).
                 try connection.query(
-                    "UPDATE messages SET status = $2, graph_code = $3, graph_subcode = $4, updated_at = $5 WHERE id = $1",
+                    """
+                    UPDATE messages SET status = $2, graph_code = $3, graph_subcode = $4, updated_at = $5
+                    WHERE id = $1 AND status = 'sending'
+                    """,
                     [messageID, previousStatus, code.map(Int64.init), subcode.map(Int64.init), now])
                 try history(messageID, "retry:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection)
             }
@@ -159,7 +164,7 @@ public struct SendAttempts: Sendable {
             """
             UPDATE messages SET status = 'failed', failure_reason = $2, failure_detail = $3, graph_code = $4,
                                 graph_subcode = $5, failed_at = $6, updated_at = $6
-            WHERE id = $1
+            WHERE id = $1 AND mid IS NULL  -- a message with a mid was sent (its echo may say so first)
             """, [id, reason.rawValue, String(detail.prefix(1000)), code.map(Int64.init), subcode.map(Int64.init), now])
         try history(id, "failed:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection)
     }

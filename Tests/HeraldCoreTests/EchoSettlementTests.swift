@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import Messenger
 import Postgres
 import TestSupport
 import Testing
@@ -28,7 +29,7 @@ struct EchoSettlementTests {
         )[0].decode(0, as: String.self)
     }
 
-    @Test("an unanswered send becomes sent with the echo's mid; recorded, in flight or otherwise failed messages are left alone")
+    @Test("an unanswered send becomes sent with the echo's mid; recorded or otherwise failed messages are left alone")
     func settles() async throws {
         try await TestDatabase.withSchema { schema in
             let harness = try IngestHarness(schema)
@@ -53,15 +54,39 @@ struct EchoSettlementTests {
             #expect(try Self.state(harness, queued) == "sent/m_echo_0/-")
             #expect(try Self.state(harness, resend) == "sent/m_echo_1/-")
             #expect(try Self.state(harness, gaveUp) == "sent/m_echo_2/-")
-            #expect(try Self.state(harness, sending) == "sending/-/-")
+            // A worker that died mid-send leaves `sending` until the lease rescue.
+            #expect(try Self.state(harness, sending) == "sent/m_echo_3/-")
             #expect(try Self.state(harness, refused) == "failed/-/outside_window")
             #expect(try Self.state(harness, recorded) == "sent/m_recorded/-")
             #expect(try Self.state(harness, otherCustomer) == "queued/-/-")
             let sentAt = try harness.connection.query("SELECT sent_at FROM messages WHERE id = $1", [queued])[0].decode(0, as: Date.self)
             #expect(close(sentAt, t0))
-            #expect(try harness.count("SELECT count(*) FROM message_attempts WHERE outcome = 'sent:echo'") == 3)
+            #expect(try harness.count("SELECT count(*) FROM message_attempts WHERE outcome = 'sent:echo'") == 4)
             // Echoes are not messages of their own.
             #expect(try harness.count("SELECT count(*) FROM messages") == ids.count)
+        }
+    }
+
+    @Test("the timed-out call's own outcome, recorded after its echo, does not undo the settlement")
+    func timeoutRecordedAfterEcho() async throws {
+        try await TestDatabase.withSchema { schema in
+            let harness = try IngestHarness(schema)
+            let attempts = SendAttempts()
+            let retried = try Self.outbound(harness, psid: "e4", status: "sending")
+            let lastTry = try Self.outbound(harness, psid: "e4", status: "sending")
+            let t0 = ms(Date().addingTimeInterval(-5))
+            try harness.store(
+                W.body([
+                    W.echo("e4", mid: "m_e4a", at: t0, metadata: "herald:\(retried)"),
+                    W.echo("e4", mid: "m_e4b", at: t0, metadata: "herald:\(lastTry)"),
+                ]))
+            try harness.drain()
+            let timeout = SendAttempts.Result.transient(
+                reason: .graphUnavailable, detail: "Graph did not answer in time", graphCode: nil, graphSubcode: nil)
+            try attempts.record(timeout, messageID: retried, previousStatus: "queued", now: Date(), on: harness.connection)
+            try attempts.record(timeout, messageID: lastTry, previousStatus: "queued", final: true, now: Date(), on: harness.connection)
+            #expect(try Self.state(harness, retried) == "sent/m_e4a/-")
+            #expect(try Self.state(harness, lastTry) == "sent/m_e4b/-")
         }
     }
 
