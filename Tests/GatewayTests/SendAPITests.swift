@@ -9,7 +9,7 @@ import Testing
 struct SendAPITests {
     static let page = "104857600012345"
 
-    func post(_ gateway: TestGateway, _ body: String, page: String = page, psid: String = "c1", key: String? = nil)
+    static func post(_ gateway: TestGateway, _ body: String, page: String = page, psid: String = "c1", key: String? = nil)
         async throws -> HTTPResponse
     {
         var headers = [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.apiToken)")]
@@ -25,7 +25,7 @@ struct SendAPITests {
             [page, Array("token".utf8)])
     }
 
-    func object(_ response: HTTPResponse) throws -> [String: Any] {
+    static func object(_ response: HTTPResponse) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
     }
 
@@ -34,9 +34,9 @@ struct SendAPITests {
         try await TestDatabase.withSchema { schema in
             try Self.connectPage(schema)
             try await TestGateway.with(database: schema.configuration) { gateway in
-                let response = try await post(gateway, #"{"text":"Hello"}"#)
+                let response = try await Self.post(gateway, #"{"text":"Hello"}"#)
                 #expect(response.status == 201, "\(response.text)")
-                let message = try object(response)
+                let message = try Self.object(response)
                 #expect(message["status"] as? String == "queued")
                 #expect(message["display_status"] as? String == "sending")
                 #expect(message["author"] as? String == "supporter")
@@ -61,9 +61,9 @@ struct SendAPITests {
         try await TestDatabase.withSchema { schema in
             try Self.connectPage(schema)
             try await TestGateway.with(database: schema.configuration) { gateway in
-                let response = try await post(gateway, body)
+                let response = try await Self.post(gateway, body)
                 #expect(response.status == 201)
-                let message = try object(response)
+                let message = try Self.object(response)
                 #expect(message["status"] as? String == "failed")
                 let failure = try #require(message["failure"] as? [String: Any])
                 #expect(failure["reason"] as? String == reason)
@@ -80,11 +80,11 @@ struct SendAPITests {
             try Self.connectPage(schema)
             try await TestGateway.with(database: schema.configuration) { gateway in
                 for body in ["not json", "[]", "{}", #"{"text":5}"#, #"{"text":"a","image":{"url":"https://x"}}"#, #"{"video":{}}"#] {
-                    let response = try await post(gateway, body)
+                    let response = try await Self.post(gateway, body)
                     #expect(response.status == 400, "body \(body)")
                     #expect(response.errorCode == "invalid_message")
                 }
-                let unknownPage = try await post(gateway, #"{"text":"hi"}"#, page: "999")
+                let unknownPage = try await Self.post(gateway, #"{"text":"hi"}"#, page: "999")
                 #expect(unknownPage.status == 404)
                 #expect(unknownPage.errorCode == "page_not_found")
                 let unauthorized = try await gateway.client.execute(
@@ -100,13 +100,13 @@ struct SendAPITests {
         try await TestDatabase.withSchema { schema in
             try Self.connectPage(schema)
             try await TestGateway.with(database: schema.configuration) { gateway in
-                let first = try await post(gateway, #"{"text":"once"}"#, key: "abc")
-                let second = try await post(gateway, #"{"text":"once"}"#, key: "abc")
+                let first = try await Self.post(gateway, #"{"text":"once"}"#, key: "abc")
+                let second = try await Self.post(gateway, #"{"text":"once"}"#, key: "abc")
                 #expect(first.status == 201)
                 #expect(first.header("Idempotent-Replayed") == nil)
                 #expect(second.status == 201)
                 #expect(second.header("Idempotent-Replayed") == "true")
-                #expect(try object(first)["id"] as? Int == (try object(second)["id"] as? Int))
+                #expect(try Self.object(first)["id"] as? Int == (try Self.object(second)["id"] as? Int))
                 #expect(try schema.connect().query("SELECT count(*) FROM jobs")[0].decode(0, as: Int.self) == 1)
             }
         }
