@@ -43,9 +43,10 @@ struct SendRequest: Sendable {
         if message == nil && wire.senderAction == nil { return reject(.missingMessage) }
         if let message {
             if message.text == nil && message.attachment == nil { return reject(.emptyMessage) }
-            // Graph counts characters, not bytes.
-            if let text = message.text, text.count > 2000 { return reject(.textTooLong) }
-            if let metadata = message.metadata, metadata.count > 1000 { return reject(.metadataTooLong) }
+            // Graph counts characters, not bytes: code points, as Herald assumes
+            // (OutboundContent.characterCount), not graphemes.
+            if let text = message.text, text.unicodeScalars.count > 2000 { return reject(.textTooLong) }
+            if let metadata = message.metadata, metadata.unicodeScalars.count > 1000 { return reject(.metadataTooLong) }
         }
         let payload = message?.attachment?.payload
         return .success(

@@ -127,6 +127,8 @@ struct FakeGraphServerTests {
         (#"{"recipient":{"id":"1"},"messaging_type":"RESPONSE"}"#, .missingMessage),
         (#"{"recipient":{"id":"1"},"message":{}}"#, .emptyMessage),
         (FakeGraphHarness.textBody(recipient: "1", text: String(repeating: "é", count: 2001)), .textTooLong),
+        // 286 family emoji: 286 characters on screen, 2002 code points, which is what counts.
+        (FakeGraphHarness.textBody(recipient: "1", text: String(repeating: "👨‍👩‍👧‍👦", count: 286)), .textTooLong),
         (FakeGraphHarness.textBody(recipient: "1", text: "hi", metadata: String(repeating: "x", count: 1001)), .metadataTooLong),
     ]
 
