@@ -136,67 +136,65 @@ struct FormatRuleAPITests {
 
     // MARK: - Tests
 
-    @Test("a body breaking a format rule is stored as failed, never resendable, and queues no job",
-          arguments: refused)
-    func refusedByRule(_ rule: Case) async throws {
+    /// Posts `body` for the connected page on a fresh schema, then checks the answer and the rows.
+    static func posting(_ body: String, _ check: (HTTPResponse, TestSchema) throws -> Void) async throws {
         try await TestDatabase.withSchema { schema in
             try SendAPITests.connectPage(schema)
             try await TestGateway.with(database: schema.configuration) { gateway in
-                let response = try await SendAPITests.post(gateway, rule.body)
-                #expect(response.status == 201, "\(response.text)")
-                let message = try SendAPITests.object(response)
-                #expect(message["status"] as? String == "failed")
-                #expect(message["display_status"] as? String == "failed")
-                let failure = try #require(message["failure"] as? [String: Any], "\(response.text)")
-                #expect(failure["reason"] as? String == rule.expected)
-                #expect(failure["resendable"] as? Bool == false)
-                #expect(failure["resend_when"] as? String == "never")
-                let detail = try #require(failure["detail"] as? String)
-                #expect(detail.contains(rule.detail), "detail: \(detail)")
-                // Stored so the supporter sees it, but never handed to a send worker.
-                #expect(try count("jobs", schema) == 0)
-                let row = try #require(try schema.connect().query("SELECT id, status, failure_reason FROM messages").singleRow())
-                #expect(try row.decode(0, as: Int.self) == message["id"] as? Int)
-                #expect(try row.decode(1, as: String.self) == "failed")
-                #expect(try row.decode(2, as: String?.self) == rule.expected)
+                try check(try await SendAPITests.post(gateway, body), schema)
             }
+        }
+    }
+
+    @Test("a body breaking a format rule is stored as failed, never resendable, and queues no job",
+          arguments: refused)
+    func refusedByRule(_ rule: Case) async throws {
+        try await Self.posting(rule.body) { response, schema in
+            #expect(response.status == 201, "\(response.text)")
+            let message = try SendAPITests.object(response)
+            #expect(message["status"] as? String == "failed")
+            #expect(message["display_status"] as? String == "failed")
+            let failure = try #require(message["failure"] as? [String: Any], "\(response.text)")
+            #expect(failure["reason"] as? String == rule.expected)
+            #expect(failure["resendable"] as? Bool == false)
+            #expect(failure["resend_when"] as? String == "never")
+            let detail = try #require(failure["detail"] as? String)
+            #expect(detail.contains(rule.detail), "detail: \(detail)")
+            // Stored so the supporter sees it, but never handed to a send worker.
+            #expect(try count("jobs", schema) == 0)
+            let row = try #require(try schema.connect().query("SELECT id, status, failure_reason FROM messages").singleRow())
+            #expect(try row.decode(0, as: Int.self) == message["id"] as? Int)
+            #expect(try row.decode(1, as: String.self) == "failed")
+            #expect(try row.decode(2, as: String?.self) == rule.expected)
         }
     }
 
     @Test("a body exactly at a limit is queued with one send job", arguments: boundaries)
     func acceptedAtBoundary(_ boundary: Case) async throws {
-        try await TestDatabase.withSchema { schema in
-            try SendAPITests.connectPage(schema)
-            try await TestGateway.with(database: schema.configuration) { gateway in
-                let response = try await SendAPITests.post(gateway, boundary.body)
-                #expect(response.status == 201, "\(response.text)")
-                let message = try SendAPITests.object(response)
-                #expect(message["status"] as? String == "queued", "\(response.text)")
-                #expect(message["failure"] is NSNull, "\(response.text)")
-                #expect(try count("messages", schema) == 1)
-                let jobs = try schema.connect().query("SELECT kind, payload->>'message_id' FROM jobs")
-                #expect(jobs.count == 1)
-                let job = try #require(jobs.first)
-                #expect(try job.decode(0, as: String.self) == "send_message")
-                #expect(try job.decode(1, as: String.self) == String(message["id"] as? Int ?? 0))
-            }
+        try await Self.posting(boundary.body) { response, schema in
+            #expect(response.status == 201, "\(response.text)")
+            let message = try SendAPITests.object(response)
+            #expect(message["status"] as? String == "queued", "\(response.text)")
+            #expect(message["failure"] is NSNull, "\(response.text)")
+            #expect(try count("messages", schema) == 1)
+            let jobs = try schema.connect().query("SELECT kind, payload->>'message_id' FROM jobs")
+            #expect(jobs.count == 1)
+            let job = try #require(jobs.first)
+            #expect(try job.decode(0, as: String.self) == "send_message")
+            #expect(try job.decode(1, as: String.self) == String(message["id"] as? Int ?? 0))
         }
     }
 
     @Test("a nested field of the wrong JSON type is a 400 naming it, and nothing is stored", arguments: malformed)
     func malformedShape(_ shape: Case) async throws {
-        try await TestDatabase.withSchema { schema in
-            try SendAPITests.connectPage(schema)
-            try await TestGateway.with(database: schema.configuration) { gateway in
-                let response = try await SendAPITests.post(gateway, shape.body)
-                #expect(response.status == 400, "\(response.text)")
-                #expect(response.errorCode == "invalid_message")
-                let error = try #require(try SendAPITests.object(response)["error"] as? [String: Any])
-                let text = try #require(error["message"] as? String)
-                #expect(text.contains(shape.expected), "message: \(text)")
-                #expect(try count("messages", schema) == 0)
-                #expect(try count("jobs", schema) == 0)
-            }
+        try await Self.posting(shape.body) { response, schema in
+            #expect(response.status == 400, "\(response.text)")
+            #expect(response.errorCode == "invalid_message")
+            let error = try #require(try SendAPITests.object(response)["error"] as? [String: Any])
+            let text = try #require(error["message"] as? String)
+            #expect(text.contains(shape.expected), "message: \(text)")
+            #expect(try count("messages", schema) == 0)
+            #expect(try count("jobs", schema) == 0)
         }
     }
 }

@@ -28,6 +28,11 @@ struct SendBatchTests {
 
     struct NotCreated: Error { var index: Int }
 
+    static func connectPage(on connection: PostgresConnection) throws {
+        try connection.query(
+            "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())", [page])
+    }
+
     static func count(_ sql: String, on connection: PostgresConnection) throws -> Int {
         try connection.query(sql)[0].decode(0, as: Int.self)
     }
@@ -64,8 +69,7 @@ struct SendBatchTests {
     func startUnstartRecord() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try connection.query(
-                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())", [Self.page])
+            try Self.connectPage(on: connection)
             let ids = try Self.queue(3, on: connection)
             try connection.query("UPDATE messages SET status = 'resend' WHERE id = $1", [ids[1]])
             try connection.query("UPDATE messages SET status = 'sent', mid = 'm_done' WHERE id = $1", [ids[2]])
@@ -113,8 +117,7 @@ struct SendBatchTests {
     func watermarkWhileSending() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try connection.query(
-                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())", [Self.page])
+            try Self.connectPage(on: connection)
             let ids = try Self.queue(4, on: connection)
             let attempts = SendAttempts()
             _ = try attempts.startAll(messageIDs: ids, now: Date(), on: connection)
@@ -146,8 +149,7 @@ struct SendBatchTests {
     func stopMidBatch() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try connection.query(
-                "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())", [Self.page])
+            try Self.connectPage(on: connection)
             let ids = try Self.queue(16, on: connection)
             var logger = Logger(label: "herald.tests.send-batch")
             logger.logLevel = .critical
