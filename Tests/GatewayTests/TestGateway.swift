@@ -32,13 +32,13 @@ struct TestGateway {
         batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
         apiToken: String = TestGateway.apiToken, adminToken: String = TestGateway.adminToken,
         tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
-        logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(),
+        logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(), clientThreads: Int = 8,
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
             database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
             apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock, tokenChecker: tokenChecker,
-            logger: logger, streamOptions: streamOptions)
+            logger: logger, streamOptions: streamOptions, clientThreads: clientThreads)
         do {
             let value = try await body(gateway)
             try await gateway.shutdown()
@@ -52,7 +52,7 @@ struct TestGateway {
     private init(
         database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
         apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
-        tokenChecker: (any PageTokenChecker)?, logger: Logger?, streamOptions: ChangeStream.Options
+        tokenChecker: (any PageTokenChecker)?, logger: Logger?, streamOptions: ChangeStream.Options, clientThreads: Int
     ) async throws {
         self.appSecret = appSecret
         let logger = logger ?? {
@@ -84,7 +84,9 @@ struct TestGateway {
         }
         var ports = portStream.makeAsyncIterator()
         port = await ports.next() ?? 0
-        client = HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(30), threadCount: 64))
+        // Each thread is a blocking libcurl transfer at a time: as many as the test runs requests at
+        // once (64 threads for each of ~150 gateways made thousands of idle threads in the suite).
+        client = HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(30), threadCount: clientThreads))
     }
 
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }

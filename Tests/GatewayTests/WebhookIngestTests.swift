@@ -95,7 +95,7 @@ struct WebhookIngestTests {
     @Test("2,000 signed posts from 64 concurrent clients: 2,000 answers of 200 and exactly 2,000 rows")
     func concurrentPosts() async throws {
         try await TestDatabase.withSchema { schema in
-            try await TestGateway.with(database: schema.configuration) { gateway in
+            try await TestGateway.with(database: schema.configuration, clientThreads: 64) { gateway in
                 let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
                     for client in 0..<64 {
                         group.addTask {
