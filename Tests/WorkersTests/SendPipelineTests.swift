@@ -1,3 +1,4 @@
+import Curl
 import FakeGraph
 import Foundation
 import HeraldCore
@@ -75,7 +76,10 @@ struct SendPipelineTests {
                 database: schema.configuration,
                 settings: .init(
                     graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: Array("secret".utf8),
-                    concurrency: concurrency, retryBase: .milliseconds(20), tokenKey: tokenKey),
+                    concurrency: concurrency, retryBase: .milliseconds(20),
+                    // The size check's HEAD goes to fake-graph's router, which a busy test run can
+                    // keep waiting for seconds: no timeout decides a test.
+                    sizeProbe: CurlConfiguration(totalTimeout: .seconds(60), followRedirects: true), tokenKey: tokenKey),
                 jobQueue: jobQueue, pollInterval: .milliseconds(50), logger: logger)
             let group = ServiceGroup(services: [worker], logger: logger)
             let running = Task { try await group.run() }
@@ -220,12 +224,17 @@ struct SendPipelineTests {
             let attempts = try pipeline.connection.query("SELECT attempts FROM messages WHERE id = $1", [hopeless])
             #expect(try attempts[0].decode(0, as: Int.self) == 3)
             // The job that gave up is discarded with Graph's last error; the one that got through completed.
-            let jobs = try pipeline.connection.query(
-                "SELECT (payload->>'message_id')::bigint, state, coalesce(last_error, '') FROM jobs WHERE kind = 'send_message' AND (payload->>'message_id')::bigint IN ($1, $2)",
-                [flaky, hopeless])
-            let states = try Dictionary(uniqueKeysWithValues: jobs.map { row in
-                (try row.decode(0, as: Int64.self), (try row.decode(1, as: String.self), try row.decode(2, as: String.self)))
-            })
+            // (The message shows its outcome a moment before the job does.)
+            func jobStates() throws -> [Int64: (String, String)] {
+                let jobs = try pipeline.connection.query(
+                    "SELECT (payload->>'message_id')::bigint, state, coalesce(last_error, '') FROM jobs WHERE kind = 'send_message' AND (payload->>'message_id')::bigint IN ($1, $2)",
+                    [flaky, hopeless])
+                return try Dictionary(uniqueKeysWithValues: jobs.map { row in
+                    (try row.decode(0, as: Int64.self), (try row.decode(1, as: String.self), try row.decode(2, as: String.self)))
+                })
+            }
+            try await poll("both send jobs finished") { try jobStates().values.allSatisfy { $0.0 != "running" } }
+            let states = try jobStates()
             #expect(states[flaky]?.0 == "completed")
             #expect(states[hopeless]?.0 == "discarded")
             #expect(states[hopeless]?.1.isEmpty == false)
