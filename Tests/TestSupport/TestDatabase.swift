@@ -40,30 +40,19 @@ public enum TestDatabase {
         let schema = try await offPool { try TestSchema.create(migrated: migrated, url: url) }
         do {
             let value = try await body(schema)
-            await offPool { schema.drop() }
+            try await offPool { schema.drop() }
             return value
         } catch {
-            await offPool { schema.drop() }
+            try? await offPool { schema.drop() }
             throw error
         }
     }
 
-    /// Runs blocking libpq work on a Dispatch thread. The cooperative pool has one thread per
-    /// core: on 2 cores, a few tests creating and migrating schemas there at once held up every
-    /// other test's timers and graceful shutdowns for tens of seconds.
+    /// Runs blocking libpq work on a Dispatch thread: the cooperative pool has one thread per
+    /// core, and every test's awaits (timers, graceful shutdowns) wait while one is blocked.
     public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
-    /// ``offPool(_:)`` for work that cannot fail.
-    public static func offPool(_ work: @escaping @Sendable () -> Void) async {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                work()
-                continuation.resume()
-            }
         }
     }
 }
