@@ -1,4 +1,4 @@
-// Graph's error bodies. The fixture-backed ones are `shared/fixtures/graph/*.json`'s `body`, compacted
+// Graph's error bodies. The fixture-backed ones are `Tests/Fixtures/graph/*.json`'s `body`, compacted
 // with key order kept; FakeGraphTests compares each against its file, so edit both together.
 extension FakeGraphFailure {
     static let errorBodies: [FakeGraphFailure: String] = [

@@ -1,6 +1,6 @@
 /// Every error `fake-graph` can answer, each with the exact status and body Facebook's Graph API sends.
 ///
-/// Cases whose raw value names a file in `shared/fixtures/graph/` answer that file's `http_status`
+/// Cases whose raw value names a file in `Tests/Fixtures/graph/` answer that file's `http_status`
 /// and `body` verbatim (copied here because the fixtures are not shipped with the binary); the rest
 /// are Graph's answers to requests it cannot accept (no token, no recipient, bad JSON) or an outage.
 public enum FakeGraphFailure: String, Sendable, Hashable, CaseIterable {
@@ -34,10 +34,10 @@ public enum FakeGraphFailure: String, Sendable, Hashable, CaseIterable {
     /// `message.metadata` over 1000 characters: code 100.
     case metadataTooLong = "metadata-too-long"
 
-    /// The failures copied from `shared/fixtures/graph/<rawValue>.json`.
+    /// The failures copied from `Tests/Fixtures/graph/<rawValue>.json`.
     public static let fromFixtures: [FakeGraphFailure] = allCases.filter(\.hasFixture)
 
-    /// Whether `shared/fixtures/graph/<rawValue>.json` is this answer.
+    /// Whether `Tests/Fixtures/graph/<rawValue>.json` is this answer.
     public var hasFixture: Bool {
         switch self {
         case .http500, .missingToken, .malformedBody, .missingRecipient, .missingMessage, .emptyMessage,

@@ -1,7 +1,7 @@
 import Foundation
 import TestSupport
 
-/// One `shared/fixtures/graph/NAME.json`: the status and body Graph answers.
+/// One `Tests/Fixtures/graph/NAME.json`: the status and body Graph answers.
 struct GraphFixture {
     var status: Int
     /// The body, re-serialised with sorted keys so that two equal JSON values compare equal as text.
@@ -51,7 +51,7 @@ struct GraphErrorFields: Equatable, CustomStringConvertible {
 }
 
 enum FileManagerNames {
-    /// The names (without `.json`) in `shared/fixtures/graph`.
+    /// The names (without `.json`) in `Tests/Fixtures/graph`.
     static func graphFixtures() throws -> [String] {
         let directory = RepositoryPaths.fixtures.appendingPathComponent("graph")
         return try FileManager.default.contentsOfDirectory(atPath: directory.path)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The shared webhook fixtures and their signature vectors (`shared/fixtures/webhooks`).
+/// The webhook fixtures and their signature vectors (`Tests/Fixtures/webhooks`).
 public enum WebhookFixtures {
     public static let directory = RepositoryPaths.fixtures.appendingPathComponent("webhooks")
 

@@ -104,5 +104,7 @@ public enum RepositoryPaths {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     public static let sql = root.appendingPathComponent("sql")
     public static let scripts = root.appendingPathComponent("scripts")
-    public static let fixtures = root.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+    /// Test data: webhook bodies with their signatures, and Graph answers (`Tests/Fixtures`).
+    public static let fixtures = root.appendingPathComponent("Tests/Fixtures")
+    public static let docs = root.appendingPathComponent("docs")
 }
