@@ -3,7 +3,7 @@ import Messenger
 import TestSupport
 import Testing
 
-/// A Graph answer from `shared/fixtures/graph/NAME.json`: `{"http_status", "body"}`.
+/// A Graph answer from `Tests/Fixtures/graph/NAME.json`: `{"http_status", "body"}`.
 private func graphFixture(_ name: String) throws -> (status: Int, body: [UInt8]) {
     let url = RepositoryPaths.fixtures.appendingPathComponent("graph/\(name).json")
     let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
@@ -28,7 +28,7 @@ private func requireFailure(_ outcome: GraphSendOutcome, sourceLocation: SourceL
     try #require(outcome.failure, "expected a failure, got \(outcome)", sourceLocation: sourceLocation)
 }
 
-/// One case of MESSENGER.md's error table.
+/// One case of docs/messenger.md's error table.
 struct GraphErrorCase: Sendable, CustomTestStringConvertible {
     enum Source: Sendable {
         case fixture(String)
@@ -142,7 +142,7 @@ let graphErrorCases: [GraphErrorCase] = [
     .synthetic(12_345, nil, .unknown, graphSaysTransient: false),
 ]
 
-@Suite("Graph Send API errors: MESSENGER.md's table")
+@Suite("Graph Send API errors: docs/messenger.md's table")
 struct GraphErrorTableTests {
     @Test("each row classifies by code and subcode", arguments: graphErrorCases)
     func row(_ row: GraphErrorCase) throws {
@@ -182,14 +182,16 @@ struct GraphErrorTableTests {
         #expect(Set(files) == used)
     }
 
-    /// MESSENGER.md itself, row by row: codes in the first column, listed subcodes (and "none", "—",
+    /// docs/messenger.md itself, row by row: codes in the first column, listed subcodes (and "none", "—",
     /// "any") in the second, the Herald reason in the fourth.
-    @Test("the table agrees with MESSENGER.md's error table")
+    @Test("the table agrees with docs/messenger.md's error table")
     func agreesWithSpecification() throws {
-        let spec = RepositoryPaths.fixtures.deletingLastPathComponent().appendingPathComponent("MESSENGER.md")
+        let spec = RepositoryPaths.docs.appendingPathComponent("messenger.md")
         let text = try String(contentsOf: spec, encoding: .utf8)
-        let section = try #require(text.range(of: "## Errors")).upperBound
-        let rows = text[section...].split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.contains("---") }
+        let start = try #require(text.range(of: "## Send API errors")).upperBound
+        // This section only: later tables in the document are not the error table.
+        let end = text[start...].range(of: "\n## ")?.lowerBound ?? text.endIndex
+        let rows = text[start..<end].split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.contains("---") }
             .dropFirst()
         #expect(rows.count == 16)
         for row in rows {
