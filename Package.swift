@@ -1,6 +1,6 @@
 // swift-tools-version:6.2
 // Herald: the backend between Facebook Messenger and a customer-support team.
-// Targets follow DESIGN.md's module table; imports only point down it.
+// Targets follow docs/design.md's module table; imports only point down it.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -208,6 +208,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "RepositoryTests",
+            dependencies: ["TestSupport"],
             swiftSettings: strict
         ),
         .target(
