@@ -49,8 +49,9 @@ struct OpenAPIContractTests {
     }
 
     /// Every operation of the document as `METHOD /path`, for the parameterized test.
-    static func operationKeys() -> [String] {
-        guard let paths = (try? document())?["paths"]?.object else { return [] }
+    /// Throws when the document cannot be read, so a broken file fails the tests instead of giving none.
+    static func operationKeys() throws -> [String] {
+        guard let paths = try document()["paths"]?.object else { throw ContractDocumentError.noPaths }
         return paths.keys.sorted().flatMap { path in
             methods.filter { paths[path]?[$0] != nil }.map { "\($0.uppercased()) \(path)" }
         }
@@ -83,7 +84,7 @@ struct OpenAPIContractTests {
         var operations = 0
         var cases = 0
         var skipped: [String] = []
-        for key in Self.operationKeys() {
+        for key in try Self.operationKeys() {
             let operation = try #require(ContractOperation(key: key, document: document, validator: validator))
             operations += 1
             cases += operation.cases.count
@@ -126,7 +127,7 @@ struct OpenAPIContractTests {
     @Test("every documented operation is routed, every registered route is documented, /openapi.yaml is the document")
     func routes() async throws {
         let document = try Self.document()
-        let documented = Set(Self.operationKeys())
+        let documented = Set(try Self.operationKeys())
         #expect(documented.subtracting(Self.registeredRoutes).isEmpty,
                 "documented but not in the gateway's route list: \(documented.subtracting(Self.registeredRoutes).sorted())")
         #expect(Self.registeredRoutes.subtracting(documented).isEmpty,
@@ -163,7 +164,7 @@ struct OpenAPIContractTests {
         }
     }
 
-    @Test("each operation answers its documented cases", arguments: OpenAPIContractTests.operationKeys())
+    @Test("each operation answers its documented cases", arguments: try OpenAPIContractTests.operationKeys())
     func documentedCases(_ key: String) async throws {
         let document = try Self.document()
         let validator = ContractSchemaValidator(document: document)
@@ -638,4 +639,9 @@ enum StreamHead {
         }
         return HTTPResponse(status: status, headers: headers, body: [])
     }
+}
+
+/// The OpenAPI document has no `paths` object.
+enum ContractDocumentError: Error {
+    case noPaths
 }

@@ -177,7 +177,7 @@ struct SendBatchTests {
             try connection.query(
                 "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'expired-token'::bytea, now())",
                 [Self.page])
-            let ids = try Self.queue(5, on: connection)
+            _ = try Self.queue(5, on: connection)
             var logger = Logger(label: "herald.tests.send-batch")
             logger.logLevel = .critical
             let graph = try await FakeGraphServer.start(logger: logger)
