@@ -1,4 +1,4 @@
--- Herald's initial schema: the tables of DESIGN.md's Data section.
+-- Herald's initial schema: the tables of docs/design.md, Data model.
 --
 -- Locking notes: webhook_events and jobs are queues drained with FOR UPDATE SKIP LOCKED, so their
 -- "ready" indexes are partial (only rows still to be worked on) and stay small however large the
@@ -97,7 +97,7 @@ CREATE TABLE message_attempts (
 );
 CREATE INDEX message_attempts_message ON message_attempts (message_id, id);
 
--- The job engine's table (JobQueue). States are a closed set; see DESIGN.md.
+-- The job engine's table (JobQueue). States are a closed set; see docs/design.md.
 CREATE TABLE jobs (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind          text NOT NULL,

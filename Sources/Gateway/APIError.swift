@@ -5,7 +5,7 @@ import Logging
 import Messenger
 import NIOCore
 
-/// An error answered as DESIGN.md's JSON error: `{"error": {"code": "...", "message": "..."}}`.
+/// An error answered as docs/design.md's JSON error: `{"error": {"code": "...", "message": "..."}}`.
 ///
 /// Only the HTTP layer turns errors into responses; everything below throws typed errors and
 /// routes map them to one of these.

@@ -8,7 +8,7 @@ import Postgres
 
 /// `POST /v1/pages/{page_id}/customers/{psid}/messages`: a supporter sends a message.
 ///
-/// The content is checked before anything is queued: a body that is not one of DESIGN.md's shapes
+/// The content is checked before anything is queued: a body that is not one of docs/design.md's shapes
 /// is a 400; a well-shaped message that breaks a Messenger format rule is stored as `failed`
 /// (`invalid_format`, or `file_too_large` for a declared size) and never sent. Otherwise the
 /// message and its send job commit together and the job's NOTIFY wakes a send worker.
@@ -104,7 +104,7 @@ struct V1SendRoutes: Sendable {
             throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
         }
         guard let message else { throw APIError(.internalServerError, code: "internal_error", message: "message vanished") }
-        // A replayed key answers like the first request did (201, DESIGN.md), so a client retrying
+        // A replayed key answers like the first request did (201, docs/design.md), so a client retrying
         // after a lost answer sees the same status; the header tells the two apart.
         var response = try JSONResponse.make(message, status: .created)
         if case .existing = created {

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
 
-/// DESIGN.md's blocked-URL rule: every URL of a message Graph refused as blocked is recorded; a
+/// docs/design.md's blocked-URL rule: every URL of a message Graph refused as blocked is recorded; a
 /// message is requeued once all of its blocked URLs are released — by an admin, or by a probe
 /// that resends the oldest such message and releases its URLs when it goes through.
 public struct BlockedURLs: Sendable {

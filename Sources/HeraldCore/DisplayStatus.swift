@@ -1,6 +1,6 @@
 import Foundation
 
-/// What the supporter UI shows next to a message: DESIGN.md's "Display status" rule.
+/// What the supporter UI shows next to a message: docs/design.md's "Display status" rule.
 ///
 /// Only outbound messages have one. Failures and requeues always show; of the successfully sent
 /// messages of a conversation only the latest shows (`sent`, or `seen` once read), so a thread

@@ -1,6 +1,6 @@
 import Messenger
 
-/// Why an outbound message failed: DESIGN.md's failure table, a closed set.
+/// Why an outbound message failed: docs/design.md's failure table, a closed set.
 ///
 /// The same type as Messenger's `GraphFailureKind` (the classifier produces it), so a Graph
 /// failure is recorded without translation. The raw values are the API's and the

@@ -42,7 +42,7 @@ public struct IngestPlan: Sendable, Equatable {
     /// Echoes of messages another app or the Page inbox sent: recorded as `bot` messages.
     public var foreignEchoes: [StoredMessage] = []
     /// Echoes of Herald's own sends (`herald:<id>` in metadata), by Herald's message id. They settle
-    /// a send whose answer Herald never got (a timeout, a worker that died): MESSENGER.md.
+    /// a send whose answer Herald never got (a timeout, a worker that died): docs/messenger.md.
     public var heraldEchoes: [Int64: StoredMessage] = [:]
     public var deliveries: [CustomerKey: Watermark] = [:]
     public var reads: [CustomerKey: Watermark] = [:]

@@ -1,7 +1,7 @@
 import Foundation
 import Messenger
 
-/// A message as `/v1` answers it (DESIGN.md's message resource).
+/// A message as `/v1` answers it (docs/design.md's message resource).
 public struct MessageResource: Sendable, Hashable, Encodable {
     /// Why it failed and whether it may be resent now; present only on failed messages.
     public struct Failure: Sendable, Hashable, Encodable {

@@ -1,7 +1,7 @@
 import Foundation
 import Messenger
 
-/// DESIGN.md's resend rules: whether a failed message may be resent now, and if not, what would
+/// docs/design.md's resend rules: whether a failed message may be resent now, and if not, what would
 /// allow it.
 ///
 /// Pure: the caller gathers the facts (`Context`) and this decides, so the HTTP read model and

@@ -1,7 +1,7 @@
 import Foundation
 import Postgres
 
-/// DESIGN.md: stored webhooks are "kept for replay; pruned after a retention period". Processed
+/// docs/design.md: stored webhooks are "kept for replay; pruned after a retention period". Processed
 /// bodies older than the retention go; pending ones (not applied yet) and parked ones (waiting
 /// for someone to look and replay) are never pruned.
 public struct WebhookRetention: Sendable {

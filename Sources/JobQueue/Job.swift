@@ -12,7 +12,7 @@ public struct JobKind: RawRepresentable, Hashable, Sendable, CustomStringConvert
     public static let noop = JobKind("noop")
 }
 
-/// The closed set of states a job row can be in (DESIGN.md, `jobs`).
+/// The closed set of states a job row can be in (docs/design.md, Data model, `jobs`).
 ///
 /// `available`, `retryable` and `running` are *live*: they hold unique keys and block newer jobs
 /// of their ordering key. `completed` and `discarded` are final and kept until pruned.

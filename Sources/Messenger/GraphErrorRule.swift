@@ -1,4 +1,4 @@
-/// One row of MESSENGER.md's Send API error table: which Graph `code` and `error_subcode` it covers
+/// One row of docs/messenger.md's Send API error table: which Graph `code` and `error_subcode` it covers
 /// and how Herald treats them. Matching is by numbers only, never by message text (other products
 /// missed code-190 cases that way).
 public struct GraphErrorRule: Sendable, Hashable {
@@ -51,7 +51,7 @@ public struct GraphErrorRule: Sendable, Hashable {
     /// these sometimes persist for one message.
     public static let temporaryErrorRetries = 3
 
-    /// MESSENGER.md's table, in its order except that narrower rows come first where rows share a
+    /// docs/messenger.md's table, in its order except that narrower rows come first where rows share a
     /// code. The first match wins. A Graph error no rule matches is `unknown` with its code kept,
     /// unless Graph marked it `is_transient` or answered 5xx (then `graph_unavailable`, transient).
     public static let table: [GraphErrorRule] = [

@@ -5,8 +5,8 @@ import Postgres
 import TestSupport
 import Testing
 
-/// MESSENGER.md: after a timeout the message may have been delivered, and the echo carrying
-/// Herald's id in `metadata` settles it. DESIGN.md: an echo of a message Herald already recorded
+/// docs/messenger.md: after a timeout the message may have been delivered, and the echo carrying
+/// Herald's id in `metadata` settles it. docs/design.md: an echo of a message Herald already recorded
 /// changes nothing.
 @Suite("Webhook ingest: echoes of Herald's own sends")
 struct EchoSettlementTests {

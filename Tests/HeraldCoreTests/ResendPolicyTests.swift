@@ -3,7 +3,7 @@ import HeraldCore
 import Messenger
 import Testing
 
-@Suite("ResendPolicy: DESIGN.md's resend rules per failure reason")
+@Suite("ResendPolicy: docs/design.md's resend rules per failure reason")
 struct ResendPolicyTests {
     static let failedAt = Date(timeIntervalSince1970: 1_764_140_000)
     static let now = failedAt.addingTimeInterval(3600)

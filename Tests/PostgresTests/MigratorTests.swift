@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Migrations")
 struct MigratorTests {
-    @Test("Herald's migrations load in order and create DESIGN.md's tables")
+    @Test("Herald's migrations load in order and create docs/design.md's tables")
     func heraldSchema() async throws {
         let migrations = try TestDatabase.migrations()
         #expect(migrations.first?.version == 1)

@@ -11,8 +11,8 @@ import Workers
 /// Every failure reason Graph can cause, end to end: a message through the real send pipeline
 /// (OutboundStore → job → SendWorker → fake-graph → Postgres), then the message as `/v1` shows
 /// it. Each case checks the status, the reason, Graph's code and subcode, `resendable` and
-/// `resend_when` (DESIGN.md's failure table and resend rules), and how many times Graph was
-/// called (MESSENGER.md's retry column, the classifier's caps and the job's max attempts).
+/// `resend_when` (docs/design.md's failure table and resend rules), and how many times Graph was
+/// called (docs/messenger.md's retry column, the classifier's caps and the job's max attempts).
 ///
 /// The reasons Herald finds before calling Graph are covered by SendPipelineTests.
 @Suite("Failure reasons through fake-graph")
@@ -34,7 +34,7 @@ struct FailureReasonTests {
         var reason: String
         var graphCode: Int?
         var graphSubcode: Int?
-        /// DESIGN.md's `resend_when` right after the failure; nil means resendable at once.
+        /// docs/design.md's `resend_when` right after the failure; nil means resendable at once.
         var resendWhen: String?
         /// Send API calls before the message fails for good.
         var calls: Int
@@ -109,7 +109,7 @@ struct FailureReasonTests {
             reason: "unknown", graphCode: 2500, calls: 1),
     ]
 
-    @Test("a Graph refusal ends failed with its reason, Graph's codes, DESIGN.md's resend rule and the right number of calls",
+    @Test("a Graph refusal ends failed with its reason, Graph's codes, docs/design.md's resend rule and the right number of calls",
           arguments: cases)
     func failure(_ example: Case) async throws {
         try await SendPipelineTests.withPipeline(token: example.token, concurrency: 1) { pipeline in

@@ -5,7 +5,7 @@ import TestSupport
 import Testing
 
 /// Files without a declared size, and images, are measured with a HEAD before Graph is called
-/// (DESIGN.md: `file_too_large` when the HEAD's Content-Length is over 25 MB, images 8 MB).
+/// (docs/design.md: `file_too_large` when the HEAD's Content-Length is over 25 MB, images 8 MB).
 /// fake-graph's `/_fake/files` is the file host, so the HEADs stay on loopback.
 @Suite("HEAD size check before sending")
 struct SizeCheckTests {

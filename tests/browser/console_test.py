@@ -267,7 +267,7 @@ def run(console):
     console.screenshot("reply-seen")
 
     # An image from the composer: it becomes the latest sent message, so only it shows a status
-    # and the older reply shows none (DESIGN.md's display rule, decided by the server).
+    # and the older reply shows none (docs/design.md's display rule, decided by the server).
     image_url = BASE + "/console/console.css"  # any URL that answers HEAD fast; fake-graph accepts it
     console.click("kind-image")
     console.visible("composer-url").send_keys(image_url)

@@ -26,7 +26,7 @@
   // While the stream is down (or missing on an older server), poll so the page never goes stale.
   const POLL_WHILE_OFFLINE_MS = 10000;
 
-  // Failure reasons in words (DESIGN.md's table); shown on the page, not only in a tooltip.
+  // Failure reasons in words (docs/design.md's table); shown on the page, not only in a tooltip.
   const REASON_TEXT = {
     invalid_format: "the message format is not accepted by Messenger",
     file_too_large: "the file is too large (over 25 MB)",
