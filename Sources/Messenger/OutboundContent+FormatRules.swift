@@ -22,8 +22,9 @@ public struct FormatViolation: Sendable, Hashable, CustomStringConvertible {
         public static let missingTitle = Rule(rawValue: "missing_title")
         public static let titleTooLong = Rule(rawValue: "title_too_long")
         public static let subtitleTooLong = Rule(rawValue: "subtitle_too_long")
-        /// An element with a title and nothing else (Messenger needs a subtitle, an image or buttons).
-        public static let titleOnly = Rule(rawValue: "title_only")
+        /// An element with neither an `image_url` nor a button. Messenger would take a subtitle
+        /// alone; the product does not ("Carousel has no button/image" is a wrong format).
+        public static let noImageOrButton = Rule(rawValue: "no_image_or_button")
         public static let tooManyButtons = Rule(rawValue: "too_many_buttons")
         /// A button whose `type` is missing or is neither `web_url` nor `postback`.
         public static let unknownButtonType = Rule(rawValue: "unknown_button_type")
@@ -146,10 +147,9 @@ extension OutboundContent {
                 rule: .invalidURL, field: "\(path).image_url",
                 detail: "\(path).image_url is not an absolute http(s) URL")
         }
-        if isBlank(element.subtitle), isBlank(element.imageURL), element.buttons.isEmpty {
+        if isBlank(element.imageURL), element.buttons.isEmpty {
             return FormatViolation(
-                rule: .titleOnly, field: path,
-                detail: "\(path) has only a title; Messenger needs a subtitle, an image_url or buttons too")
+                rule: .noImageOrButton, field: path, detail: "\(path) has no image_url and no button; it needs one")
         }
         if element.buttons.count > maxButtons {
             return FormatViolation(

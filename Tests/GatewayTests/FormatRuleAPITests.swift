@@ -37,8 +37,8 @@ struct FormatRuleAPITests {
         #"{"carousel":{"elements":["# + elements.joined(separator: ",") + "]}}"
     }
 
-    /// An element that is valid on its own (title and subtitle).
-    static let card = #"{"title":"Card","subtitle":"Sub"}"#
+    /// An element that is valid on its own (title, subtitle and an image).
+    static let card = #"{"title":"Card","subtitle":"Sub","image_url":"https://cdn.example.com/card.png"}"#
 
     static func card(buttons: [String]) -> String {
         #"{"title":"Card","buttons":["# + buttons.joined(separator: ",") + "]}"
@@ -73,7 +73,10 @@ struct FormatRuleAPITests {
         Case("element without a title", carousel([card, #"{"subtitle":"Sub"}"#]), "invalid_format",
              detail: "carousel.elements[1] has no title"),
         Case("element with nothing but a title", carousel([#"{"title":"Only a title"}"#]), "invalid_format",
-             detail: "carousel.elements[0] has only a title"),
+             detail: "carousel.elements[0] has no image_url and no button"),
+        // The product's rule, stricter than Messenger's: a subtitle alone is not enough.
+        Case("element with a title and a subtitle only", carousel([card, #"{"title":"Card","subtitle":"Sub"}"#]),
+             "invalid_format", detail: "carousel.elements[1] has no image_url and no button"),
         Case("element title of 81 characters",
              carousel([#"{"title":""# + String(repeating: "t", count: 81) + #"","subtitle":"Sub"}"#]),
              "invalid_format", detail: "carousel.elements[0].title is 81 characters"),
@@ -104,7 +107,7 @@ struct FormatRuleAPITests {
         Case("element with 3 buttons", carousel([card(buttons: [webButton, postbackButton, webButton])]), "queued"),
         Case("element title and subtitle of exactly 80 characters",
              carousel([#"{"title":""# + String(repeating: "t", count: 80) + #"","subtitle":""#
-                 + String(repeating: "s", count: 80) + #""}"#]), "queued"),
+                 + String(repeating: "s", count: 80) + #"","buttons":[\#(postbackButton)]}"#]), "queued"),
         Case("file declaring exactly 26,214,400 bytes (25 MiB)", file(sizeBytes: 26_214_400), "queued"),
     ]
 

@@ -11,7 +11,8 @@ private func decode(_ json: String) throws(OutboundContentError) -> OutboundCont
 
 /// A valid carousel element, to be broken one field at a time.
 private func card(
-    _ title: String? = "Title", subtitle: String? = "Sub", imageURL: String? = nil, buttons: [Button] = []
+    _ title: String? = "Title", subtitle: String? = "Sub", imageURL: String? = "https://a.example/i.png",
+    buttons: [Button] = []
 ) -> Element {
     Element(title: title, subtitle: subtitle, imageURL: imageURL, buttons: buttons)
 }
@@ -247,9 +248,10 @@ let formatCases: [FormatCase] = [
     FormatCase("file without url", .file(.init(url: nil, sizeBytes: 1)), .missingURL, "file.url"),
     FormatCase("file with javascript url", .file(.init(url: "javascript:alert(1)")), .invalidURL, "file.url"),
     // carousel
-    FormatCase("one card with subtitle", carousel(card()), nil),
+    FormatCase("one card with subtitle and image", carousel(card()), nil),
     FormatCase("card with image only", carousel(card(subtitle: nil, imageURL: "https://a.example/i.png")), nil),
-    FormatCase("card with buttons only", carousel(card(subtitle: nil, buttons: [ok])), nil),
+    FormatCase("card with buttons only", carousel(card(subtitle: nil, imageURL: nil, buttons: [ok])), nil),
+    FormatCase("card with subtitle and a button", carousel(card(imageURL: nil, buttons: [ok])), nil),
     FormatCase("ten cards", .carousel(.init(elements: Array(repeating: card(), count: 10))), nil),
     FormatCase("no cards", .carousel(.init(elements: [])), .noElements, "carousel.elements"),
     FormatCase("eleven cards", .carousel(.init(elements: Array(repeating: card(), count: 11))), .tooManyElements,
@@ -263,8 +265,12 @@ let formatCases: [FormatCase] = [
     FormatCase("subtitle of 80", carousel(card(subtitle: String(repeating: "s", count: 80))), nil),
     FormatCase("subtitle of 81", carousel(card(subtitle: String(repeating: "s", count: 81))), .subtitleTooLong,
                "carousel.elements[0].subtitle"),
-    FormatCase("title only", carousel(card(subtitle: nil)), .titleOnly, "carousel.elements[0]"),
-    FormatCase("title and blank subtitle", carousel(card(subtitle: " ", imageURL: "")), .titleOnly, "carousel.elements[0]"),
+    FormatCase("title only", carousel(card(subtitle: nil, imageURL: nil)), .noImageOrButton, "carousel.elements[0]"),
+    FormatCase("title and subtitle, no image, no button", carousel(card(imageURL: nil)), .noImageOrButton,
+               "carousel.elements[0]"),
+    FormatCase("title and blank subtitle", carousel(card(subtitle: " ", imageURL: "")), .noImageOrButton, "carousel.elements[0]"),
+    FormatCase("second card without image or button", carousel(card(), card(imageURL: " ")), .noImageOrButton,
+               "carousel.elements[1]"),
     FormatCase("card with bad image_url", carousel(card(imageURL: "image.png")), .invalidURL,
                "carousel.elements[0].image_url"),
     FormatCase("three buttons", carousel(card(buttons: [ok, ok, ok])), nil),
@@ -309,7 +315,7 @@ struct OutboundFormatTests {
         let exercised = Set(formatCases.compactMap(\.rule))
         let all: Set<FormatViolation.Rule> = [
             .emptyText, .textTooLong, .missingURL, .invalidURL, .noElements, .tooManyElements, .missingTitle,
-            .titleTooLong, .subtitleTooLong, .titleOnly, .tooManyButtons, .unknownButtonType, .buttonMissingTitle,
+            .titleTooLong, .subtitleTooLong, .noImageOrButton, .tooManyButtons, .unknownButtonType, .buttonMissingTitle,
             .buttonMissingPayload,
         ]
         #expect(exercised == all)
@@ -324,8 +330,8 @@ struct OutboundFormatTests {
                 == "text is 2001 characters; Messenger allows at most 2000")
         #expect(OutboundContent.image(.init(url: nil)).formatViolation()?.detail == "image has no url")
         #expect(
-            carousel(card(subtitle: nil)).formatViolation()?.detail
-                == "carousel.elements[0] has only a title; Messenger needs a subtitle, an image_url or buttons too")
+            carousel(card(imageURL: nil)).formatViolation()?.detail
+                == "carousel.elements[0] has no image_url and no button; it needs one")
         #expect(
             OutboundContent.carousel(.init(elements: Array(repeating: card(), count: 12))).formatViolation()?.detail
                 == "carousel has 12 elements; Messenger allows at most 10")

@@ -29,7 +29,7 @@
   // Failure reasons in words (docs/design.md's table); shown on the page, not only in a tooltip.
   const REASON_TEXT = {
     invalid_format: "the message format is not accepted by Messenger",
-    file_too_large: "the file is too large (over 25 MB)",
+    file_too_large: "the attachment is too large (images over 8 MB, other files over 25 MB)",
     url_blacklisted: "a URL in it is blocked by Facebook",
     outside_window: "outside the 24-hour window",
     token_expired: "the page's access token expired",
