@@ -31,6 +31,7 @@ public struct WebhookEntry: Sendable, Equatable {
             problems.append("\(place): no id, \(skipped) event(s) skipped")
             return nil
         }
+        let time = WebhookJSON.milliseconds(entry["time"])
         var events: [MessagingEvent] = []
         for (key, isStandby) in eventLists {
             // An entry without the key simply has no events of that kind.
@@ -42,12 +43,12 @@ public struct WebhookEntry: Sendable, Equatable {
             events.reserveCapacity(events.count + list.count)
             for (position, item) in list.enumerated() {
                 do {
-                    events.append(try MessagingEvent.decode(item, pageID: pageID, isStandby: isStandby))
+                    events.append(try MessagingEvent.decode(item, pageID: pageID, isStandby: isStandby, entryTime: time))
                 } catch {
                     problems.append("\(place) \(key) \(position): \(error.reason)")
                 }
             }
         }
-        return WebhookEntry(pageID: pageID, time: WebhookJSON.milliseconds(entry["time"]), events: events)
+        return WebhookEntry(pageID: pageID, time: time, events: events)
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why one event was skipped; becomes a line of `WebhookEnvelope.problems`.
 struct WebhookEventProblem: Error {
     var reason: String
@@ -12,7 +14,12 @@ extension MessagingEvent {
     ///
     /// Throws when the item lacks what every consumer relies on (who, to whom, when, and a `mid` for
     /// messages and a watermark for receipts); the caller records the reason and moves on.
-    static func decode(_ value: Any, pageID: String, isStandby: Bool) throws(WebhookEventProblem) -> MessagingEvent {
+    ///
+    /// Facebook has sent events with `"timestamp": 0`. A time of 0 (or none) is unknown, never
+    /// 1970: a receipt takes its watermark, anything else the entry's `time` (`entryTime`).
+    static func decode(
+        _ value: Any, pageID: String, isStandby: Bool, entryTime: Int64?
+    ) throws(WebhookEventProblem) -> MessagingEvent {
         guard let event = WebhookJSON.object(value) else { throw WebhookEventProblem("not an object") }
         guard let senderID = WebhookJSON.identifier(WebhookJSON.object(event["sender"])?["id"]) else {
             throw WebhookEventProblem("no sender.id")
@@ -20,16 +27,37 @@ extension MessagingEvent {
         guard let recipientID = WebhookJSON.identifier(WebhookJSON.object(event["recipient"])?["id"]) else {
             throw WebhookEventProblem("no recipient.id")
         }
-        guard let timestamp = WebhookJSON.milliseconds(event["timestamp"]) else {
-            throw WebhookEventProblem("no timestamp")
+        let kind = try Kind.decode(event)
+        let timestamp: Int64
+        if event["timestamp"] == nil || event["timestamp"] is NSNull || WebhookJSON.milliseconds(event["timestamp"]) == 0 {
+            guard let known = known(kind.watermark) ?? known(entryTime) else { throw WebhookEventProblem("no timestamp") }
+            timestamp = known
+        } else {
+            // Present but unreadable or out of range (before 1970, after 9999): not a time at all.
+            guard let given = WebhookJSON.milliseconds(event["timestamp"]) else { throw WebhookEventProblem("no timestamp") }
+            timestamp = given
         }
         return MessagingEvent(
             pageID: pageID, senderID: senderID, recipientID: recipientID, timestamp: timestamp,
-            isStandby: isStandby, kind: try Kind.decode(event))
+            isStandby: isStandby, kind: kind)
+    }
+
+    /// A time that says something: 0 (the epoch) is what a missing time looks like on the wire.
+    private static func known(_ milliseconds: Int64?) -> Int64? {
+        milliseconds.flatMap { $0 > 0 ? $0 : nil }
     }
 }
 
 extension MessagingEvent.Kind {
+    /// A receipt's watermark; nil for every other kind.
+    var watermark: Int64? {
+        switch self {
+        case .delivery(let delivery): delivery.watermark
+        case .read(let read): read.watermark
+        default: nil
+        }
+    }
+
     /// The keys every event has; the rest name its kind.
     private static let commonKeys: Set<String> = ["sender", "recipient", "timestamp"]
 
