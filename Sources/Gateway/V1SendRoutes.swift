@@ -89,12 +89,17 @@ struct V1SendRoutes: Sendable {
         let now = clock.now()
         let (created, message): (OutboundStore.Created, MessageResource?)
         do {
+            // Read back inside the transaction: the answer is the message as created (`queued`
+            // or `failed`). After the commit a worker may already have claimed it, and the
+            // supporter would see `sending` with an attempt for a message just written.
             (created, message) = try await pool.withConnection { [outbound, store] connection in
-                let created = try connection.transaction { try outbound.create(draft, now: now, on: $0) }
-                let id = switch created {
-                case .created(let id), .existing(let id): id
+                try connection.transaction { connection in
+                    let created = try outbound.create(draft, now: now, on: connection)
+                    let id = switch created {
+                    case .created(let id), .existing(let id): id
+                    }
+                    return (created, try store.message(id: id, now: now, on: connection))
                 }
-                return (created, try store.message(id: id, now: now, on: connection))
             }
         } catch OutboundStore.Refusal.pageNotConnected {
             throw APIError(

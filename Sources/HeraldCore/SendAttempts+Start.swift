@@ -12,6 +12,8 @@ extension SendAttempts {
     }
 
     /// Marks messages `sending` (one more attempt each) and gathers what their Graph calls need,
+    /// except a requeued message, which stays `resend` while its new attempt is in flight (a
+    /// supporter who pressed Resend sees Resend until it is sent or fails again);
     /// in one statement for a send thread's claimed batch (the send path's hot spot). An attempt
     /// refused by a pre-check (expired page, closed window) counts as an attempt too: its outcome
     /// is recorded like any other. A message missing from the result is already sent or failed,
@@ -27,7 +29,8 @@ extension SendAttempts {
                 ORDER BY m.id
                 FOR UPDATE),
             started AS (
-                UPDATE messages m SET status = 'sending', attempts = m.attempts + 1, updated_at = $2
+                UPDATE messages m SET status = CASE WHEN target.status = 'resend' THEN 'resend' ELSE 'sending' END,
+                                      attempts = m.attempts + 1, updated_at = $2
                 FROM target WHERE m.id = target.id
                 RETURNING m.id, m.page_id, m.psid, m.content, target.status AS previous, m.attempts, m.author)
             SELECT s.page_id, s.psid, s.content, s.previous, s.attempts, p.access_token, p.token_encrypted,
@@ -57,7 +60,7 @@ extension SendAttempts {
             """
             UPDATE messages m SET status = u.previous, attempts = greatest(m.attempts - 1, 0), updated_at = $3
             FROM unnest($1::int8[], $2::text[]) AS u(id, previous)
-            WHERE m.id = u.id AND m.status = 'sending'
+            WHERE m.id = u.id AND m.status IN ('sending', 'resend')
             """,
             [
                 PostgresArrayLiteral.int8(messages.map(\.messageID)), PostgresArrayLiteral.text(messages.map(\.previousStatus)),

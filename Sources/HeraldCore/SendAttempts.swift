@@ -74,12 +74,13 @@ public struct SendAttempts: Sendable {
             case .transient(let reason, let detail, let code, let subcode) where final:
                 try fail(messageID, reason, detail, code, subcode, now, connection)
             case .transient(let reason, let detail, let code, let subcode):
-                // Only a message still `sending`: the echo of a call that timed out may have
-                // recorded it `sent` meanwhile (IngestStore.settleUnansweredSends).
+                // Only a message whose attempt is still in flight (`sending`, or `resend` for a
+                // requeued one): the echo of a call that timed out may have recorded it `sent`
+                // meanwhile (IngestStore.settleUnansweredSends).
                 try connection.query(
                     """
                     UPDATE messages SET status = $2, graph_code = $3, graph_subcode = $4, updated_at = $5
-                    WHERE id = $1 AND status = 'sending'
+                    WHERE id = $1 AND status IN ('sending', 'resend')
                     """,
                     [messageID, previousStatus, code.map(Int64.init), subcode.map(Int64.init), now])
                 try history(messageID, "retry:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection)

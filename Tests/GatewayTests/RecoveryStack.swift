@@ -25,6 +25,8 @@ struct RecoveryStack {
     struct Options {
         var autoResendOnReply = false
         var probeInterval: TimeInterval = 3600
+        /// How long fake-graph takes to answer each call (an attempt stays in flight that long).
+        var graphLatency: Duration = .zero
     }
 
     static func with(_ options: Options = Options(), _ body: (RecoveryStack) async throws -> Void) async throws {
@@ -32,7 +34,8 @@ struct RecoveryStack {
         graphLogger.logLevel = .warning
         let logs = LogCapture()
         let logger = logs.logger(label: "herald.tests.recovery", level: .trace)
-        let graph = try await FakeGraphServer.start(configuration: .init(pageID: page), logger: graphLogger)
+        let graph = try await FakeGraphServer.start(
+            configuration: .init(latency: options.graphLatency, pageID: page), logger: graphLogger)
         do {
             try await TestDatabase.withSchema { schema in
                 let checker = GraphPageTokenChecker(

@@ -84,7 +84,7 @@ struct SendBatchTests {
                 return
             }
             #expect(plan.accessToken == "token" && plan.psid == "batch-0" && plan.attempt == 1)
-            #expect(try Self.statuses(ids, on: connection) == ["sending/1", "sending/1", "sent/0"])
+            #expect(try Self.statuses(ids, on: connection) == ["sending/1", "resend/1", "sent/0"])
 
             try attempts.unstart([(ids[0], "queued"), (ids[1], "resend")], now: Date(), on: connection)
             #expect(try Self.statuses(ids, on: connection) == ["queued/0", "resend/0", "sent/0"])
