@@ -47,11 +47,13 @@ public enum GatewayApplication {
     ///
     /// `clock` is "now" for the 24-hour rules the API reports (window, inactivity, resend).
     /// `tokenChecker` shows new page tokens to Graph before they are stored; nil stores them unchecked.
+    /// `senderActions` sends `/actions` to Graph; nil answers them 503.
     public static func makeApplication(
         configuration: Configuration, pool: PostgresPool, migrator: Migrator, batcher: WebhookBatcher,
         changes: ChangeStream, registry: PrometheusCollectorRegistry, metrics: GatewayMetrics, logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
-        clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil
+        clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
+        senderActions: (any SenderActionSender)? = nil
     ) -> some ApplicationProtocol {
         let router = Router()
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
@@ -68,6 +70,10 @@ public enum GatewayApplication {
         V1StreamRoutes(changes: changes).add(to: v1)
         let outbound = OutboundStore(maxAttempts: configuration.maxSendAttempts)
         V1SendRoutes(pool: pool, clock: clock, outbound: outbound).add(to: v1)
+        V1ActionRoutes(
+            pool: pool, clock: clock, store: SenderActionStore(tokenKey: configuration.tokenKey), sender: senderActions,
+            metrics: metrics
+        ).add(to: v1)
         // Everything under /admin needs the admin token (the API token does not open it).
         let admin = router.group("admin").add(middleware: BearerAuthMiddleware(token: configuration.adminToken))
         AdminPageRoutes(

@@ -28,6 +28,16 @@ public struct GatewayMetrics: Sendable {
 
     func queueDepth(_ depth: Int) { queueDepthGauge.record(depth) }
 
+    /// Counts a sender action by `action` and `outcome`: `taken`, the failure reason when Graph
+    /// refused it or could not be reached (`graph_unavailable`, `recipient_unavailable`, …), or
+    /// `skipped_outside_window` / `skipped_token_unusable` when it was not sent.
+    /// Rare next to webhooks (a typing supporter sends one every 5 s), so no handle cache.
+    func senderAction(_ action: String, outcome: String) {
+        Counter(
+            label: "herald_sender_actions_total", dimensions: [("action", action), ("outcome", outcome)], factory: factory
+        ).increment()
+    }
+
     func committedBatch(size: Int, after duration: Duration) {
         batchSize.record(size)
         commitLatency.recordNanoseconds(duration.nanoseconds)

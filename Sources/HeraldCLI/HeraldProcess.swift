@@ -46,7 +46,7 @@ struct HeraldProcess {
                     maxBodyBytes: settings.maxBodyBytes, maxSendAttempts: settings.maxAttempts,
                     tokenKey: settings.tokenKey),
                 pool: pool, migrator: migrator, batcher: batcher, changes: changes, registry: registry, metrics: metrics,
-                logger: logger, tokenChecker: tokenChecker(settings))
+                logger: logger, tokenChecker: tokenChecker(settings), senderActions: senderActions(settings))
             services += [batcher, application, changes]
         }
         if roles.contains(.work) {
@@ -111,6 +111,15 @@ struct HeraldProcess {
             graphBaseURL: settings.graphURL, version: settings.graphVersion,
             appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
             client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(10), threadCount: 1)))
+    }
+
+    /// Sends `/v1/…/actions` to Graph on two libcurl threads of their own, 5 s at most each: a
+    /// typing indicator that late is worthless, and the supporter's request waits for it.
+    private func senderActions(_ settings: HeraldSettings) -> GraphSenderActionClient {
+        GraphSenderActionClient(
+            graphBaseURL: settings.graphURL, version: settings.graphVersion,
+            appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
+            client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(5), threadCount: 2)))
     }
 
     /// Names this process in `jobs.locked_by`, so operators can tell whose lease a job holds.

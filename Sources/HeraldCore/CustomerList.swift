@@ -61,7 +61,8 @@ extension ReadStore {
             SELECT c.psid, c.first_active_at, c.last_active_at, c.last_message_at, c.total_messages,
                    EXISTS (SELECT 1 FROM notifications n
                            WHERE n.kind = 'customer_inactive' AND n.page_id = c.page_id AND n.psid = c.psid
-                             AND n.cleared_at IS NULL) AS notified
+                             AND n.cleared_at IS NULL) AS notified,
+                   \(unreadColumn)
             FROM customers c
             WHERE c.page_id = $1
               AND ($2::text IS NULL
@@ -80,7 +81,8 @@ extension ReadStore {
                 inactiveOver24h: CustomerActivity.isInactiveOver24h(
                     lastActiveAt: lastActiveAt, activeNotification: try row.decode("notified", as: Bool.self), now: now),
                 windowClosesAt: CustomerActivity.windowClosesAt(
-                    lastMessageAt: try row.decode("last_message_at", as: Date?.self)))
+                    lastMessageAt: try row.decode("last_message_at", as: Date?.self)),
+                unread: try row.decode("unread", as: Int.self))
         }
         let next = rows.count > limit ? customers.last.map {
             CustomerCursor(

@@ -11,11 +11,15 @@ public struct CustomerResource: Sendable, Hashable, Encodable {
     public var inactiveOver24h: Bool
     /// When the 24-hour messaging window closes (or closed); nil when the customer never wrote.
     public var windowClosesAt: Date?
+    /// The customer's messages since a supporter last marked the conversation seen (all of them
+    /// when nobody has yet).
+    public var unread: Int
 
     public init(
         pageID: String, psid: String, firstActiveAt: Date?, lastActiveAt: Date?, totalMessages: Int,
-        inactiveOver24h: Bool, windowClosesAt: Date?
+        inactiveOver24h: Bool, windowClosesAt: Date?, unread: Int = 0
     ) {
+        self.unread = unread
         self.pageID = pageID
         self.psid = psid
         self.firstActiveAt = firstActiveAt
@@ -33,6 +37,7 @@ public struct CustomerResource: Sendable, Hashable, Encodable {
         case totalMessages = "total_messages"
         case inactiveOver24h = "inactive_over_24h"
         case windowClosesAt = "window_closes_at"
+        case unread
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -44,8 +49,17 @@ public struct CustomerResource: Sendable, Hashable, Encodable {
         try container.encode(totalMessages, forKey: .totalMessages)
         try container.encode(inactiveOver24h, forKey: .inactiveOver24h)
         try container.encodeTime(windowClosesAt, forKey: .windowClosesAt)
+        try container.encode(unread, forKey: .unread)
     }
 }
+
+/// The `unread` column of a customer query over `customers c`: the customer's messages Herald
+/// recorded after a supporter last saw the conversation (`messages_conversation` serves it).
+let unreadColumn = """
+    (SELECT count(*) FROM messages m
+     WHERE m.page_id = c.page_id AND m.psid = c.psid AND m.direction = 'inbound'
+       AND (c.last_seen_by_supporter_at IS NULL OR m.created_at > c.last_seen_by_supporter_at)) AS unread
+    """
 
 /// The 24-hour rules about a customer's activity.
 public enum CustomerActivity {

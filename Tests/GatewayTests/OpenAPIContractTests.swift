@@ -32,6 +32,7 @@ struct OpenAPIContractTests {
         "GET /v1/pages/{page_id}/customers/{psid}",
         "GET /v1/pages/{page_id}/customers/{psid}/messages",
         "POST /v1/pages/{page_id}/customers/{psid}/messages",
+        "POST /v1/pages/{page_id}/customers/{psid}/actions",
         "GET /v1/messages/{id}",
         "POST /v1/messages/{id}/resend",
         "GET /v1/notifications",
@@ -180,7 +181,11 @@ struct OpenAPIContractTests {
                 try ContractDataSet.load(into: schema.connect())
                 let checker = GraphPageTokenChecker(
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
-                try await TestGateway.with(database: schema.configuration, tokenChecker: checker) { gateway in
+                let actions = GraphSenderActionClient(
+                    graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
+                try await TestGateway.with(
+                    database: schema.configuration, tokenChecker: checker, senderActions: actions
+                ) { gateway in
                     for (index, raw) in operation.cases.enumerated() {
                         let contractCase = try ContractCase(raw, operation: operation)
                         let label = "\(key) case \(index) “\(contractCase.name)”"

@@ -41,7 +41,12 @@ struct RecoveryStack {
                 let checker = GraphPageTokenChecker(
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: nil,
                     client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(5), threadCount: 1)))
-                try await TestGateway.with(database: schema.configuration, tokenChecker: checker, logger: logger) { gateway in
+                let actions = GraphSenderActionClient(
+                    graphBaseURL: graph.baseURL, version: "v25.0", appSecret: nil,
+                    client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(5), threadCount: 1)))
+                try await TestGateway.with(
+                    database: schema.configuration, tokenChecker: checker, senderActions: actions, logger: logger
+                ) { gateway in
                     try await withWorkers(schema, graph: graph, options: options, logger: logger) {
                         try await body(
                             RecoveryStack(gateway: gateway, graph: graph, connection: try schema.connect(), logs: logs))

@@ -32,13 +32,14 @@ struct TestGateway {
         batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
         apiToken: String = TestGateway.apiToken, adminToken: String = TestGateway.adminToken,
         tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
+        senderActions: (any SenderActionSender)? = nil,
         logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(), clientThreads: Int = 8,
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
             database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
             apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock, tokenChecker: tokenChecker,
-            logger: logger, streamOptions: streamOptions, clientThreads: clientThreads)
+            senderActions: senderActions, logger: logger, streamOptions: streamOptions, clientThreads: clientThreads)
         do {
             let value = try await body(gateway)
             try await gateway.shutdown()
@@ -52,7 +53,8 @@ struct TestGateway {
     private init(
         database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
         apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
-        tokenChecker: (any PageTokenChecker)?, logger: Logger?, streamOptions: ChangeStream.Options, clientThreads: Int
+        tokenChecker: (any PageTokenChecker)?, senderActions: (any SenderActionSender)?, logger: Logger?,
+        streamOptions: ChangeStream.Options, clientThreads: Int
     ) async throws {
         self.appSecret = appSecret
         let logger = logger ?? {
@@ -76,7 +78,7 @@ struct TestGateway {
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
-            clock: clock, tokenChecker: tokenChecker)
+            clock: clock, tokenChecker: tokenChecker, senderActions: senderActions)
         group = ServiceGroup(services: [batcher, application, changes], logger: logger)
         running = Task { [group] in
             defer { pool.close() }
