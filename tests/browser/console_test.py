@@ -6,16 +6,19 @@ passes everything in the environment:
 
   HERALD_URL, HERALD_API_TOKEN, HERALD_ADMIN_TOKEN, HERALD_APP_SECRET, HERALD_DATABASE_URL,
   HERALD_BROWSER_PAGE_ID, HERALD_BROWSER_OUTPUT_DIR (screenshots), HERALD_BROWSER_CHROMIUM,
-  HERALD_BROWSER_CHROMEDRIVER, HERALD_BROWSER_PSQL, optionally HERALD_BROWSER_HEADED=1.
+  HERALD_BROWSER_CHROMEDRIVER, HERALD_BROWSER_PSQL, HERALD_BROWSER_GRAPH_URL (fake-graph, which
+  answers every call after 1 s), optionally HERALD_BROWSER_HEADED=1.
 
 The scenario (issue #8):
   1. a customer writes (signed webhook) -> their conversation appears in the open console within
-     2 s, without a reload;
+     2 s, without a reload, with "1 unread"; opening it sends mark_seen and the server's unread
+     count falls to 0; typing a reply sends typing_on;
   2. a reply from the composer shows Sent; a read webhook turns it into Seen; an image URL from the
      composer shows Sent and the older reply no status any more;
   3. a customer whose last message is 30 h old (inserted with psql) is listed as inactive; a reply
      fails with "outside the 24-hour window" and a disabled Resend that says what it waits for;
-     the customer writes again -> Resend becomes enabled; clicking it -> Sent;
+     the customer writes again -> Resend becomes enabled; clicking it -> Resend while the new
+     attempt is in flight (fake-graph holds it 1 s) -> Sent;
   4. the browser goes offline (DevTools network emulation) while a third customer writes; back
      online, the stream reconnects with Last-Event-ID and the replay shows the new conversation.
 
@@ -34,6 +37,7 @@ import sys
 import time
 import traceback
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from selenium import webdriver
@@ -51,6 +55,7 @@ DATABASE_URL = ENV["HERALD_DATABASE_URL"]
 PAGE = ENV["HERALD_BROWSER_PAGE_ID"]
 OUTPUT = ENV["HERALD_BROWSER_OUTPUT_DIR"]
 PSQL = ENV.get("HERALD_BROWSER_PSQL", "psql")
+GRAPH = ENV["HERALD_BROWSER_GRAPH_URL"].rstrip("/")
 
 # How long the console may take to show something that only needs a webhook to be ingested, or a
 # send to go through fake-graph. The "appears within 2 s" rule of step 1 has its own timeout.
@@ -116,6 +121,18 @@ def customer_writes(psid, text):
 def customer_reads(psid):
     ts = now_ms()
     post_webhook([{"sender": {"id": psid}, "recipient": {"id": PAGE}, "timestamp": ts, "read": {"watermark": ts}}])
+
+
+def sender_actions(psid):
+    """The sender actions fake-graph received for psid, oldest first."""
+    with urllib.request.urlopen(GRAPH + "/_fake/requests?recipient=" + urllib.parse.quote(psid), timeout=10) as response:
+        return [send["sender_action"] for send in json.loads(response.read().decode()) if send.get("sender_action")]
+
+
+def server_unread(psid):
+    status, answer = http("GET", "/v1/pages/%s/customers/%s" % (PAGE, psid), token=API_TOKEN)
+    assert status == 200, "GET customer answered %s %r" % (status, answer)
+    return answer["unread"]
 
 
 def psql(sql):
@@ -245,9 +262,13 @@ def run(console):
     assert driver.execute_script("return window.__noReload === true"), "the page reloaded"
     console.screenshot("customer-wrote")
 
-    console.visible("unread-" + alice)  # marked new until opened
+    unread = console.visible("unread-" + alice)  # counted by the server until a supporter opens it
+    assert unread.text == "1 unread", "unread badge: %r" % unread.text
+    assert server_unread(alice) == 1
     console.click("conversation-" + alice)
-    console.wait("the new-message mark to go", lambda d: not console.find_all(console.testid("unread-" + alice)))
+    console.wait("the unread mark to go", lambda d: not console.find_all(console.testid("unread-" + alice)))
+    console.wait("mark_seen to reach Graph", lambda d: "mark_seen" in sender_actions(alice))
+    console.wait("the server's unread count to fall to 0", lambda d: server_unread(alice) == 0)
     console.wait("alice's message in the conversation",
                  lambda d: "Hello, where is my order?" in console.find("messages").text)
     console.wait("customer info (1 message)", lambda d: console.text_of("info-total-messages") == "1")
@@ -255,6 +276,7 @@ def run(console):
     # ---- 2. reply -> Sent; read webhook -> Seen ----
     reply = "Your order ships today."
     console.find("composer-text").send_keys(reply)
+    console.wait("typing_on to reach Graph while typing", lambda d: "typing_on" in sender_actions(alice))
     console.click("composer-send")
     reply_id = console.wait("the reply to be stored", lambda d: newest_outbound_id(alice, reply))
     console.wait("the reply to show Sent",
@@ -321,8 +343,30 @@ def run(console):
     assert not console.find_all(console.testid("resend-why-%s" % late_id)), "the resend reason must go"
     console.screenshot("resend-enabled")
 
+    # Every status text the message shows from here on, in order (a MutationObserver in the page).
+    driver.execute_script(
+        """
+        const id = arguments[0];
+        window.__statuses = [];
+        const record = () => {
+          const node = document.querySelector('[data-testid="status-' + id + '"]');
+          const text = node ? node.textContent : null;
+          if (text !== null && window.__statuses[window.__statuses.length - 1] !== text) window.__statuses.push(text);
+        };
+        new MutationObserver(record).observe(document.getElementById("messages"),
+                                             { subtree: true, childList: true, characterData: true });
+        record();
+        """,
+        late_id,
+    )
     console.click("resend-%s" % late_id)
+    console.wait("the resent reply to show Resend while its attempt is in flight",
+                 lambda d: console.text_of("status-%s" % late_id) == "Resend")
+    console.screenshot("resend-in-flight")
     console.wait("the resent reply to show Sent", lambda d: console.text_of("status-%s" % late_id) == "Sent")
+    statuses = driver.execute_script("return window.__statuses")
+    assert statuses == ["Failed: outside the 24-hour window", "Resend", "Sent"], \
+        "a resend must read Resend until it is sent, got %r" % statuses
     console.wait("bob to lose the inactive badge", lambda d: not console.find_all(console.testid("inactive-" + bob)))
     console.wait("bob (who wrote last) to come first",
                  lambda d: console.conversation_order()[:1] == ["conversation-" + bob])
@@ -341,7 +385,7 @@ def run(console):
     driver.execute_cdp_cmd("Network.emulateNetworkConditions", dict(network, offline=False))
     # The replayed events alone bring carol in: polling only refreshes every 10 s.
     console.visible("conversation-" + carol, timeout=5)
-    console.visible("unread-" + carol)
+    assert console.visible("unread-" + carol).text == "1 unread"
     console.wait("the stream to be live again",
                  lambda d: console.find("connection").get_attribute("data-state") == "live")
     resumed_with = [

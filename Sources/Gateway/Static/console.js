@@ -25,6 +25,8 @@
   const STALL_MS = 45000;
   // While the stream is down (or missing on an older server), poll so the page never goes stale.
   const POLL_WHILE_OFFLINE_MS = 10000;
+  // Messenger's typing bubble lasts about 20 s; refreshing it every 5 s keeps it up while typing.
+  const TYPING_EVERY_MS = 5000;
 
   // Failure reasons in words (docs/design.md's table); shown on the page, not only in a tooltip.
   const REASON_TEXT = {
@@ -52,7 +54,8 @@
     token: null,
     page: null,
     customers: new Map(), // psid -> customer resource
-    unread: new Set(), // psids that wrote since this tab last showed their conversation
+    markingSeen: new Set(), // psids whose mark_seen is on its way
+    lastTypingAt: 0, // when typing_on was last sent for the open conversation (ms)
     listSupported: true, // false when the server has no GET /v1/pages/{page}/customers
     listNextBefore: null, // cursor for less recently active customers (null: none)
     listMoreLoaded: false, // the supporter loaded customers beyond the first page
@@ -237,7 +240,7 @@
       }
     });
     // A changed draft is a new message: it gets a new Idempotency-Key.
-    els.composerText.addEventListener("input", () => (state.pendingIdempotencyKey = null));
+    els.composerText.addEventListener("input", onTyping);
     els.composerUrl.addEventListener("input", () => (state.pendingIdempotencyKey = null));
     // Relative times in the list ("5 min ago") and the inactivity badges age without events.
     window.setInterval(() => renderConversations(), 30000);
@@ -282,7 +285,7 @@
     state.token = token;
     state.page = page;
     state.customers.clear();
-    state.unread.clear();
+    state.markingSeen.clear();
     state.listSupported = true;
     state.listNextBefore = null;
     state.listMoreLoaded = false;
@@ -429,7 +432,8 @@
   function updateConversationButton(button, customer) {
     const open = customer.psid === state.openPsid;
     const inactive = isInactive(customer);
-    const unread = state.unread.has(customer.psid);
+    // The server counts the customer's messages since a supporter last marked them seen.
+    const unread = open ? 0 : customer.unread || 0;
     const activity = "Active " + relative(customer.last_active_at);
     const total = " · " + (customer.total_messages ?? 0) + " msgs";
     const signature = [open, inactive, unread, activity, total].join("|");
@@ -443,7 +447,9 @@
       el("span", { class: "psid", text: customer.psid }),
       el("span", { class: "meta" }, el("span", { text: activity }), el("span", { text: total }))
     );
-    if (unread) button.append(el("span", { class: "badge unread", testid: "unread-" + customer.psid, text: "new message" }));
+    if (unread) {
+      button.append(el("span", { class: "badge unread", testid: "unread-" + customer.psid, text: unread + " unread" }));
+    }
     if (inactive) {
       button.append(el("span", { class: "badge inactive", testid: "inactive-" + customer.psid, text: "inactive over 24 h" }));
     }
@@ -473,7 +479,9 @@
       renderCustomerInfo(null);
     }
     sessionStorage.setItem(STORAGE.psid, psid);
-    state.unread.delete(psid);
+    state.lastTypingAt = 0;
+    const known = state.customers.get(psid);
+    if (known && known.unread > 0) markSeen(psid);
     els.emptyState.hidden = true;
     els.conversationBody.hidden = false;
     document.body.classList.add("has-conversation");
@@ -531,9 +539,45 @@
       state.openCustomer = customer.value;
       renderCustomerInfo(customer.value);
       upsertCustomer(customer.value);
+      // The supporter is looking at the conversation: what arrived is read.
+      if (customer.value.unread > 0) markSeen(psid);
     } else if (customer.reason.status === 404) {
       renderCustomerInfo(null);
     }
+  }
+
+  // mark_seen: the customer sees their messages were read, and the list's unread count drops to 0
+  // (for every supporter: the server keeps it). Outside the 24-hour window the server still
+  // records the read (409, no Graph call), so both answers clear the count.
+  async function markSeen(psid) {
+    if (state.markingSeen.has(psid)) return;
+    state.markingSeen.add(psid);
+    try {
+      await api("POST", customerPath(psid) + "/actions", { action: "mark_seen" });
+      clearUnread(psid);
+    } catch (error) {
+      if (error.code === "outside_window") clearUnread(psid);
+    } finally {
+      state.markingSeen.delete(psid);
+    }
+  }
+
+  function clearUnread(psid) {
+    const customer = state.customers.get(psid);
+    if (customer) upsertCustomer(Object.assign({}, customer, { unread: 0 }));
+  }
+
+  // typing_on while the supporter types, at most every TYPING_EVERY_MS (Messenger turns it off
+  // by itself after about 20 s, or when the message is sent); only inside the window. Best
+  // effort: a failure is not shown.
+  function onTyping() {
+    state.pendingIdempotencyKey = null;
+    const psid = state.openPsid;
+    const customer = state.openCustomer;
+    if (!psid || !els.composerText.value.trim() || Date.now() - state.lastTypingAt < TYPING_EVERY_MS) return;
+    if (!customer || !customer.window_closes_at || new Date(customer.window_closes_at).getTime() <= Date.now()) return;
+    state.lastTypingAt = Date.now();
+    api("POST", customerPath(psid) + "/actions", { action: "typing_on" }).catch(() => {});
   }
 
   // A failed load's message goes once a load succeeds; errors about sending stay until the next send.
@@ -830,6 +874,7 @@
         "Idempotency-Key": state.pendingIdempotencyKey,
       });
       state.pendingIdempotencyKey = null;
+      state.lastTypingAt = 0; // Messenger hides the typing bubble once the message arrives
       if (kind === "text") els.composerText.value = "";
       else els.composerUrl.value = "";
       if (message && psid === state.openPsid) {
@@ -1033,11 +1078,8 @@
     switch (type) {
       case "message.created":
       case "message.status":
+        // Unread counts come with the customer.updated event the same write causes.
         if (payload.psid === state.openPsid) scheduleConversationRefresh();
-        else if (type === "message.created" && payload.direction === "inbound") {
-          state.unread.add(payload.psid);
-          renderConversations();
-        }
         if (!state.customers.has(payload.psid)) scheduleListRefresh();
         break;
       case "customer.updated":
