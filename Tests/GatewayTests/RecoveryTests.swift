@@ -40,8 +40,13 @@ struct RecoveryTests {
             let resent = stack.graph.requests().dropFirst(refused)
             #expect(resent.count == 5)
             #expect(resent.allSatisfy { $0.tokenScenario == "valid" && $0.outcome == "ok" })
-            for psid in ["r1", "r2"] {
-                let order = resent.filter { $0.recipient == psid }.compactMap { $0.metadata.flatMap { Int64($0.dropFirst(7)) } }
+            for (psid, count) in [("r1", 3), ("r2", 2)] {
+                // Every send carries Herald's id as "herald:<id>"; one that does not fails here
+                // rather than dropping out of the order check.
+                let order = try resent.filter { $0.recipient == psid }.map { send in
+                    try #require(send.metadata.flatMap { Int64($0.dropFirst("herald:".count)) }, "metadata \(String(describing: send.metadata))")
+                }
+                #expect(order.count == count)
                 #expect(order == order.sorted(), "\(psid)'s messages reached Graph out of order: \(order)")
             }
             // No token in any answer or any log line of the gateway and the workers.

@@ -98,7 +98,17 @@ struct ResendAPITests {
             try await TestGateway.with(database: schema.configuration) { gateway in
                 let response = try await resend(gateway, id)
                 #expect(response.status == 202, "\(response.text)")
+                let message = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+                #expect(message["status"] as? String == "resend")
+                #expect(message["display_status"] as? String == "resend")
+                #expect(message["failure"] is NSNull)
             }
+            let stored = try connection.query("SELECT status, failure_reason FROM messages WHERE id = $1", [id])[0]
+            #expect(try stored.decode(0, as: String.self) == "resend")
+            #expect(try stored.decode(1, as: String?.self) == nil)
+            let jobs = try connection.query(
+                "SELECT count(*) FROM jobs WHERE kind = 'send_message' AND payload->>'message_id' = $1", [String(id)])
+            #expect(try jobs[0].decode(0, as: Int.self) == 1)
         }
     }
 

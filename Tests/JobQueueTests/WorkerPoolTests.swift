@@ -52,6 +52,9 @@ struct WorkerPoolTests {
             #expect(runs.value.count == 1000)
             #expect(runs.value.values.allSatisfy { $0 == 1 }, "each job ran exactly once")
             #expect(try connection.int("SELECT count(*) FROM jobs WHERE attempts = 1 AND locked_by IS NULL") == 1000)
+            // 50 keys of 10 jobs each: the order check below covers every one of them.
+            #expect(order.value.count == 50)
+            #expect(order.value.values.allSatisfy { $0.count == 10 })
             for (key, ids) in order.value {
                 #expect(ids == ids.sorted(), "\(key) ran out of order")
             }
