@@ -4,7 +4,8 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// `fake-graph`: a stand-in for the Graph Send API for tests, the demo and benchmarks.
+/// `fake-graph`: a stand-in for the Graph API (sends, `/me`, page subscriptions) for tests, the
+/// demo and benchmarks.
 @main
 struct FakeGraphCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +15,11 @@ struct FakeGraphCommand: AsyncParsableCommand {
             Routes:
               POST /{version}/me/messages?access_token=…[&appsecret_proof=…]   (or /{version}/{page-id}/messages)
               GET  /{version}/me?access_token=…
-              GET  /_fake/requests[?recipient=…]   received sends, oldest first (JSON)
-              DELETE /_fake/requests               clear recorded sends, stats and flaky counters
+              POST /{version}/{page-id}/subscribed_apps?access_token=…&subscribed_fields=a,b[&appsecret_proof=…]
+                                                   subscribes the app to the page's webhooks: {"success": true}
+              GET  /_fake/requests[?recipient=…][&endpoint=messages|subscribed_apps]
+                                                   received sends and subscriptions, oldest first (JSON)
+              DELETE /_fake/requests               clear recorded calls, stats and flaky counters
               GET  /_fake/stats                    counts by outcome (JSON)
               POST /_fake/allowed-urls {"url": …}  take a URL off the blocklist (blocked.example)
               GET  /_fake/allowed-urls             the URLs taken off it (JSON)
@@ -44,7 +48,7 @@ struct FakeGraphCommand: AsyncParsableCommand {
     @Option(name: .customLong("page-name"), help: "The page name GET /me answers.")
     var pageName = "Fake Page"
 
-    @Option(name: .customLong("max-recorded"), help: "Most sends kept for GET /_fake/requests.")
+    @Option(name: .customLong("max-recorded"), help: "Most calls kept for GET /_fake/requests.")
     var maxRecorded = 10_000
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
