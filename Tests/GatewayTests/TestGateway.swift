@@ -32,12 +32,14 @@ struct TestGateway {
         batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
         apiToken: String = TestGateway.apiToken, adminToken: String = TestGateway.adminToken,
         tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
+        pageSubscriber: (any PageSubscriber)? = nil, retryBase: Duration = .seconds(10), maxSendAttempts: Int = 8,
         logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(), clientThreads: Int = 8,
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
             database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
             apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock, tokenChecker: tokenChecker,
+            pageSubscriber: pageSubscriber, retryBase: retryBase, maxSendAttempts: maxSendAttempts,
             logger: logger, streamOptions: streamOptions, clientThreads: clientThreads)
         do {
             let value = try await body(gateway)
@@ -52,7 +54,8 @@ struct TestGateway {
     private init(
         database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
         apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
-        tokenChecker: (any PageTokenChecker)?, logger: Logger?, streamOptions: ChangeStream.Options, clientThreads: Int
+        tokenChecker: (any PageTokenChecker)?, pageSubscriber: (any PageSubscriber)?, retryBase: Duration,
+        maxSendAttempts: Int, logger: Logger?, streamOptions: ChangeStream.Options, clientThreads: Int
     ) async throws {
         self.appSecret = appSecret
         let logger = logger ?? {
@@ -69,14 +72,15 @@ struct TestGateway {
         let application = GatewayApplication.makeApplication(
             configuration: .init(
                 host: "127.0.0.1", port: 0, appSecret: Array(appSecret.utf8), verifyToken: Self.verifyToken,
-                apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, tokenKey: tokenKey),
+                apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, maxSendAttempts: maxSendAttempts,
+                tokenKey: tokenKey, retryBase: retryBase),
             pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher, changes: changes,
             registry: registry, metrics: metrics, logger: logger,
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
-            clock: clock, tokenChecker: tokenChecker)
+            clock: clock, tokenChecker: tokenChecker, pageSubscriber: pageSubscriber)
         group = ServiceGroup(services: [batcher, application, changes], logger: logger)
         running = Task { [group] in
             defer { pool.close() }
