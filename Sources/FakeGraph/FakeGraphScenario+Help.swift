@@ -38,13 +38,17 @@ extension FakeGraphScenario {
         lines.append("Token rows also answer GET /{version}/me. Other sends are checked like Graph:")
         lines.append("bad JSON, no recipient.id, no message, empty message, text > 2000, metadata > 1000 -> 400 code 100.")
         lines.append("")
-        lines.append("POST /{version}/{page-id}/subscribed_apps (subscribed_fields in the query or a form body)")
-        lines.append("answers 200 {\"success\": true}; no access_token -> \(FakeGraphFailure.accessTokenRequired.summary),")
-        lines.append("no subscribed_fields -> \(FakeGraphFailure.missingSubscribedFields.summary); the token rows above, then:")
+        lines.append("POST /{version}/{page-id}/subscribed_apps answers 200 {\"success\": true}")
+        lines.append("(subscribed_fields in the query or a form body). Chosen by token:")
+        lines.append("  no access_token")
+        lines.append("      -> \(FakeGraphFailure.accessTokenRequired.summary)")
+        lines.append("  the token rows above, as for sends")
+        lines.append("  no subscribed_fields")
+        lines.append("      -> \(FakeGraphFailure.missingSubscribedFields.summary)")
         for rule in subscriptionRows {
-            lines.append(line(rule, per: "calls per token"))
+            lines.append(line(rule, per: "calls per page and token"))
         }
-        lines.append("Subscriptions are recorded with the sends (GET /_fake/requests, \"endpoint\": \"subscribed_apps\").")
+        lines.append("Subscriptions are recorded with the sends (\"endpoint\": \"subscribed_apps\").")
         return lines.joined(separator: "\n")
     }
 

@@ -34,7 +34,7 @@ import Foundation
 ///
 /// `POST /{version}/{page}/subscribed_apps` is chosen by the token only, from
 /// ``subscriptionTable``: no token is code 104, the token rows above answer as they do for sends,
-/// then:
+/// no `subscribed_fields` is code 100 (checked by the route), then:
 ///
 /// | token contains        | scenario            | answer                                          |
 /// | --------------------- | ------------------- | ----------------------------------------------- |

@@ -10,15 +10,15 @@ import Logging
 struct FakeGraphCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fake-graph",
-        abstract: "A stand-in for Facebook's Graph Send API that answers the way Facebook does.",
+        abstract: "A stand-in for Facebook's Graph API (sends, /me, subscribed_apps) that answers the way Facebook does.",
         discussion: """
             Routes:
               POST /{version}/me/messages?access_token=…[&appsecret_proof=…]   (or /{version}/{page-id}/messages)
               GET  /{version}/me?access_token=…
-              POST /{version}/{page-id}/subscribed_apps?access_token=…&subscribed_fields=a,b[&appsecret_proof=…]
-                                                   subscribes the app to the page's webhooks: {"success": true}
-              GET  /_fake/requests[?recipient=…][&endpoint=messages|subscribed_apps]
-                                                   received sends and subscriptions, oldest first (JSON)
+              POST /{version}/{page-id}/subscribed_apps?access_token=…&subscribed_fields=…
+                                                   subscribe the app to the page's webhooks
+              GET  /_fake/requests[?recipient=…]   received calls, oldest first (JSON);
+                                                   (&endpoint=messages or subscribed_apps)
               DELETE /_fake/requests               clear recorded calls, stats and flaky counters
               GET  /_fake/stats                    counts by outcome (JSON)
               POST /_fake/allowed-urls {"url": …}  take a URL off the blocklist (blocked.example)
