@@ -28,6 +28,8 @@ extension FakeGraphFailure {
             #"{"error":{"message":"(#100) Upload attachment failure.","type":"OAuthException","code":100,"fbtrace_id":"AbCdEfGhIjK","error_subcode":2018047}}"#,
         .userRequestLimit:
             #"{"error":{"message":"(#17) User request limit reached","type":"OAuthException","code":17,"fbtrace_id":"AbCdEfGhIjK","error_subcode":2446079,"is_transient":true}}"#,
+        .permissionDenied:
+            #"{"error":{"message":"(#200) Requires pages_manage_metadata permission to manage the object","type":"OAuthException","code":200,"fbtrace_id":"AbCdEfGhIjK"}}"#,
         .missingToken:
             #"{"error":{"message":"An active access token must be used to query information about the current user.","type":"OAuthException","code":2500,"fbtrace_id":"AbCdEfGhIjK"}}"#,
         .malformedBody:
@@ -42,6 +44,10 @@ extension FakeGraphFailure {
             #"{"error":{"message":"(#100) Length of param message[text] must be less than or equal to 2000","type":"OAuthException","code":100,"fbtrace_id":"AbCdEfGhIjK"}}"#,
         .metadataTooLong:
             #"{"error":{"message":"(#100) Length of param message[metadata] must be less than or equal to 1000","type":"OAuthException","code":100,"fbtrace_id":"AbCdEfGhIjK"}}"#,
+        .accessTokenRequired:
+            #"{"error":{"message":"An access token is required to request this resource.","type":"OAuthException","code":104,"fbtrace_id":"AbCdEfGhIjK"}}"#,
+        .missingSubscribedFields:
+            #"{"error":{"message":"(#100) The parameter subscribed_fields is required.","type":"OAuthException","code":100,"fbtrace_id":"AbCdEfGhIjK"}}"#,
     ]
 
     /// What a load balancer in front of Graph answers during an outage: HTML, not JSON.

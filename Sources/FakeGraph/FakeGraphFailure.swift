@@ -17,6 +17,9 @@ public enum FakeGraphFailure: String, Sendable, Hashable, CaseIterable {
     case invalidParameter = "invalid-parameter"
     case typeMismatch = "type-mismatch"
     case userRequestLimit = "user-request-limit"
+    /// A page token without `pages_manage_metadata` subscribing the app (`subscribed_apps`):
+    /// HTTP 403, code 200, no subcode.
+    case permissionDenied = "permission-denied"
     /// An outage in front of Graph: HTTP 500 with an HTML page, not JSON.
     case http500 = "http-500"
     /// No `access_token` query parameter: code 2500.
@@ -33,6 +36,10 @@ public enum FakeGraphFailure: String, Sendable, Hashable, CaseIterable {
     case textTooLong = "text-too-long"
     /// `message.metadata` over 1000 characters: code 100.
     case metadataTooLong = "metadata-too-long"
+    /// `subscribed_apps` without an `access_token`: code 104.
+    case accessTokenRequired = "access-token-required"
+    /// `subscribed_apps` without `subscribed_fields`: code 100.
+    case missingSubscribedFields = "missing-subscribed-fields"
 
     /// The failures copied from `Tests/Fixtures/graph/<rawValue>.json`.
     public static let fromFixtures: [FakeGraphFailure] = allCases.filter(\.hasFixture)
@@ -41,7 +48,7 @@ public enum FakeGraphFailure: String, Sendable, Hashable, CaseIterable {
     public var hasFixture: Bool {
         switch self {
         case .http500, .missingToken, .malformedBody, .missingRecipient, .missingMessage, .emptyMessage,
-            .textTooLong, .metadataTooLong:
+            .textTooLong, .metadataTooLong, .accessTokenRequired, .missingSubscribedFields:
             false
         default: true
         }
@@ -51,6 +58,7 @@ public enum FakeGraphFailure: String, Sendable, Hashable, CaseIterable {
     public var status: Int {
         switch self {
         case .temporary, .http500: 500
+        case .permissionDenied: 403
         default: 400
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// The server's only mutable state: recent sends, outcome counts, flaky attempt counters and the
+/// The server's only mutable state: recent calls, outcome counts, flaky attempt counters and the
 /// message-id sequence, behind one lock (handlers run concurrently on NIO's event loops).
 final class FakeGraphRecorder: Sendable {
     private struct State {
@@ -36,13 +36,14 @@ final class FakeGraphRecorder: Sendable {
         return "m_\(idPrefix)\(counter)"
     }
 
-    /// Counts one more attempt for `recipient` and returns it (1-based).
-    func attempt(recipient: String) -> Int {
+    /// Counts one more attempt for `key` (a flaky recipient, or a subscription's page and token
+    /// digest) and returns it (1-based).
+    func attempt(key: String) -> Int {
         state.withLock { state in
-            // Bounded like the recording: a flood of distinct flaky recipients starts them over.
-            if state.attempts.count >= capacity, state.attempts[recipient] == nil { state.attempts.removeAll() }
-            state.attempts[recipient, default: 0] += 1
-            return state.attempts[recipient]!
+            // Bounded like the recording: a flood of distinct flaky keys starts them over.
+            if state.attempts.count >= capacity, state.attempts[key] == nil { state.attempts.removeAll() }
+            state.attempts[key, default: 0] += 1
+            return state.attempts[key]!
         }
     }
 

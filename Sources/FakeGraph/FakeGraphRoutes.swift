@@ -3,10 +3,11 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
+import Messenger
 import NIOCore
 
-/// The Graph routes (`POST /{version}/{page}/messages`, `GET /{version}/me`) and the recording
-/// routes under `/_fake`.
+/// The Graph routes (`POST /{version}/{page}/messages`, `GET /{version}/me`,
+/// `POST /{version}/{page}/subscribed_apps`) and the recording routes under `/_fake`.
 struct FakeGraphRoutes: Sendable {
     let configuration: FakeGraphConfiguration
     let recorder: FakeGraphRecorder
@@ -19,9 +20,16 @@ struct FakeGraphRoutes: Sendable {
     func add<Context: RequestContext>(to router: Router<Context>) {
         // `POST /{version}/{page}/messages` is answered before the router (FakeGraphSendChannelHandler).
         router.get(":version/me") { request, _ in await me(request) }
+        router.post(":version/:page/subscribed_apps") { request, context in
+            let parameters = context.parameters
+            return try await subscribe(request, version: parameters.get("version") ?? "", page: parameters.get("page") ?? "")
+        }
         router.get("_fake/requests") { request, _ in
             let recipient = request.uri.queryParameters["recipient"].map(String.init)
-            let sends = recorder.sends().filter { recipient == nil || $0.recipient == recipient }
+            let endpoint = request.uri.queryParameters["endpoint"].map(String.init)
+            let sends = recorder.sends().filter {
+                (recipient == nil || $0.recipient == recipient) && (endpoint == nil || $0.endpoint == endpoint)
+            }
             return Self.json(try Self.encoder.encode(sends))
         }
         router.delete("_fake/requests") { _, _ in
@@ -87,7 +95,8 @@ struct FakeGraphRoutes: Sendable {
         var record = ReceivedSend(
             sequence: 0, time: Self.now(), page: page, version: version,
             tokenScenario: tokenScenario == .ok ? "valid" : tokenScenario.name,
-            appsecretProof: appsecretProof, scenario: tokenScenario.name, outcome: "ok", status: 200)
+            appsecretProof: appsecretProof, scenario: tokenScenario.name, outcome: "ok", status: 200,
+            tokenDigest: token.map(ReceivedSend.tokenDigest(of:)))
         let failure: FakeGraphFailure?
         switch (tokenScenario.resolve(attempt: 1), parsed) {
         case (let tokenFailure?, _):
@@ -103,7 +112,7 @@ struct FakeGraphRoutes: Sendable {
                 send.scenarioInput(accessToken: token, allowedURLs: recorder.allowedURLs()))
             record.scenario = scenario.name
             // Only flaky recipients need counting; everything else answers the same every time.
-            let attempt = if case .failFirst = scenario.behaviour { recorder.attempt(recipient: send.recipient) } else { 1 }
+            let attempt = if case .failFirst = scenario.behaviour { recorder.attempt(key: send.recipient) } else { 1 }
             failure = scenario.resolve(attempt: attempt)
         }
 
@@ -142,6 +151,63 @@ struct FakeGraphRoutes: Sendable {
         if let failure { return FakeGraphAnswer.failure(failure, pageID: configuration.pageID).response }
         return Self.json(
             #"{"id":\#(Self.quoted(configuration.pageID)),"name":\#(Self.quoted(configuration.pageName))}"#)
+    }
+
+    /// `POST /{version}/{page}/subscribed_apps`: subscribes the app to the page's webhooks. The token
+    /// first (as Graph), then `subscribed_fields` (query, or an `application/x-www-form-urlencoded`
+    /// body), then the scripted scenario (``FakeGraphScenario/subscriptionTable``). Answers
+    /// `{"success": true}` and records the call.
+    func subscribe(_ request: Request, version: String, page: String) async throws -> Response {
+        let token = Self.accessToken(request)
+        let body = try await request.body.collect(upTo: configuration.maxBodyBytes)
+        let fields = Self.subscribedFields(
+            query: request.uri.queryParameters["subscribed_fields"].map(String.init), body: String(buffer: body))
+        let scenario = recorder.inOutage() ? Self.outage : FakeGraphScenario.forSubscription(token)
+        let tokenScenario = FakeGraphScenario.forToken(token)
+        var record = ReceivedSend(
+            sequence: 0, time: Self.now(), page: page, version: version,
+            tokenScenario: tokenScenario == .ok ? "valid" : tokenScenario.name,
+            appsecretProof: request.uri.queryParameters["appsecret_proof"] != nil, scenario: scenario.name, outcome: "ok",
+            status: 200, endpoint: ReceivedSend.subscribedApps, subscribedFields: fields,
+            tokenDigest: token.map(ReceivedSend.tokenDigest(of:)))
+        let failure: FakeGraphFailure?
+        if scenario != .ok && !scenario.name.hasPrefix("subscribe-") {
+            // The token (or an outage) first, as Graph checks the token before the parameters.
+            failure = scenario.resolve(attempt: 1)
+        } else if fields == nil {
+            failure = .missingSubscribedFields
+        } else if case .failFirst = scenario.behaviour, let token {
+            // Counted per page and token; the token itself is kept only as a digest.
+            let digest = ReceivedSend.tokenDigest(of: token)
+            failure = scenario.resolve(attempt: recorder.attempt(key: "\(ReceivedSend.subscribedApps)|\(page)|\(digest)"))
+        } else {
+            failure = scenario.resolve(attempt: 1)
+        }
+        let answer =
+            failure.map { FakeGraphAnswer.failure($0, pageID: configuration.pageID) } ?? .json(#"{"success":true}"#)
+        record.outcome = failure?.rawValue ?? "ok"
+        record.status = answer.status
+        recorder.record(record)
+        await applyLatency()
+        logger.debug(
+            "subscription answered",
+            metadata: ["fakegraph.scenario": .string(record.scenario), "fakegraph.outcome": .string(record.outcome)])
+        return answer.response
+    }
+
+    /// `subscribed_fields` from the query, else from a form body; nil when absent or empty.
+    static func subscribedFields(query: String?, body: String) -> [String]? {
+        var value = query
+        if value == nil {
+            for pair in body.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, parts[0] == "subscribed_fields" else { continue }
+                value = String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+        }
+        let fields = (value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        return fields.isEmpty ? nil : fields
     }
 
     private func applyLatency() async {

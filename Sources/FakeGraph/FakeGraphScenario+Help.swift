@@ -9,6 +9,7 @@ extension FakeGraphScenario.Trigger: CustomStringConvertible {
         case .flakyRecipient: "recipient flaky-N[:suffix]"
         case .contentContains(let text): "text or attachment payload contains \"\(text)\""
         case .attachmentURLContains(let text): "attachment payload.url contains \"\(text)\""
+        case .flakyToken: "token contains \"subscribe-flaky-N\""
         }
     }
 }
@@ -31,18 +32,34 @@ extension FakeGraphScenario {
     public static var helpText: String {
         var lines = ["Scripted answers (first match wins; anything else succeeds with 200):"]
         for rule in table {
-            let triggers = rule.triggers.map(\.description).joined(separator: ", or ")
-            let answer =
-                switch rule.behaviour {
-                case .succeed: "200 ok"
-                case .fail(let failure): failure.summary
-                case .failFirst(_, let failure): "first N sends per recipient: \(failure.summary); then 200 ok"
-                }
-            lines.append("  \(triggers)\n      -> \(answer)")
+            lines.append(line(rule, per: "sends per recipient"))
         }
         lines.append("")
         lines.append("Token rows also answer GET /{version}/me. Other sends are checked like Graph:")
         lines.append("bad JSON, no recipient.id, no message, empty message, text > 2000, metadata > 1000 -> 400 code 100.")
+        lines.append("")
+        lines.append("POST /{version}/{page-id}/subscribed_apps answers 200 {\"success\": true}")
+        lines.append("(subscribed_fields in the query or a form body). Chosen by token:")
+        lines.append("  no access_token")
+        lines.append("      -> \(FakeGraphFailure.accessTokenRequired.summary)")
+        lines.append("  the token rows above, as for sends")
+        lines.append("  no subscribed_fields")
+        lines.append("      -> \(FakeGraphFailure.missingSubscribedFields.summary)")
+        for rule in subscriptionRows {
+            lines.append(line(rule, per: "calls per page and token"))
+        }
+        lines.append("Subscriptions are recorded with the sends (\"endpoint\": \"subscribed_apps\").")
         return lines.joined(separator: "\n")
+    }
+
+    private static func line(_ rule: Rule, per: String) -> String {
+        let triggers = rule.triggers.map(\.description).joined(separator: ", or ")
+        let answer =
+            switch rule.behaviour {
+            case .succeed: "200 ok"
+            case .fail(let failure): failure.summary
+            case .failFirst(_, let failure): "first N \(per): \(failure.summary); then 200 ok"
+            }
+        return "  \(triggers)\n      -> \(answer)"
     }
 }

@@ -31,6 +31,21 @@ import Foundation
 /// Token rows apply to `GET /me` too; the others only to sends. URLs allowed with
 /// `POST /_fake/allowed-urls` no longer trigger `blocked-url`; `POST /_fake/outage?seconds=N`
 /// answers every Graph request with `temporary` (HTTP 500) for N seconds.
+///
+/// `POST /{version}/{page}/subscribed_apps` is chosen by the token only, from
+/// ``subscriptionTable``: no token is code 104, the token rows above answer as they do for sends,
+/// no `subscribed_fields` is code 100 (checked by the route), then:
+///
+/// | token contains        | scenario            | answer                                          |
+/// | --------------------- | ------------------- | ----------------------------------------------- |
+/// | `subscribe-denied`    | subscribe-denied    | permission-denied (HTTP 403, code 200)          |
+/// | `subscribe-190`       | subscribe-190       | token-expired (190/463)                         |
+/// | `subscribe-flaky-N`   | subscribe-flaky-N   | first N calls with that token: temporary; then  |
+/// |                       |                     | success                                         |
+/// | anything else         | ok                  | 200 `{"success": true}`                         |
+///
+/// None of these contains `expired`, `password` or `revoked`, so `GET /me` accepts such tokens
+/// and a connect reaches the subscription.
 public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
     /// What answers a matching request.
     public enum Behaviour: Sendable, Hashable {
@@ -56,6 +71,9 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
         case contentContains(String)
         /// An attachment's `payload.url` contains the string.
         case attachmentURLContains(String)
+        /// The access token contains `subscribe-flaky-N` (`subscribed_apps` only); N becomes the
+        /// failure count.
+        case flakyToken
 
         /// Whether this trigger looks at the token, the only part `GET /me` has.
         public var isTokenTrigger: Bool {
@@ -136,9 +154,28 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
         Rule(name: "flaky-N", triggers: [.flakyRecipient], behaviour: .failFirst(count: 0, failure: .temporary)),
     ]
 
+    /// The rows for `POST /{version}/{page}/subscribed_apps`, first match wins: Graph's answer to a
+    /// missing token there (code 104), the token rows of ``table``, then the subscription's own.
+    public static let subscriptionTable: [Rule] =
+        [Rule(name: "missing-token", triggers: [.missingToken], behaviour: .fail(.accessTokenRequired))]
+        + tokenTable.filter { !$0.triggers.contains(.missingToken) }
+        + subscriptionRows
+
+    /// The rows only `subscribed_apps` has (`fake-graph --help` lists them).
+    public static let subscriptionRows: [Rule] = [
+        Rule(name: "subscribe-denied", triggers: [.tokenContains("subscribe-denied")], behaviour: .fail(.permissionDenied)),
+        Rule(name: "subscribe-190", triggers: [.tokenContains("subscribe-190")], behaviour: .fail(.tokenExpired)),
+        Rule(name: "subscribe-flaky-N", triggers: [.flakyToken], behaviour: .failFirst(count: 0, failure: .temporary)),
+    ]
+
     /// The scenario for a request to `GET /me`: only the token rows apply.
     public static func forToken(_ accessToken: String?) -> FakeGraphScenario {
         choose(Input(accessToken: accessToken), rows: tokenTable)
+    }
+
+    /// The scenario for `POST /{version}/{page}/subscribed_apps` (``subscriptionTable``).
+    public static func forSubscription(_ accessToken: String?) -> FakeGraphScenario {
+        choose(Input(accessToken: accessToken), rows: subscriptionTable)
     }
 
     private static let tokenTable = table.filter { $0.triggers.allSatisfy(\.isTokenTrigger) }
@@ -174,6 +211,10 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
         case .flakyRecipient:
             guard let count = keyword.flatMap(flakyCount(keyword:)) else { return nil }
             return FakeGraphScenario(name: "flaky-\(count)", behaviour: .failFirst(count: count, failure: .temporary))
+        case .flakyToken:
+            guard let count = flakyTokenCount(token) else { return nil }
+            return FakeGraphScenario(
+                name: "subscribe-flaky-\(count)", behaviour: .failFirst(count: count, failure: .temporary))
         }
         return matched ? FakeGraphScenario(name: rule.name, behaviour: rule.behaviour) : nil
     }
@@ -187,6 +228,16 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
         guard keyword.hasPrefix("flaky-"), let count = Int(keyword.dropFirst("flaky-".count)),
             (0...maxFlakyCount).contains(count)
         else { return nil }
+        return count
+    }
+
+    /// N of the first `subscribe-flaky-N` in `token` (N = the digits that follow), when 0 ≤ N ≤ ``maxFlakyCount``.
+    static func flakyTokenCount(_ token: String) -> Int? {
+        guard let range = token.range(of: "subscribe-flaky-") else { return nil }
+        let digits = token[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
+        guard !digits.isEmpty, digits.count <= 4, let count = Int(digits), (0...maxFlakyCount).contains(count) else {
+            return nil
+        }
         return count
     }
 

@@ -24,9 +24,14 @@ public final class RunningFakeGraph: Sendable {
         host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)"
     }
 
-    /// The sends received, oldest first (at most the configured number).
+    /// The calls received, sends and subscriptions, oldest first (at most the configured number).
     public func requests() -> [ReceivedSend] {
         recorder.sends()
+    }
+
+    /// The `subscribed_apps` calls among ``requests()``, oldest first.
+    public func subscriptions() -> [ReceivedSend] {
+        recorder.sends().filter { $0.endpoint == ReceivedSend.subscribedApps }
     }
 
     /// Counts by outcome since start or the last ``clear()``.

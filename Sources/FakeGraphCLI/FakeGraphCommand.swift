@@ -4,18 +4,22 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// `fake-graph`: a stand-in for the Graph Send API for tests, the demo and benchmarks.
+/// `fake-graph`: a stand-in for the Graph API (sends, `/me`, page subscriptions) for tests, the
+/// demo and benchmarks.
 @main
 struct FakeGraphCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fake-graph",
-        abstract: "A stand-in for Facebook's Graph Send API that answers the way Facebook does.",
+        abstract: "A stand-in for Facebook's Graph API (sends, /me, subscribed_apps) that answers the way Facebook does.",
         discussion: """
             Routes:
               POST /{version}/me/messages?access_token=…[&appsecret_proof=…]   (or /{version}/{page-id}/messages)
               GET  /{version}/me?access_token=…
-              GET  /_fake/requests[?recipient=…]   received sends, oldest first (JSON)
-              DELETE /_fake/requests               clear recorded sends, stats and flaky counters
+              POST /{version}/{page-id}/subscribed_apps?access_token=…&subscribed_fields=…
+                                                   subscribe the app to the page's webhooks
+              GET  /_fake/requests[?recipient=…]   received calls, oldest first (JSON);
+                                                   (&endpoint=messages or subscribed_apps)
+              DELETE /_fake/requests               clear recorded calls, stats and flaky counters
               GET  /_fake/stats                    counts by outcome (JSON)
               POST /_fake/allowed-urls {"url": …}  take a URL off the blocklist (blocked.example)
               GET  /_fake/allowed-urls             the URLs taken off it (JSON)
@@ -44,7 +48,7 @@ struct FakeGraphCommand: AsyncParsableCommand {
     @Option(name: .customLong("page-name"), help: "The page name GET /me answers.")
     var pageName = "Fake Page"
 
-    @Option(name: .customLong("max-recorded"), help: "Most sends kept for GET /_fake/requests.")
+    @Option(name: .customLong("max-recorded"), help: "Most calls kept for GET /_fake/requests.")
     var maxRecorded = 10_000
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")

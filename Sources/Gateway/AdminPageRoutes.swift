@@ -12,6 +12,13 @@ import Postgres
 /// shown to Graph (`GET /me`): refused, or belonging to another page → 422 `token_rejected` and
 /// nothing changes; Graph unreachable → the token is stored anyway (a bad one then shows as
 /// `token_expired` on the first send) and a warning is logged.
+///
+/// With a `subscriber` (and a `store` with a `PageSubscription`), the stored page is then
+/// subscribed to the app's webhooks: the connect transaction clears the page's subscription
+/// fields and enqueues a `subscribe_page` job a minute out; the handler calls Graph itself (off
+/// the event loop, on the client's threads) and records the answer, so the PUT answers with
+/// `subscribed_fields` (or `subscription_error`) as Graph left them. A failed subscription never
+/// fails the connect: a transient one is retried by the job with backoff, a refusal is kept.
 struct AdminPageRoutes: Sendable {
     let pool: PostgresPool
     let clock: any HeraldClock
@@ -19,6 +26,7 @@ struct AdminPageRoutes: Sendable {
     /// `HERALD_TOKEN_KEY`: tokens are sealed with it when set.
     let tokenKey: [UInt8]?
     let tokenChecker: (any PageTokenChecker)?
+    let subscriber: (any PageSubscriber)?
     let logger: Logger
 
     static let maxBodyBytes = 64 * 1024
@@ -46,10 +54,44 @@ struct AdminPageRoutes: Sendable {
             try await verify(&connect, with: tokenChecker)
         }
         let now = clock.now()
-        let result = try await pool.api { [store, tokenKey, connect] in
+        var result = try await pool.api { [store, tokenKey, connect] in
             try store.connect(connect, key: tokenKey, now: now, on: $0)
         }
+        if let subscriber, let target = result.subscription {
+            result.page = await subscribe(target, with: subscriber) ?? result.page
+        }
         return try JSONResponse.make(result)
+    }
+
+    /// Subscribes the just-connected page and records Graph's answer; the page as it is then, or
+    /// nil when the answer could not be recorded (the job subscribes the page later).
+    private func subscribe(_ target: PageSubscription.Target, with subscriber: any PageSubscriber) async -> PageResource? {
+        var logger = self.logger
+        logger[metadataKey: "herald.page.id"] = "\(target.pageID)"
+        let outcome = await subscriber.subscribe(pageID: target.pageID, accessToken: target.accessToken)
+        switch outcome {
+        case .subscribed:
+            logger.info("page subscribed to the app's webhooks")
+        case .failed(let failure):
+            logger.warning(
+                failure.isTransient
+                    ? "page subscription failed for now; a subscribe_page job retries it"
+                    : "page subscription refused by Graph; reconnect the page once fixed",
+                metadata: [
+                    "herald.graph.code": "\(failure.code ?? 0)", "herald.failure.reason": "\(failure.reason.rawValue)",
+                ])
+        }
+        do {
+            let now = clock.now()
+            return try await pool.withConnection { [store] in
+                try store.settleSubscription(outcome, for: target, now: now, on: $0)
+            }
+        } catch {
+            logger.warning(
+                "page subscription not recorded; the subscribe_page job will subscribe the page",
+                metadata: ["herald.error": "\(error)"])
+            return nil
+        }
     }
 
     /// Graph's word on the token: refusal is a 422; an accepted token names its page, which must be

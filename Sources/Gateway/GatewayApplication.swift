@@ -24,11 +24,16 @@ public enum GatewayApplication {
         public var maxSendAttempts: Int
         /// `HERALD_TOKEN_KEY` (32 bytes): page tokens are stored sealed with it. Default: nil (stored plain).
         public var tokenKey: [UInt8]?
+        /// `HERALD_RETRY_BASE_SECONDS`: when a page subscription fails for now, its job retries after
+        /// this (then × 4 per attempt). Default: 10 s.
+        public var retryBase: Duration
 
         public init(
             host: String, port: Int, appSecret: [UInt8], verifyToken: String, apiToken: String = "",
-            adminToken: String = "", maxBodyBytes: Int = 4 << 20, maxSendAttempts: Int = 8, tokenKey: [UInt8]? = nil
+            adminToken: String = "", maxBodyBytes: Int = 4 << 20, maxSendAttempts: Int = 8, tokenKey: [UInt8]? = nil,
+            retryBase: Duration = .seconds(10)
         ) {
+            self.retryBase = retryBase
             self.tokenKey = tokenKey
             self.maxSendAttempts = maxSendAttempts
             self.host = host
@@ -48,12 +53,14 @@ public enum GatewayApplication {
     /// `clock` is "now" for the 24-hour rules the API reports (window, inactivity, resend).
     /// `tokenChecker` shows new page tokens to Graph before they are stored; nil stores them unchecked.
     /// `senderActions` sends `/actions` to Graph; nil answers them 503.
+    /// `pageSubscriber` subscribes connected pages to the app's webhooks (retried by `subscribe_page`
+    /// jobs); nil leaves subscriptions alone.
     public static func makeApplication(
         configuration: Configuration, pool: PostgresPool, migrator: Migrator, batcher: WebhookBatcher,
         changes: ChangeStream, registry: PrometheusCollectorRegistry, metrics: GatewayMetrics, logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
         clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
-        senderActions: (any SenderActionSender)? = nil
+        pageSubscriber: (any PageSubscriber)? = nil, senderActions: (any SenderActionSender)? = nil
     ) -> some ApplicationProtocol {
         let router = Router()
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
@@ -76,9 +83,12 @@ public enum GatewayApplication {
         ).add(to: v1)
         // Everything under /admin needs the admin token (the API token does not open it).
         let admin = router.group("admin").add(middleware: BearerAuthMiddleware(token: configuration.adminToken))
+        let subscription = pageSubscriber.map { _ in
+            PageSubscription(maxAttempts: configuration.maxSendAttempts, retryBase: configuration.retryBase)
+        }
         AdminPageRoutes(
-            pool: pool, clock: clock, store: PageStore(outbound: outbound), tokenKey: configuration.tokenKey,
-            tokenChecker: tokenChecker, logger: logger
+            pool: pool, clock: clock, store: PageStore(outbound: outbound, subscription: subscription),
+            tokenKey: configuration.tokenKey, tokenChecker: tokenChecker, subscriber: pageSubscriber, logger: logger
         ).add(to: admin)
         AdminBlockedURLRoutes(pool: pool, clock: clock, blockedURLs: BlockedURLs(outbound: outbound)).add(to: admin)
         return Application(

@@ -35,6 +35,10 @@ struct HeraldProcess {
         // Order matters: on shutdown the group stops services last-to-first, so the HTTP server
         // stops accepting and finishes its requests before the batcher flushes and exits.
         var services: [any Service] = []
+        // Admin calls and subscription retries are rare: two libcurl threads of their own serve the
+        // gateway's token checks and subscriptions and the workers' subscription retries.
+        let graphClient = HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(10), threadCount: 2))
+        defer { graphClient.shutdown() }
         if roles.contains(.serve) {
             let metrics = GatewayMetrics(factory: metricsFactory)
             let batcher = WebhookBatcher(database: database, metrics: metrics, logger: logger)
@@ -44,13 +48,16 @@ struct HeraldProcess {
                     host: settings.host, port: settings.port, appSecret: Array(settings.appSecret.utf8),
                     verifyToken: settings.verifyToken, apiToken: settings.apiToken, adminToken: settings.adminToken,
                     maxBodyBytes: settings.maxBodyBytes, maxSendAttempts: settings.maxAttempts,
-                    tokenKey: settings.tokenKey),
+                    tokenKey: settings.tokenKey, retryBase: .seconds(settings.retryBaseSeconds)),
                 pool: pool, migrator: migrator, batcher: batcher, changes: changes, registry: registry, metrics: metrics,
-                logger: logger, tokenChecker: tokenChecker(settings), senderActions: senderActions(settings))
+                logger: logger, tokenChecker: tokenChecker(settings, client: graphClient),
+                pageSubscriber: pageSubscriber(settings, client: graphClient), senderActions: senderActions(settings))
             services += [batcher, application, changes]
         }
         if roles.contains(.work) {
-            services += makeWorkers(settings: settings, database: database, pool: pool, logger: logger)
+            services += makeWorkers(
+                settings: settings, database: database, pool: pool, subscriber: pageSubscriber(settings, client: graphClient),
+                logger: logger)
             // `herald run` exports everything on the gateway's /metrics; `herald work` needs its own port.
             if !roles.contains(.serve), let port = settings.metricsPort {
                 services.append(
@@ -72,7 +79,8 @@ struct HeraldProcess {
     /// The worker services of `herald work`: webhook ingest, scheduled jobs, and the listener
     /// that wakes them when the gateway or another process announces work.
     private func makeWorkers(
-        settings: HeraldSettings, database: PostgresConfiguration, pool: PostgresPool, logger: Logger
+        settings: HeraldSettings, database: PostgresConfiguration, pool: PostgresPool, subscriber: any PageSubscriber,
+        logger: Logger
     ) -> [any Service] {
         let clock = SystemClock()
         let jobQueue = JobQueue()
@@ -86,6 +94,10 @@ struct HeraldProcess {
             pool: pool, jobQueue: jobQueue, clock: clock, lease: .seconds(settings.jobLeaseSeconds),
             blockedURLs: blockedURLs,
             webhookRetention: WebhookRetention(period: TimeInterval(settings.webhookRetentionDays) * 86_400),
+            subscriber: subscriber,
+            subscription: PageSubscription(
+                jobQueue: jobQueue, maxAttempts: settings.maxAttempts, retryBase: .seconds(settings.retryBaseSeconds),
+                tokenKey: settings.tokenKey),
             workerID: Self.workerID, logger: logger)
         let send = SendWorker(
             database: database,
@@ -104,13 +116,19 @@ struct HeraldProcess {
         return [wakeUps, ingest, scheduled, send]
     }
 
-    /// Checks new page tokens with Graph's `GET /me` on one libcurl thread of its own (admin calls
-    /// are rare); 10 s at most, then the token is stored unchecked.
-    private func tokenChecker(_ settings: HeraldSettings) -> GraphPageTokenChecker {
+    /// Checks new page tokens with Graph's `GET /me`; 10 s at most, then the token is stored unchecked.
+    private func tokenChecker(_ settings: HeraldSettings, client: HTTPClient) -> GraphPageTokenChecker {
         GraphPageTokenChecker(
             graphBaseURL: settings.graphURL, version: settings.graphVersion,
-            appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
-            client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(10), threadCount: 1)))
+            appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8), client: client)
+    }
+
+    /// Subscribes pages to the app's webhooks (`POST /{page-id}/subscribed_apps`); 10 s at most,
+    /// then the call counts as a transient failure.
+    private func pageSubscriber(_ settings: HeraldSettings, client: HTTPClient) -> GraphPageSubscriber {
+        GraphPageSubscriber(
+            graphBaseURL: settings.graphURL, version: settings.graphVersion,
+            appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8), client: client)
     }
 
     /// Sends `/v1/…/actions` to Graph on two libcurl threads of their own, 5 s at most each: a

@@ -61,8 +61,8 @@ struct Setting: Sendable {
         usedBy: .work, requiredBy: [])
     static let retryBaseSeconds = Setting(
         name: "HERALD_RETRY_BASE_SECONDS", defaultValue: "10",
-        summary: "transient failures retry after base x 4^(attempt-1) +/- 20 %, capped at one hour",
-        usedBy: .work, requiredBy: [])
+        summary: "transient failures (sends, page subscriptions) retry after base x 4^(attempt-1) +/- 20 %, capped at one hour",
+        usedBy: [.serve, .work], requiredBy: [])
     static let maxAttempts = Setting(
         name: "HERALD_MAX_ATTEMPTS", defaultValue: "8",
         summary: "attempts before a job is discarded (1-100); serve stamps it on the send jobs it queues",

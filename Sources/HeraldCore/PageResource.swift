@@ -14,6 +14,12 @@ public struct PageResource: Sendable, Hashable, Encodable {
     public var humanAgentEnabled: Bool
     /// Failed outbound messages of the page, by failure reason.
     public var failed: [String: Int]
+    /// The webhook fields Graph confirmed subscribing the app to for the current connection;
+    /// nil until it did (in progress, failed, or a page Herald never subscribed).
+    public var subscribedFields: [String]?
+    /// Why the last subscription attempt failed (Graph's message, or Herald's note when Graph
+    /// could not be reached); nil when subscribed or still in progress.
+    public var subscriptionError: String?
 
     enum CodingKeys: String, CodingKey {
         case id, name
@@ -25,6 +31,8 @@ public struct PageResource: Sendable, Hashable, Encodable {
         case lastWebhookAt = "last_webhook_at"
         case humanAgentEnabled = "human_agent_enabled"
         case failed
+        case subscribedFields = "subscribed_fields"
+        case subscriptionError = "subscription_error"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -39,6 +47,8 @@ public struct PageResource: Sendable, Hashable, Encodable {
         try container.encodeTime(lastWebhookAt, forKey: .lastWebhookAt)
         try container.encode(humanAgentEnabled, forKey: .humanAgentEnabled)
         try container.encode(failed, forKey: .failed)
+        try container.encodeOrNull(subscribedFields, forKey: .subscribedFields)
+        try container.encodeOrNull(subscriptionError, forKey: .subscriptionError)
     }
 }
 
@@ -46,4 +56,11 @@ public struct PageResource: Sendable, Hashable, Encodable {
 public struct PageConnection: Sendable, Hashable, Encodable {
     public var page: PageResource
     public var requeued: Int
+    /// What the caller subscribes with, when the connection asked for a subscription (never
+    /// encoded: it holds the token).
+    public var subscription: PageSubscription.Target?
+
+    enum CodingKeys: String, CodingKey {
+        case page, requeued
+    }
 }

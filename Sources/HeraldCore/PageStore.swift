@@ -1,17 +1,22 @@
 import Foundation
 import JobQueue
+import Messenger
 import Postgres
 
 /// Connects pages (stores their access token, sealed when a key is configured) and lists them.
 ///
 /// Reconnecting requeues the page's `token_expired` messages, oldest first, in the same
 /// transaction as the new token, so a crash can never leave a connected page with stranded
-/// messages.
+/// messages. With a `subscription`, every (re)connect also starts subscribing the app to the
+/// page's webhooks in that transaction (`PageSubscription.request`).
 public struct PageStore: Sendable {
     public let outbound: OutboundStore
+    /// Nil: connecting does not subscribe (a gateway without a Graph client, as in most tests).
+    public let subscription: PageSubscription?
 
-    public init(outbound: OutboundStore = OutboundStore()) {
+    public init(outbound: OutboundStore = OutboundStore(), subscription: PageSubscription? = nil) {
         self.outbound = outbound
+        self.subscription = subscription
     }
 
     /// A page's connection request.
@@ -32,6 +37,8 @@ public struct PageStore: Sendable {
     }
 
     /// Connects or reconnects a page and requeues its `token_expired` messages in creation order.
+    /// With a `subscription`, the answer's `subscription` is what to subscribe the page with (then
+    /// `PageSubscription.settleInline`); the page shows both subscription fields null until then.
     ///
     /// `key` is `HERALD_TOKEN_KEY`: with it the token is stored sealed (AES-GCM), without it as UTF-8.
     public func connect(_ request: Connect, key: [UInt8]?, now: Date, on connection: PostgresConnection) throws
@@ -57,11 +64,35 @@ public struct PageStore: Sendable {
                 """,
                 [request.pageID, request.name, stored.bytes, stored.encrypted, now, request.humanAgentEnabled])
             let requeued = try requeueTokenExpired(pageID: request.pageID, now: now, on: connection)
-            guard let page = try pages(id: request.pageID, on: connection).first else {
+            var target: PageSubscription.Target?
+            if let subscription {
+                try subscription.request(pageID: request.pageID, now: now, on: connection)
+                target = PageSubscription.Target(
+                    pageID: request.pageID, accessToken: request.accessToken, storedToken: stored.bytes)
+            }
+            guard let page = try page(id: request.pageID, on: connection) else {
                 throw PostgresError(code: .client, message: "connected page vanished")
             }
-            return PageConnection(page: page, requeued: requeued)
+            return PageConnection(page: page, requeued: requeued, subscription: target)
         }
+    }
+
+    /// Records the caller's own subscription call for a connection (`PageSubscription.settleInline`,
+    /// in a transaction) and returns the page as it is now.
+    public func settleSubscription(
+        _ outcome: GraphPageSubscription.Outcome, for target: PageSubscription.Target, now: Date,
+        on connection: PostgresConnection
+    ) throws -> PageResource? {
+        guard let subscription else { return try page(id: target.pageID, on: connection) }
+        return try connection.transaction { connection in
+            _ = try subscription.settleInline(outcome, for: target, now: now, on: connection)
+            return try page(id: target.pageID, on: connection)
+        }
+    }
+
+    /// One page as `/admin/pages` shows it, or nil.
+    public func page(id: String, on connection: PostgresConnection) throws -> PageResource? {
+        try pages(id: id, on: connection).first
     }
 
     /// Every page Herald knows (connected, or seen in webhooks only), by id.
@@ -86,7 +117,7 @@ public struct PageStore: Sendable {
             """
             SELECT p.id, p.name, CASE WHEN p.access_token IS NULL THEN 'not_connected' ELSE p.token_status END,
                    p.token_encrypted, p.token_expired_at, p.connected_at, p.reconnected_at, p.last_webhook_at,
-                   p.human_agent_enabled,
+                   p.human_agent_enabled, to_jsonb(p.subscribed_fields), p.subscription_error,
                    COALESCE((SELECT jsonb_object_agg(f.failure_reason, f.n)
                              FROM (SELECT failure_reason, count(*) AS n FROM messages
                                    WHERE page_id = p.id AND status = 'failed' AND failure_reason IS NOT NULL
@@ -102,7 +133,9 @@ public struct PageStore: Sendable {
                 expiredAt: try row.decode(4, as: Date?.self), connectedAt: try row.decode(5, as: Date?.self),
                 reconnectedAt: try row.decode(6, as: Date?.self), lastWebhookAt: try row.decode(7, as: Date?.self),
                 humanAgentEnabled: try row.decode(8, as: Bool.self),
-                failed: try row.decode(9, as: PostgresJSON.self).decode([String: Int].self))
+                failed: try row.decode(11, as: PostgresJSON.self).decode([String: Int].self),
+                subscribedFields: try row.decode(9, as: PostgresJSON?.self)?.decode([String].self),
+                subscriptionError: try row.decode(10, as: String?.self))
         }
     }
 }

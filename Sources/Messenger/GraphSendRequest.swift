@@ -19,10 +19,16 @@ public enum GraphSendRequest {
     /// percent-encoded (only unreserved characters stay as they are); `appsecret_proof` is left out
     /// when `appSecret` is nil. Slashes around `graphBaseURL` and `version` are normalised.
     public static func url(graphBaseURL: String, version: String, accessToken: String, appSecret: [UInt8]?) -> String {
+        url(graphBaseURL: graphBaseURL, version: version, path: "me/messages", accessToken: accessToken, appSecret: appSecret)
+    }
+
+    /// `{graphBaseURL}/{version}/{path}?access_token=…&appsecret_proof=…`: how every Graph call
+    /// Herald makes is addressed and authenticated (`path` is already percent-encoded).
+    static func url(graphBaseURL: String, version: String, path: String, accessToken: String, appSecret: [UInt8]?) -> String {
         var base = Substring(graphBaseURL)
         while base.hasSuffix("/") { base.removeLast() }
         let trimmedVersion = version.split(separator: "/").joined(separator: "/")
-        var url = "\(base)/\(trimmedVersion)/me/messages?access_token=\(percentEncode(accessToken))"
+        var url = "\(base)/\(trimmedVersion)/\(path)?access_token=\(percentEncode(accessToken))"
         if let appSecret {
             url += "&appsecret_proof=\(appSecretProof(accessToken: accessToken, appSecret: appSecret))"
         }
@@ -77,7 +83,7 @@ public enum GraphSendRequest {
         return allowed
     }()
 
-    private static func percentEncode(_ text: String) -> String {
+    static func percentEncode(_ text: String) -> String {
         // Page tokens are letters and digits: nothing to encode (the common case, checked cheaply).
         if text.utf8.allSatisfy({ byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)

@@ -2,12 +2,18 @@ import Foundation
 import HeraldCore
 import JobQueue
 import Logging
+import Messenger
 import Postgres
 import ServiceLifecycle
 import Synchronization
 
 /// Runs due scheduled jobs (inactivity checks) one claimed batch at a time, each job in its own
 /// transaction with its effects, so a job is completed exactly when its effects commit.
+///
+/// With a `subscriber` it also runs `subscribe_page` jobs (`PageSubscription`): the claim commits
+/// (leased), the Graph call runs on the subscriber's threads with no connection held, and the
+/// answer and the job's outcome commit together. A worker that dies mid-call loses the lease, and
+/// the job runs again.
 ///
 /// It also keeps the tables healthy: every cycle it hands jobs whose lease expired (their worker
 /// died) back to the queue, and every minute it prunes finished jobs and processed webhooks past
@@ -26,6 +32,8 @@ public final class ScheduledJobWorker: Service, Sendable {
     private let blockedURLs: BlockedURLs
     private let webhookRetention: WebhookRetention
     private let attempts = SendAttempts()
+    private let subscriber: (any PageSubscriber)?
+    private let subscription: PageSubscription
 
     private struct SendJobPayload: Decodable {
         var message_id: Int64
@@ -34,14 +42,17 @@ public final class ScheduledJobWorker: Service, Sendable {
     private let lastBacklogGauge = Mutex<Date?>(nil)
     private let lastChangePrune = Mutex<Date?>(nil)
     /// Job kinds whose backlog gauges read 0 rather than nothing when their queue is empty.
-    static let gaugedKinds = [OutboundStore.sendKind, InactivityCheck.kind]
+    static let gaugedKinds = [OutboundStore.sendKind, InactivityCheck.kind, PageSubscription.kind]
     let doorbell = Doorbell()
 
     public init(
         pool: PostgresPool, jobQueue: JobQueue, clock: any HeraldClock, pollInterval: Duration = .seconds(1),
         lease: Duration = .seconds(30), retention: TimeInterval = 7 * 86_400, blockedURLs: BlockedURLs = BlockedURLs(),
-        webhookRetention: WebhookRetention = WebhookRetention(), workerID: String, logger: Logger
+        webhookRetention: WebhookRetention = WebhookRetention(), subscriber: (any PageSubscriber)? = nil,
+        subscription: PageSubscription = PageSubscription(), workerID: String, logger: Logger
     ) {
+        self.subscriber = subscriber
+        self.subscription = subscription
         self.webhookRetention = webhookRetention
         self.retention = retention
         self.blockedURLs = blockedURLs
@@ -65,8 +76,12 @@ public final class ScheduledJobWorker: Service, Sendable {
         }
     }
 
-    /// Claims and runs up to 50 due jobs; returns how many ran.
+    /// Claims and runs up to 50 due scheduled jobs, then up to 10 due subscriptions; returns how many ran.
     func runDueJobs() async -> Int {
+        await runScheduledJobs() + runSubscriptions()
+    }
+
+    private func runScheduledJobs() async -> Int {
         do {
             return try await pool.withConnection { [self] connection in
                 try maintain(now: clock.now(), connection)
@@ -89,6 +104,62 @@ public final class ScheduledJobWorker: Service, Sendable {
         } catch {
             logger.error("scheduled jobs failed; retrying after the poll interval", metadata: ["herald.error": "\(error)"])
             return 0
+        }
+    }
+
+    /// Up to 10 due `subscribe_page` jobs, one at a time: claim (committed), Graph, record.
+    private func runSubscriptions() async -> Int {
+        guard let subscriber else { return 0 }
+        var ran = 0
+        do {
+            for _ in 0..<10 {
+                let now = clock.now()
+                let claimed = try await pool.withConnection { [self] connection in
+                    try connection.transaction { connection -> (Job, PageSubscription.Start)? in
+                        guard let job = try jobQueue.claim(
+                            kinds: [PageSubscription.kind], limit: 1, worker: workerID, lease: lease, now: now, on: connection
+                        ).first else { return nil }
+                        let start = try subscription.start(job, now: now, on: connection)
+                        if case .finished(let outcome) = start {
+                            try jobQueue.record(outcome, for: job, now: now, on: connection)
+                        }
+                        return (job, start)
+                    }
+                }
+                guard let (job, start) = claimed else { break }
+                ran += 1
+                guard case .subscribe(let target) = start else { continue }
+                let outcome = await subscriber.subscribe(pageID: target.pageID, accessToken: target.accessToken)
+                let done = clock.now()
+                let jobOutcome = try await pool.withConnection { [self] connection in
+                    try connection.transaction { connection in
+                        let jobOutcome = try subscription.finish(job, outcome, for: target, now: done, on: connection)
+                        try jobQueue.record(jobOutcome, for: job, now: done, on: connection)
+                        return jobOutcome
+                    }
+                }
+                log(outcome, jobOutcome, job: job, pageID: target.pageID)
+            }
+        } catch {
+            logger.error("page subscriptions failed; retrying after the poll interval", metadata: ["herald.error": "\(error)"])
+        }
+        return ran
+    }
+
+    private func log(_ outcome: GraphPageSubscription.Outcome, _ jobOutcome: JobOutcome, job: Job, pageID: String) {
+        var metadata: Logger.Metadata = [
+            "herald.page.id": "\(pageID)", "herald.job.id": "\(job.id)", "herald.job.attempt": "\(job.attempts)",
+        ]
+        guard let failure = outcome.failure else {
+            logger.info("page subscribed to the app's webhooks", metadata: metadata)
+            return
+        }
+        metadata["herald.graph.code"] = "\(failure.code ?? 0)"
+        metadata["herald.failure.reason"] = "\(failure.reason.rawValue)"
+        switch jobOutcome {
+        case .retry: logger.info("page subscription failed for now; retrying later", metadata: metadata)
+        case .discard: logger.warning("page subscription gave up after its last attempt", metadata: metadata)
+        default: logger.warning("page subscription refused by Graph; reconnect the page once fixed", metadata: metadata)
         }
     }
 

@@ -70,14 +70,43 @@ struct FakeGraphScenarioTests {
     }
 
     @Test func everyFixtureFileHasACannedAnswer() throws {
-        let names = try FileManagerNames.graphFixtures().filter { $0 != "send-ok" }
+        // The two success answers are not failures.
+        let names = try FileManagerNames.graphFixtures().filter { $0 != "send-ok" && $0 != "subscribe-ok" }
         #expect(Set(names) == Set(FakeGraphFailure.fromFixtures.map(\.rawValue)))
     }
 
     @Test func helpListsEveryRow() {
-        for rule in FakeGraphScenario.table {
+        for rule in FakeGraphScenario.table + FakeGraphScenario.subscriptionRows {
             #expect(FakeGraphScenario.helpText.contains(rule.triggers[0].description))
         }
         #expect(FakeGraphScenario.helpText.contains("code 190/463"))
+        #expect(FakeGraphScenario.helpText.contains("subscribed_apps"))
+        #expect(FakeGraphScenario.helpText.contains("403 permission-denied (code 200)"))
+    }
+
+    @Test(
+        "a token selects the subscription's row; tokens of subscription rows pass GET /me",
+        arguments: [
+            (String?.none, "missing-token"), ("", "missing-token"), ("page-expired-1", "expired"),
+            ("password", "password-changed"), ("revoked", "revoked"), ("page-token", "ok"),
+            ("subscribe-denied:a", "subscribe-denied"), ("x-subscribe-190", "subscribe-190"),
+            ("subscribe-flaky-3:b", "subscribe-flaky-3"), ("subscribe-flaky-x", "ok"), ("subscribe-flaky-1001", "ok"),
+        ])
+    func subscriptionToken(_ token: String?, expected: String) {
+        #expect(FakeGraphScenario.forSubscription(token).name == expected)
+        if expected.hasPrefix("subscribe-") {
+            #expect(FakeGraphScenario.forToken(token) == .ok)
+            #expect(FakeGraphScenario.forSend(.init(accessToken: token, recipient: "1")) == .ok)
+        }
+    }
+
+    @Test func subscriptionsAnswerGraphsOwnErrorsForNoTokenAndTheFlakyCount() {
+        #expect(FakeGraphScenario.forSubscription(nil).behaviour == .fail(.accessTokenRequired))
+        #expect(FakeGraphScenario.forSubscription("subscribe-denied").behaviour == .fail(.permissionDenied))
+        #expect(FakeGraphScenario.forSubscription("subscribe-190").behaviour == .fail(.tokenExpired))
+        let flaky = FakeGraphScenario.forSubscription("t-subscribe-flaky-2")
+        #expect((1...3).map { flaky.resolve(attempt: $0) } == [.temporary, .temporary, nil])
+        #expect(FakeGraphFailure.permissionDenied.status == 403)
+        #expect(FakeGraphFailure.accessTokenRequired.summary == "400 access-token-required (code 104)")
     }
 }

@@ -70,6 +70,9 @@ struct AdminPagesTests {
                 #expect(page["connected_at"] is String)
                 #expect(page["reconnected_at"] is NSNull)
                 #expect(response.json?["requeued"] as? Int == 0)
+                // A gateway without a Graph subscriber leaves the subscription alone.
+                #expect(page["subscribed_fields"] is NSNull)
+                #expect(page["subscription_error"] is NSNull)
 
                 let row = try schema.connect().query(
                     "SELECT access_token, token_encrypted FROM pages WHERE id = $1", [Self.page])[0]
@@ -117,6 +120,7 @@ struct AdminPagesTests {
                 let failed = try #require(pages[0]["failed"] as? [String: Any])
                 #expect(failed["token_expired"] as? Int == 2)
                 #expect(failed["invalid_format"] as? Int == 1)
+                #expect(pages.allSatisfy { $0["subscribed_fields"] is NSNull && $0["subscription_error"] is NSNull })
                 #expect(pages[1]["token_status"] as? String == "not_connected")
                 #expect(pages[1]["last_webhook_at"] is String)
                 #expect((pages[1]["failed"] as? [String: Any])?.isEmpty == true)

@@ -183,8 +183,11 @@ struct OpenAPIContractTests {
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
                 let actions = GraphSenderActionClient(
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
+                let subscriber = GraphPageSubscriber(
+                    graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
                 try await TestGateway.with(
-                    database: schema.configuration, tokenChecker: checker, senderActions: actions
+                    database: schema.configuration, tokenChecker: checker, pageSubscriber: subscriber,
+                    senderActions: actions
                 ) { gateway in
                     for (index, raw) in operation.cases.enumerated() {
                         let contractCase = try ContractCase(raw, operation: operation)
@@ -523,8 +526,10 @@ enum ContractDataSet {
     static func load(into connection: PostgresConnection) throws {
         try connection.query(
             """
-            INSERT INTO pages (id, name, access_token, token_status, connected_at)
-            VALUES ($1, 'Shop', 'good-token'::bytea, 'valid', now() - interval '7 days')
+            INSERT INTO pages (id, name, access_token, token_status, connected_at, subscribed_fields)
+            VALUES ($1, 'Shop', 'good-token'::bytea, 'valid', now() - interval '7 days',
+                    ARRAY['messages', 'messaging_postbacks', 'message_deliveries', 'message_reads', 'message_echoes',
+                          'message_reactions'])
             """, [page])
         try connection.query(
             "INSERT INTO pages (id, last_webhook_at) VALUES ($1, now() - interval '1 hour')", [webhookOnlyPage])

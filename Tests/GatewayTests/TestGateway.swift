@@ -32,6 +32,7 @@ struct TestGateway {
         batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
         apiToken: String = TestGateway.apiToken, adminToken: String = TestGateway.adminToken,
         tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
+        pageSubscriber: (any PageSubscriber)? = nil, retryBase: Duration = .seconds(10), maxSendAttempts: Int = 8,
         senderActions: (any SenderActionSender)? = nil,
         logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(), clientThreads: Int = 8,
         _ body: (TestGateway) async throws -> T
@@ -39,6 +40,7 @@ struct TestGateway {
         let gateway = try await TestGateway(
             database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
             apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock, tokenChecker: tokenChecker,
+            pageSubscriber: pageSubscriber, retryBase: retryBase, maxSendAttempts: maxSendAttempts,
             senderActions: senderActions, logger: logger, streamOptions: streamOptions, clientThreads: clientThreads)
         do {
             let value = try await body(gateway)
@@ -53,7 +55,8 @@ struct TestGateway {
     private init(
         database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
         apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
-        tokenChecker: (any PageTokenChecker)?, senderActions: (any SenderActionSender)?, logger: Logger?,
+        tokenChecker: (any PageTokenChecker)?, pageSubscriber: (any PageSubscriber)?, retryBase: Duration,
+        maxSendAttempts: Int, senderActions: (any SenderActionSender)?, logger: Logger?,
         streamOptions: ChangeStream.Options, clientThreads: Int
     ) async throws {
         self.appSecret = appSecret
@@ -71,14 +74,15 @@ struct TestGateway {
         let application = GatewayApplication.makeApplication(
             configuration: .init(
                 host: "127.0.0.1", port: 0, appSecret: Array(appSecret.utf8), verifyToken: Self.verifyToken,
-                apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, tokenKey: tokenKey),
+                apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, maxSendAttempts: maxSendAttempts,
+                tokenKey: tokenKey, retryBase: retryBase),
             pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher, changes: changes,
             registry: registry, metrics: metrics, logger: logger,
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
-            clock: clock, tokenChecker: tokenChecker, senderActions: senderActions)
+            clock: clock, tokenChecker: tokenChecker, pageSubscriber: pageSubscriber, senderActions: senderActions)
         group = ServiceGroup(services: [batcher, application, changes], logger: logger)
         running = Task { [group] in
             defer { pool.close() }

@@ -115,6 +115,8 @@ let graphErrorCases: [GraphErrorCase] = [
     .synthetic(551, nil, .recipientUnavailable),
     .synthetic(200, 1_545_041, .recipientUnavailable),
     .synthetic(200, nil, .unknown),
+    // 200 without a subcode: a permission error, e.g. subscribed_apps without pages_manage_metadata (HTTP 403)
+    .fixture("permission-denied", 200, nil, .unknown),
     .synthetic(10, 2_018_108, .recipientUnavailable),
     // rate limits
     .fixture("rate-limited", 613, nil, .rateLimited, transient: true),
@@ -177,7 +179,7 @@ struct GraphErrorTableTests {
         let used = Set(
             graphErrorCases.compactMap { row -> String? in
                 if case .fixture(let name) = row.source { name } else { nil }
-            } + ["send-ok"])
+            } + ["send-ok", "subscribe-ok"])
         #expect(files.count >= 14)
         #expect(Set(files) == used)
     }

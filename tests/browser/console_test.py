@@ -240,6 +240,10 @@ def run(console):
     status, answer = http("PUT", "/admin/pages/" + PAGE, {"access_token": "browser-page-token", "name": "Browser test"},
                           token=ADMIN_TOKEN)
     assert status == 200, "PUT /admin/pages answered %s %r" % (status, answer)
+    # The gateway subscribed the app to the page's webhooks through fake-graph.
+    subscribed = answer["page"]["subscribed_fields"]
+    assert subscribed and "messages" in subscribed and answer["page"]["subscription_error"] is None, \
+        "the connect did not subscribe the page: %r" % (answer["page"],)
 
     driver.get(BASE + "/console")
     console.visible("login-form")

@@ -1,0 +1,32 @@
+import Curl
+import HeraldCore
+import Messenger
+
+/// ``PageSubscriber`` over libcurl: `POST {graph}/{version}/{page-id}/subscribed_apps` on the
+/// client's own threads, so the caller (an HTTP handler, the scheduled-job loop) only suspends.
+public struct GraphPageSubscriber: PageSubscriber {
+    let graphBaseURL: String
+    let version: String
+    let appSecret: [UInt8]?
+    let client: HTTPClient
+
+    public init(graphBaseURL: String, version: String, appSecret: [UInt8]?, client: HTTPClient) {
+        self.graphBaseURL = graphBaseURL
+        self.version = version
+        self.appSecret = appSecret
+        self.client = client
+    }
+
+    public func subscribe(pageID: String, accessToken: String) async -> GraphPageSubscription.Outcome {
+        let url = GraphPageSubscription.url(
+            graphBaseURL: graphBaseURL, version: version, pageID: pageID, accessToken: accessToken, appSecret: appSecret)
+        do {
+            let response = try await client.execute(HTTPRequest(method: .post, url: url, body: []))
+            return GraphPageSubscription.outcome(
+                httpStatus: response.status, body: response.body, headers: response.headers.map { ($0.name, $0.value) })
+        } catch {
+            // CurlError descriptions name the host, never the URL's query (which holds the token).
+            return GraphPageSubscription.unreachable(description: "\(error)", isTimeout: error.isTimeout)
+        }
+    }
+}
