@@ -1,3 +1,4 @@
+import Curl
 import HeraldCore
 import Hummingbird
 import Logging
@@ -24,11 +25,17 @@ public enum GatewayApplication {
         public var maxSendAttempts: Int
         /// `HERALD_TOKEN_KEY` (32 bytes): page tokens are stored sealed with it. Default: nil (stored plain).
         public var tokenKey: [UInt8]?
+        /// Where the URLs of posted messages may point (`HERALD_ALLOW_PRIVATE_URLS`): a URL field
+        /// whose host is an address literal it refuses is stored failed `invalid_format`, "URL is
+        /// not publicly reachable". Default: public addresses only.
+        public var urlPolicy: AddressPolicy
 
         public init(
             host: String, port: Int, appSecret: [UInt8], verifyToken: String, apiToken: String = "",
-            adminToken: String = "", maxBodyBytes: Int = 4 << 20, maxSendAttempts: Int = 8, tokenKey: [UInt8]? = nil
+            adminToken: String = "", maxBodyBytes: Int = 4 << 20, maxSendAttempts: Int = 8, tokenKey: [UInt8]? = nil,
+            urlPolicy: AddressPolicy = .publicOnly
         ) {
+            self.urlPolicy = urlPolicy
             self.tokenKey = tokenKey
             self.maxSendAttempts = maxSendAttempts
             self.host = host
@@ -67,7 +74,7 @@ public enum GatewayApplication {
         V1Routes(pool: pool, clock: clock).add(to: v1)
         V1StreamRoutes(changes: changes).add(to: v1)
         let outbound = OutboundStore(maxAttempts: configuration.maxSendAttempts)
-        V1SendRoutes(pool: pool, clock: clock, outbound: outbound).add(to: v1)
+        V1SendRoutes(pool: pool, clock: clock, outbound: outbound, urlPolicy: configuration.urlPolicy).add(to: v1)
         // Everything under /admin needs the admin token (the API token does not open it).
         let admin = router.group("admin").add(middleware: BearerAuthMiddleware(token: configuration.adminToken))
         AdminPageRoutes(

@@ -33,12 +33,13 @@ struct TestGateway {
         apiToken: String = TestGateway.apiToken, adminToken: String = TestGateway.adminToken,
         tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
         logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(), clientThreads: Int = 8,
+        urlPolicy: AddressPolicy = .publicOnly,
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
             database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
             apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock, tokenChecker: tokenChecker,
-            logger: logger, streamOptions: streamOptions, clientThreads: clientThreads)
+            logger: logger, streamOptions: streamOptions, clientThreads: clientThreads, urlPolicy: urlPolicy)
         do {
             let value = try await body(gateway)
             try await gateway.shutdown()
@@ -52,7 +53,8 @@ struct TestGateway {
     private init(
         database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
         apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
-        tokenChecker: (any PageTokenChecker)?, logger: Logger?, streamOptions: ChangeStream.Options, clientThreads: Int
+        tokenChecker: (any PageTokenChecker)?, logger: Logger?, streamOptions: ChangeStream.Options, clientThreads: Int,
+        urlPolicy: AddressPolicy
     ) async throws {
         self.appSecret = appSecret
         let logger = logger ?? {
@@ -69,7 +71,8 @@ struct TestGateway {
         let application = GatewayApplication.makeApplication(
             configuration: .init(
                 host: "127.0.0.1", port: 0, appSecret: Array(appSecret.utf8), verifyToken: Self.verifyToken,
-                apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, tokenKey: tokenKey),
+                apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, tokenKey: tokenKey,
+                urlPolicy: urlPolicy),
             pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher, changes: changes,
             registry: registry, metrics: metrics, logger: logger,
             onServerRunning: { channel in
