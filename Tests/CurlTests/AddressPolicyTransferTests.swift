@@ -50,13 +50,12 @@ struct AddressPolicyTransferTests {
         }
     }
 
-    @Test("IPv6 loopback and link-local, cloud metadata and private literals are refused without a connection attempt",
-          arguments: ["http://[::1]:9/", "http://[fe80::1]:9/", "http://169.254.169.254:9/", "http://10.0.0.1:9/",
-                      "http://192.168.0.1:9/", "http://100.64.0.1:9/", "http://[fd00::1]:9/", "http://[64:ff9b::7f00:1]:9/",
-                      "http://[2002:7f00:1::]:9/"])
+    @Test("other local addresses are refused without a connection attempt",
+          arguments: ["http://[::1]:9/", "http://127.0.0.2:9/", "http://[::]:9/", "http://0:9/", "http://localhost:9/"])
     func refusedWithoutTrying(url: String) async throws {
-        // Port 9 (discard) on addresses nothing here listens on: had libcurl tried to connect, the
-        // error would be a connection failure or a timeout, not addressRefused.
+        // Port 9 (discard), where nothing listens: had libcurl tried to connect, the error would be
+        // a connection failure, not addressRefused. (Only addresses of this machine: the
+        // classifier's own tests cover the rest without any transfer.)
         let result = await perform(HTTPRequest(method: .head, url: url), configuration: Self.guarded())
         let error = try #require(result.failure)
         #expect(error.code == .addressRefused, "\(error)")
