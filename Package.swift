@@ -77,7 +77,7 @@ let package = Package(
         // The product: pages, customers, messages, statuses, notifications, and their SQL.
         .target(
             name: "HeraldCore",
-            dependencies: ["Postgres", "JobQueue", "Messenger", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Postgres", "JobQueue", "Messenger", "Curl", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
 
@@ -97,7 +97,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Postgres", "Messenger", "HeraldCore", "JobQueue",
+                "Postgres", "Messenger", "HeraldCore", "JobQueue", "Curl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
@@ -198,7 +198,7 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldCoreTests",
-            dependencies: ["HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport"],
+            dependencies: ["HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport", "Curl"],
             swiftSettings: strict
         ),
         .testTarget(

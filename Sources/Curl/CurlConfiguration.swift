@@ -15,6 +15,11 @@ public struct CurlConfiguration: Sendable {
     /// Proxy URL; `nil` connects directly and, unlike libcurl's default, ignores `http_proxy` and
     /// friends in the environment (only the CLI reads the environment). Default: `nil`.
     public var proxy: String?
+    /// Which addresses connections may go to; nil: any. When set, every connection (each address
+    /// tried, each redirect hop) is checked right before it is made and a refused one fails the
+    /// transfer with `.addressRefused`, and no proxy is used, whatever `proxy` says: a proxy would
+    /// connect on Herald's behalf to an address never checked. Default: `nil`.
+    public var addressPolicy: AddressPolicy?
     /// Worker threads (each with its own connection) used by ``HTTPClient``. Default: 4.
     public var threadCount: Int
 
@@ -27,6 +32,7 @@ public struct CurlConfiguration: Sendable {
         followRedirects: Bool = false,
         maxRedirects: Int = 5,
         proxy: String? = nil,
+        addressPolicy: AddressPolicy? = nil,
         threadCount: Int = 4
     ) {
         self.connectTimeout = connectTimeout
@@ -36,6 +42,7 @@ public struct CurlConfiguration: Sendable {
         self.followRedirects = followRedirects
         self.maxRedirects = maxRedirects
         self.proxy = proxy
+        self.addressPolicy = addressPolicy
         self.threadCount = threadCount
     }
 }

@@ -32,7 +32,10 @@ extension CurlEasy {
         try set(CURLOPT_HTTPHEADER, list: headerList, url: url)
         try set(CURLOPT_USERAGENT, string: configuration.userAgent, url: url)
         // Empty string: no proxy, and libcurl does not consult http_proxy/https_proxy/no_proxy.
-        try set(CURLOPT_PROXY, string: configuration.proxy ?? "", url: url)
+        // With an address policy never a proxy: it would connect to addresses nobody checked.
+        let policy = configuration.addressPolicy
+        try set(CURLOPT_PROXY, string: policy == nil ? configuration.proxy ?? "" : "", url: url)
+        try set(CURLOPT_NOPROXY, string: policy == nil ? nil : "*", url: url)
 
         // Without NOSIGNAL, libcurl uses SIGALRM for DNS timeouts, which is unsafe with threads.
         try set(CURLOPT_NOSIGNAL, 1, url: url)
@@ -46,6 +49,9 @@ extension CurlEasy {
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer), url: url)
 
         let opaque = Unmanaged.passUnretained(context).toOpaque()
+        // The address policy decides on each socket before libcurl connects it (TransferContext).
+        try check(herald_curl_setopt_opensocket_callback(handle, policy == nil ? nil : curlOpenSocketCallback), url: url)
+        try set(CURLOPT_OPENSOCKETDATA, pointer: policy == nil ? nil : opaque, url: url)
         try set(CURLOPT_WRITEFUNCTION, callback: curlWriteCallback, url: url)
         try set(CURLOPT_WRITEDATA, pointer: opaque, url: url)
         try set(CURLOPT_HEADERFUNCTION, callback: curlHeaderCallback, url: url)
@@ -58,6 +64,7 @@ extension CurlEasy {
         _ = herald_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, nil)
         _ = herald_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, nil)
         _ = herald_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, nil)
+        _ = herald_curl_setopt_pointer(handle, CURLOPT_OPENSOCKETDATA, nil)
     }
 
     // Typed setters over the shim's typed wrappers; any failure becomes a CurlError for this URL.

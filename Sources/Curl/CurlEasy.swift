@@ -40,7 +40,8 @@ public final class CurlEasy {
         let body = request.method == .head ? nil : requestBody(request)
         defer { body?.deallocate() }
 
-        let context = TransferContext(maxBodyBytes: configuration.maxResponseBodyBytes)
+        let context = TransferContext(
+            maxBodyBytes: configuration.maxResponseBodyBytes, addressPolicy: configuration.addressPolicy)
         // Leave no dangling pointers (headers, body, context) in the handle between requests.
         defer { clearRequestPointers() }
         try configure(for: request, headerList: headerList, body: body, context: context)
@@ -51,6 +52,11 @@ public final class CurlEasy {
             throw CurlError(code: .responseTooLarge, message: Self.tooLargeMessage(configuration), url: request.url)
         }
         guard result == CURLE_OK else {
+            if let refused = context.refusedEndpoint {
+                // libcurl only saw a socket it could not open; say why.
+                let message = "refused to connect to \(refused): not a publicly reachable address"
+                throw CurlError(code: .addressRefused, message: message, url: request.url)
+            }
             throw error(CurlError.Code(result), url: request.url)
         }
 

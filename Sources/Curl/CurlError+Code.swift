@@ -23,6 +23,10 @@ extension CurlError {
         public static let clientShutdown = Code(rawValue: -2)
         /// The request cannot be sent as given, e.g. a header containing CR or LF (header injection).
         public static let invalidRequest = Code(rawValue: -3)
+        /// The `CurlConfiguration.addressPolicy` refused the address a connection was about to be
+        /// made to (a URL that leads to a loopback, private, link-local... address). No connection
+        /// to it was made.
+        public static let addressRefused = Code(rawValue: -4)
 
         // MARK: libcurl codes
 
@@ -67,6 +71,7 @@ extension CurlError {
             case .responseTooLarge: "responseTooLarge"
             case .clientShutdown: "clientShutdown"
             case .invalidRequest: "invalidRequest"
+            case .addressRefused: "addressRefused"
             case .unsupportedProtocol: "unsupportedProtocol"
             case .failedInit: "failedInit"
             case .urlMalformed: "urlMalformed"
@@ -94,6 +99,7 @@ extension CurlError {
             case .responseTooLarge: "response body exceeds the configured limit"
             case .clientShutdown: "HTTP client is shut down"
             case .invalidRequest: "request cannot be sent as given"
+            case .addressRefused: "the address is not publicly reachable; refused by the address policy"
             default: String(cString: curl_easy_strerror(CURLcode(rawValue: UInt32(bitPattern: rawValue))))
             }
         }

@@ -22,6 +22,10 @@ public struct CurlError: Error, Sendable, CustomStringConvertible {
     /// The transfer ran out of time (connect or total timeout).
     public var isTimeout: Bool { code == .operationTimedOut }
 
+    /// The address policy refused where the URL (or one of its redirects) leads; nothing was sent.
+    /// Not a connection failure: retrying cannot change it.
+    public var isAddressRefused: Bool { code == .addressRefused }
+
     /// No usable connection: name resolution, TCP/TLS setup, or the connection broke mid-transfer.
     public var isConnectionFailure: Bool {
         switch code {

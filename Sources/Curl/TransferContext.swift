@@ -1,17 +1,42 @@
 import CCurl
 
-/// Per-transfer state that libcurl's C callbacks write into, reached through `CURLOPT_WRITEDATA` and
-/// `CURLOPT_HEADERDATA` as an unretained pointer (``CurlEasy`` keeps it alive during the perform).
+/// Per-transfer state that libcurl's C callbacks write into, reached through `CURLOPT_WRITEDATA`,
+/// `CURLOPT_HEADERDATA` and `CURLOPT_OPENSOCKETDATA` as an unretained pointer (``CurlEasy`` keeps
+/// it alive during the perform).
 final class TransferContext {
     let maxBodyBytes: Int
+    /// Checked by the open-socket callback before each connection; nil allows every address.
+    let addressPolicy: AddressPolicy?
     private(set) var body: [UInt8] = []
     private(set) var headers: [HTTPHeader] = []
     /// Set when the write callback refused data because of the cap; tells the cap apart from any
     /// other `CURLE_WRITE_ERROR`.
     private(set) var bodyTooLarge = false
+    /// The last endpoint the address policy refused in this transfer, if any: a failed transfer
+    /// with one is reported as `.addressRefused`.
+    private(set) var refusedEndpoint: AddressPolicy.Endpoint?
 
-    init(maxBodyBytes: Int) {
+    init(maxBodyBytes: Int, addressPolicy: AddressPolicy? = nil) {
         self.maxBodyBytes = maxBodyBytes
+        self.addressPolicy = addressPolicy
+    }
+
+    /// Whether a connection to `address` may be made: the policy's verdict on the exact address
+    /// and port libcurl is about to connect to. An address family other than IPv4 or IPv6 is
+    /// refused when there is a policy.
+    func mayConnect(to address: UnsafePointer<curl_sockaddr>) -> Bool {
+        guard let addressPolicy else { return true }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var port: Int32 = 0
+        let family = herald_curl_sockaddr_address(address, &bytes, &port)
+        guard family == 4 || family == 6, let ip = IPAddress(bytes: bytes.prefix(family == 4 ? 4 : 16)) else {
+            return false
+        }
+        guard addressPolicy.allows(ip, port: Int(port)) else {
+            refusedEndpoint = AddressPolicy.Endpoint(address: ip, port: Int(port))
+            return false
+        }
+        return true
     }
 
     /// Appends a body chunk; returns `false` (abort the transfer) if the cap would be exceeded.
@@ -81,4 +106,20 @@ func curlHeaderCallback(
     let length = size * count
     transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: buffer, count: length))
     return length
+}
+
+/// `CURLOPT_OPENSOCKETFUNCTION`, set only with an address policy: libcurl calls it with the address
+/// it is about to connect to (after name resolution, for every address it tries and every redirect
+/// hop) and connects the returned socket to exactly that address, so the address checked is the
+/// address connected: a second lookup (DNS rebinding) cannot switch it. `CURL_SOCKET_BAD` refuses
+/// it; libcurl then tries the next address or fails with `CURLE_COULDNT_CONNECT`.
+func curlOpenSocketCallback(
+    context: UnsafeMutableRawPointer?,
+    purpose: curlsocktype,
+    address: UnsafeMutablePointer<curl_sockaddr>?
+) -> curl_socket_t {
+    guard let context, let address else { return herald_curl_socket_bad() }
+    let transfer = Unmanaged<TransferContext>.fromOpaque(context).takeUnretainedValue()
+    guard transfer.mayConnect(to: address) else { return herald_curl_socket_bad() }
+    return herald_curl_open_socket(address)
 }

@@ -1,3 +1,4 @@
+import Curl
 import HeraldCore
 import Hummingbird
 import Logging
@@ -27,13 +28,18 @@ public enum GatewayApplication {
         /// `HERALD_RETRY_BASE_SECONDS`: when a page subscription fails for now, its job retries after
         /// this (then × 4 per attempt). Default: 10 s.
         public var retryBase: Duration
+        /// Where the URLs of posted messages may point (`HERALD_ALLOW_PRIVATE_URLS`): a URL field
+        /// whose host is an address literal it refuses is stored failed `invalid_format`, "URL is
+        /// not publicly reachable". Default: public addresses only.
+        public var urlPolicy: AddressPolicy
 
         public init(
             host: String, port: Int, appSecret: [UInt8], verifyToken: String, apiToken: String = "",
             adminToken: String = "", maxBodyBytes: Int = 4 << 20, maxSendAttempts: Int = 8, tokenKey: [UInt8]? = nil,
-            retryBase: Duration = .seconds(10)
+            retryBase: Duration = .seconds(10), urlPolicy: AddressPolicy = .publicOnly
         ) {
             self.retryBase = retryBase
+            self.urlPolicy = urlPolicy
             self.tokenKey = tokenKey
             self.maxSendAttempts = maxSendAttempts
             self.host = host
@@ -76,7 +82,7 @@ public enum GatewayApplication {
         V1Routes(pool: pool, clock: clock).add(to: v1)
         V1StreamRoutes(changes: changes).add(to: v1)
         let outbound = OutboundStore(maxAttempts: configuration.maxSendAttempts)
-        V1SendRoutes(pool: pool, clock: clock, outbound: outbound).add(to: v1)
+        V1SendRoutes(pool: pool, clock: clock, outbound: outbound, urlPolicy: configuration.urlPolicy).add(to: v1)
         V1ActionRoutes(
             pool: pool, clock: clock, store: SenderActionStore(tokenKey: configuration.tokenKey), sender: senderActions,
             metrics: metrics

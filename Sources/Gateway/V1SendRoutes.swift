@@ -1,3 +1,4 @@
+import Curl
 import Foundation
 import HeraldCore
 import HTTPTypes
@@ -9,13 +10,15 @@ import Postgres
 /// `POST /v1/pages/{page_id}/customers/{psid}/messages`: a supporter sends a message.
 ///
 /// The content is checked before anything is queued: a body that is not one of docs/design.md's shapes
-/// is a 400; a well-shaped message that breaks a Messenger format rule is stored as `failed`
+/// is a 400; a well-shaped message that breaks a Messenger format rule, or has a URL field whose host
+/// is an address literal `urlPolicy` refuses ("URL is not publicly reachable"), is stored as `failed`
 /// (`invalid_format`, or `file_too_large` for a declared size) and never sent. Otherwise the
 /// message and its send job commit together and the job's NOTIFY wakes a send worker.
 struct V1SendRoutes: Sendable {
     let pool: PostgresPool
     let clock: any HeraldClock
     let outbound: OutboundStore
+    let urlPolicy: AddressPolicy
     let store = ReadStore()
 
     static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
@@ -80,7 +83,7 @@ struct V1SendRoutes: Sendable {
         }
         let content = try await Self.content(of: request)
         let violation: (FailureReason, String)? =
-            content.formatViolation().map { (.invalidFormat, $0.detail) }
+            (content.formatViolation() ?? content.addressViolation(urlPolicy)).map { (.invalidFormat, $0.detail) }
             ?? content.sizeViolation().map { (.fileTooLarge, $0.detail) }
         let stored = PostgresJSON(bytes: Array(try JSONEncoder().encode(content)))
         let draft = OutboundStore.Draft(

@@ -31,6 +31,10 @@ struct HeraldProcess {
         defer { pool.close() }
         let migrator = Migrator(migrations: try Startup.migrations(settings))
         await warnAboutPendingMigrations(pool: pool, migrator: migrator, logger: logger)
+        if settings.allowPrivateURLs {
+            logger.warning(
+                "HERALD_ALLOW_PRIVATE_URLS=true: supporters' URLs may make this process reach loopback, private and link-local addresses; use it only for tests and demos")
+        }
 
         // Order matters: on shutdown the group stops services last-to-first, so the HTTP server
         // stops accepting and finishes its requests before the batcher flushes and exits.
@@ -48,7 +52,8 @@ struct HeraldProcess {
                     host: settings.host, port: settings.port, appSecret: Array(settings.appSecret.utf8),
                     verifyToken: settings.verifyToken, apiToken: settings.apiToken, adminToken: settings.adminToken,
                     maxBodyBytes: settings.maxBodyBytes, maxSendAttempts: settings.maxAttempts,
-                    tokenKey: settings.tokenKey, retryBase: .seconds(settings.retryBaseSeconds)),
+                    tokenKey: settings.tokenKey, retryBase: .seconds(settings.retryBaseSeconds),
+                    urlPolicy: settings.urlPolicy),
                 pool: pool, migrator: migrator, batcher: batcher, changes: changes, registry: registry, metrics: metrics,
                 logger: logger, tokenChecker: tokenChecker(settings, client: graphClient),
                 pageSubscriber: pageSubscriber(settings, client: graphClient), senderActions: senderActions(settings))
@@ -104,7 +109,8 @@ struct HeraldProcess {
             settings: .init(
                 graphURL: settings.graphURL, graphVersion: settings.graphVersion, appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
                 concurrency: settings.concurrency, lease: .seconds(settings.jobLeaseSeconds),
-                retryBase: .seconds(settings.retryBaseSeconds), tokenKey: settings.tokenKey, blockedURLs: blockedURLs),
+                retryBase: .seconds(settings.retryBaseSeconds), urlPolicy: settings.urlPolicy, tokenKey: settings.tokenKey,
+                blockedURLs: blockedURLs),
             jobQueue: jobQueue, clock: clock, logger: logger)
         let wakeUps = WakeUpListener(
             configuration: database,
@@ -163,6 +169,11 @@ struct IdleService: Service {
     func run() async throws {
         try await gracefulShutdown()
     }
+}
+
+extension HeraldSettings {
+    /// `HERALD_ALLOW_PRIVATE_URLS` as the gateway's and the size check's address policy.
+    var urlPolicy: AddressPolicy { allowPrivateURLs ? .anyAddress : .publicOnly }
 }
 
 extension Setting.Roles {

@@ -20,6 +20,7 @@ struct HeraldSettings: Sendable {
     var maxAttempts: Int
     var urlProbeSeconds: Int
     var autoResendOnReply: Bool
+    var allowPrivateURLs: Bool
     var metricsPort: Int?
     var webhookRetentionDays: Int
     var maxBodyBytes: Int
@@ -53,6 +54,7 @@ struct HeraldSettings: Sendable {
             maxAttempts: reader.integer(.maxAttempts, in: 1...100),
             urlProbeSeconds: reader.integer(.urlProbeSeconds, in: 1...86_400),
             autoResendOnReply: reader.boolean(.autoResendOnReply),
+            allowPrivateURLs: reader.boolean(.allowPrivateURLs),
             metricsPort: reader.optionalInteger(.metricsPort, in: 1...65_535),
             webhookRetentionDays: reader.integer(.webhookRetentionDays, in: 1...3650),
             maxBodyBytes: reader.integer(.maxBodyBytes, in: 1_024...(64 << 20)),

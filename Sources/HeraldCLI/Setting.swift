@@ -75,6 +75,11 @@ struct Setting: Sendable {
         name: "HERALD_AUTO_RESEND_ON_REPLY", defaultValue: "false",
         summary: "true: outside_window / recipient_unavailable messages are resent when the customer writes again",
         usedBy: .work, requiredBy: [])
+    static let allowPrivateURLs = Setting(
+        name: "HERALD_ALLOW_PRIVATE_URLS", defaultValue: "false",
+        summary: "true: supporters' image/file/button URLs may lead to loopback, private and link-local addresses "
+            + "(tests and demos on loopback only; logged as a warning at start-up)",
+        usedBy: [.serve, .work], requiredBy: [])
     static let webhookRetentionDays = Setting(
         name: "HERALD_WEBHOOK_RETENTION_DAYS", defaultValue: "30",
         summary: "processed webhooks are kept this many days for replay, then pruned (1-3650)",
@@ -98,7 +103,7 @@ struct Setting: Sendable {
 
     static let all: [Setting] = [
         databaseURL, host, port, appSecret, verifyToken, apiToken, adminToken, tokenKey, graphURL, graphVersion,
-        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, webhookRetentionDays, metricsPort, maxBodyBytes,
+        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, allowPrivateURLs, webhookRetentionDays, metricsPort, maxBodyBytes,
         databasePoolSize,
         migrationsDirectory, logLevel,
     ]

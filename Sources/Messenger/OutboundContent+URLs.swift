@@ -27,6 +27,31 @@ extension OutboundContent {
         return found.filter { !Self.isBlank($0) && seen.insert($0).inserted }
     }
 
+    /// The URL fields, each with its path in the body, in body order: `image.url`, `file.url`,
+    /// carousel `image_url`s and `web_url` button `url`s (not links written in text). These are the
+    /// URLs something fetches: Messenger, and Herald's own size check for images and files. Blank
+    /// ones are left out.
+    public var urlFields: [(field: String, url: String)] {
+        var fields: [(field: String, url: String)] = []
+        switch self {
+        case .text:
+            break
+        case .image(let image):
+            if let url = image.url { fields.append(("image.url", url)) }
+        case .file(let file):
+            if let url = file.url { fields.append(("file.url", url)) }
+        case .carousel(let carousel):
+            for (index, element) in carousel.elements.enumerated() {
+                let path = "carousel.elements[\(index)]"
+                if let url = element.imageURL { fields.append(("\(path).image_url", url)) }
+                for (number, button) in element.buttons.enumerated() where button.type == Button.webURLType {
+                    if let url = button.url { fields.append(("\(path).buttons[\(number)].url", url)) }
+                }
+            }
+        }
+        return fields.filter { !Self.isBlank($0.url) }
+    }
+
     /// The `http://` and `https://` links in free text (scheme case-insensitive).
     ///
     /// A link starts at a scheme not preceded by a letter or digit, and runs to whitespace or one of

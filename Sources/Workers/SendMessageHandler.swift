@@ -24,8 +24,11 @@ struct SendMessageHandler: Sendable {
     let clock: any HeraldClock
     let retryBase: Duration
     let curl: CurlHandles
-    /// For the HEAD size checks, apart from Graph's handles (SendWorker.Settings.sizeProbe).
+    /// For the HEAD size checks, apart from Graph's handles (SendWorker.Settings.sizeProbe, with
+    /// the address policy on every connection).
     let sizeProbes: CurlHandles
+    /// Where supporters' URLs may lead (`HERALD_ALLOW_PRIVATE_URLS`).
+    let urlPolicy: AddressPolicy
     let attempts: SendAttempts
     let logger: Logger
 
@@ -181,8 +184,16 @@ struct SendMessageHandler: Sendable {
         if let violation = content.formatViolation() {
             return .failed(GraphFailure(reason: .invalidFormat, isTransient: false, detail: violation.detail))
         }
-        if let violation = sizeCheck(content) {
+        if let violation = content.addressViolation(urlPolicy) {
+            return notPubliclyReachable(violation, plan)
+        }
+        switch sizeCheck(content) {
+        case .unknownOrWithinLimit:
+            break
+        case .tooLarge(let violation):
             return .failed(GraphFailure(reason: .fileTooLarge, isTransient: false, detail: violation.detail))
+        case .notPubliclyReachable(let field):
+            return notPubliclyReachable(.notPubliclyReachable(field: field), plan)
         }
         let request = HTTPRequest.json(
             .post,
@@ -204,22 +215,52 @@ struct SendMessageHandler: Sendable {
         }
     }
 
+    /// `invalid_format` for a URL that leads to an address the policy refuses; logged (field, not
+    /// URL: a URL may carry a token) so an operator can tell an attempt from a misconfiguration.
+    private func notPubliclyReachable(_ violation: FormatViolation, _ plan: SendAttempts.SendPlan) -> GraphSendOutcome {
+        logger.notice(
+            "message refused: its URL is not publicly reachable (see HERALD_ALLOW_PRIVATE_URLS)",
+            metadata: ["herald.message.id": "\(plan.messageID)", "herald.field": "\(violation.field)"])
+        return .failed(GraphFailure(reason: .invalidFormat, isTransient: false, detail: violation.detail))
+    }
+
+    /// What the size check found.
+    private enum SizeCheck {
+        /// Within the limit, or not measured (no URL to measure, or no usable answer).
+        case unknownOrWithinLimit
+        case tooLarge(SizeViolation)
+        /// The HEAD would have connected to an address the URL policy refuses (the URL's host, or
+        /// a redirect's, resolves to one); no connection was made to it.
+        case notPubliclyReachable(field: String)
+    }
+
     /// Files without a declared size, and images, are measured with a HEAD request; a server that
-    /// does not answer it leaves the decision to Graph.
-    private func sizeCheck(_ content: OutboundContent) -> SizeViolation? {
-        if let violation = content.sizeViolation() { return violation }
+    /// does not answer it leaves the decision to Graph. The HEAD connects only to addresses the
+    /// URL policy allows, checked by libcurl's open-socket callback on the address it connects
+    /// to, on every redirect hop (`SendWorker.Settings.sizeProbe`).
+    private func sizeCheck(_ content: OutboundContent) -> SizeCheck {
+        if let violation = content.sizeViolation() { return .tooLarge(violation) }
         let url: String?
+        let field: String
         switch content {
-        case .file(let file) where file.sizeBytes == nil: url = file.url
-        case .image(let image): url = image.url
-        default: url = nil
+        case .file(let file) where file.sizeBytes == nil: (url, field) = (file.url, "file.url")
+        case .image(let image): (url, field) = (image.url, "image.url")
+        default: (url, field) = (nil, "")
         }
-        guard let url,
-            let response = try? sizeProbes.withHandle({ try $0.perform(HTTPRequest(method: .head, url: url)) }),
-            (200..<300).contains(response.status),
-            let length = response.header("Content-Length").flatMap(Int.init)
-        else { return nil }
-        return content.sizeViolation(measuredBytes: length)
+        guard let url else { return .unknownOrWithinLimit }
+        let response: HTTPResponse
+        do {
+            response = try sizeProbes.withHandle { try $0.perform(HTTPRequest(method: .head, url: url)) }
+        } catch let error as CurlError where error.isAddressRefused {
+            return .notPubliclyReachable(field: field)
+        } catch {
+            return .unknownOrWithinLimit
+        }
+        guard (200..<300).contains(response.status),
+            let length = response.header("Content-Length").flatMap(Int.init),
+            let violation = content.sizeViolation(measuredBytes: length)
+        else { return .unknownOrWithinLimit }
+        return .tooLarge(violation)
     }
 
     static func result(of outcome: GraphSendOutcome) -> SendAttempts.Result {

@@ -23,10 +23,20 @@ public final class SendWorker: Service, Sendable {
         /// The HEAD that measures a file or image without a declared size. Its own handles: the
         /// URL is any host a supporter names, so it follows redirects (CDNs answer with them) and
         /// gets a short timeout, since the conversation's next message waits behind it; a server
-        /// that does not answer in time leaves the size to Graph.
+        /// that does not answer in time leaves the size to Graph. Whatever it says, the probe
+        /// connects only where `urlPolicy` allows, through no proxy, and follows at most
+        /// `maxSizeProbeRedirects` redirects.
         public var sizeProbe: CurlConfiguration
         public static let defaultSizeProbe = CurlConfiguration(
-            connectTimeout: .seconds(3), totalTimeout: .seconds(5), followRedirects: true, maxRedirects: 5)
+            connectTimeout: .seconds(3), totalTimeout: .seconds(5), followRedirects: true,
+            maxRedirects: maxSizeProbeRedirects)
+        /// Redirects the size check follows at most.
+        public static let maxSizeProbeRedirects = 3
+        /// Where the URLs supporters type may lead (`HERALD_ALLOW_PRIVATE_URLS`): by default only
+        /// public addresses. A URL field whose host is a refused address literal, or a size check
+        /// whose connection (any redirect hop included) would go to a refused address, fails the
+        /// message `invalid_format` ("URL is not publicly reachable") without calling Graph.
+        public var urlPolicy: AddressPolicy
         /// `HERALD_TOKEN_KEY`: opens page tokens sealed at rest. Default: nil (tokens stored plain).
         public var tokenKey: [UInt8]?
         /// Blocked-URL bookkeeping (and the attempts of the messages it requeues).
@@ -50,10 +60,11 @@ public final class SendWorker: Service, Sendable {
             graphURL: String, graphVersion: String, appSecret: [UInt8]?, concurrency: Int = 4,
             lease: Duration = .seconds(30), retryBase: Duration = .seconds(10),
             curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20)),
-            sizeProbe: CurlConfiguration = Settings.defaultSizeProbe,
+            sizeProbe: CurlConfiguration = Settings.defaultSizeProbe, urlPolicy: AddressPolicy = .publicOnly,
             tokenKey: [UInt8]? = nil, blockedURLs: BlockedURLs = BlockedURLs(), batchSize: Int = 16,
             batchBudget: Duration? = .milliseconds(100)
         ) {
+            self.urlPolicy = urlPolicy
             self.batchSize = batchSize
             self.batchBudget = batchBudget
             self.tokenKey = tokenKey
@@ -67,6 +78,15 @@ public final class SendWorker: Service, Sendable {
             self.curl = curl
             self.sizeProbe = sizeProbe
         }
+
+        /// What the size check runs with: `sizeProbe` with `urlPolicy` on every connection (so no
+        /// proxy either) and at most `maxSizeProbeRedirects` redirects.
+        public var guardedSizeProbe: CurlConfiguration {
+            var probe = sizeProbe
+            probe.addressPolicy = urlPolicy
+            probe.maxRedirects = min(probe.maxRedirects, Self.maxSizeProbeRedirects)
+            return probe
+        }
     }
 
     private let pool: JobWorkerPool
@@ -78,7 +98,7 @@ public final class SendWorker: Service, Sendable {
         let handler = SendMessageHandler(
             graph: .init(baseURL: settings.graphURL, version: settings.graphVersion, appSecret: settings.appSecret),
             clock: clock, retryBase: settings.retryBase, curl: CurlHandles(configuration: settings.curl),
-            sizeProbes: CurlHandles(configuration: settings.sizeProbe),
+            sizeProbes: CurlHandles(configuration: settings.guardedSizeProbe), urlPolicy: settings.urlPolicy,
             attempts: SendAttempts(tokenKey: settings.tokenKey, blockedURLs: settings.blockedURLs), logger: logger)
         pool = JobWorkerPool(
             postgres: database, queue: jobQueue,

@@ -10,6 +10,8 @@ import NIOHTTP1
 /// - `/bytes/N`: N bytes of `a`.
 /// - `/status/N`: status N with a small JSON body.
 /// - `/redirect`: 302 to `/hello`.
+/// - `/redirect-to?<URL>`: 302 to the URL written after `?` (taken as is, not decoded).
+/// - `/hops/N`: 302 to `/hops/N-1`; `/hops/0` is 200 (a chain of N redirects).
 /// - `/informational`: a 103 Early Hints head (with `Link`) before the final 200.
 /// - `/n/I`: 200 with body `I` (lets concurrent tests match responses to requests).
 final class TestHTTPHandler: ChannelInboundHandler {
@@ -50,6 +52,9 @@ final class TestHTTPHandler: ChannelInboundHandler {
             }
         case "/redirect":
             respond(context, .found, ["Location": "/hello", "X-Redirect": "yes"], [], isHead)
+        case "/redirect-to":
+            let target = head.uri.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) ?? "/hello"
+            respond(context, .found, ["Location": target], [], isHead)
         case "/informational":
             let hints = HTTPResponseHead(
                 version: .http1_1, status: .custom(code: 103, reasonPhrase: "Early Hints"),
@@ -76,6 +81,10 @@ final class TestHTTPHandler: ChannelInboundHandler {
             respond(context, status, ["Content-Type": "application/json"], json, isHead)
         case "n":
             respond(context, .ok, [:], Array(String(argument).utf8), isHead)
+        case "hops" where argument > 0:
+            respond(context, .found, ["Location": "/hops/\(argument - 1)"], [], isHead)
+        case "hops":
+            respond(context, .ok, [:], Array("arrived".utf8), isHead)
         default:
             respond(context, .notFound, [:], [], isHead)
         }

@@ -35,13 +35,15 @@ struct TestGateway {
         pageSubscriber: (any PageSubscriber)? = nil, retryBase: Duration = .seconds(10), maxSendAttempts: Int = 8,
         senderActions: (any SenderActionSender)? = nil,
         logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(), clientThreads: Int = 8,
+        urlPolicy: AddressPolicy = .publicOnly,
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
             database: database, appSecret: appSecret, maxBodyBytes: maxBodyBytes, options: batcherOptions,
             apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock, tokenChecker: tokenChecker,
             pageSubscriber: pageSubscriber, retryBase: retryBase, maxSendAttempts: maxSendAttempts,
-            senderActions: senderActions, logger: logger, streamOptions: streamOptions, clientThreads: clientThreads)
+            senderActions: senderActions, logger: logger, streamOptions: streamOptions, clientThreads: clientThreads,
+            urlPolicy: urlPolicy)
         do {
             let value = try await body(gateway)
             try await gateway.shutdown()
@@ -57,7 +59,7 @@ struct TestGateway {
         apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
         tokenChecker: (any PageTokenChecker)?, pageSubscriber: (any PageSubscriber)?, retryBase: Duration,
         maxSendAttempts: Int, senderActions: (any SenderActionSender)?, logger: Logger?,
-        streamOptions: ChangeStream.Options, clientThreads: Int
+        streamOptions: ChangeStream.Options, clientThreads: Int, urlPolicy: AddressPolicy
     ) async throws {
         self.appSecret = appSecret
         let logger = logger ?? {
@@ -75,7 +77,7 @@ struct TestGateway {
             configuration: .init(
                 host: "127.0.0.1", port: 0, appSecret: Array(appSecret.utf8), verifyToken: Self.verifyToken,
                 apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, maxSendAttempts: maxSendAttempts,
-                tokenKey: tokenKey, retryBase: retryBase),
+                tokenKey: tokenKey, retryBase: retryBase, urlPolicy: urlPolicy),
             pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher, changes: changes,
             registry: registry, metrics: metrics, logger: logger,
             onServerRunning: { channel in

@@ -431,6 +431,26 @@ struct OutboundURLTests {
                 "https://w.example/5",
             ])
     }
+
+    @Test("URL fields: what gets fetched, with its path, not links in text nor postback payloads")
+    func urlFields() {
+        #expect(OutboundContent.text("see http://127.0.0.1/").urlFields.isEmpty)
+        #expect(OutboundContent.image(.init(url: "http://a/i.png")).urlFields.map(\.field) == ["image.url"])
+        #expect(OutboundContent.image(.init(url: "  ")).urlFields.isEmpty)
+        #expect(OutboundContent.file(.init(url: "http://a/f.pdf", sizeBytes: 3)).urlFields.map(\.url) == ["http://a/f.pdf"])
+        let content = carousel(
+            card(
+                "Read https://t.example/1", imageURL: "https://i.example/3.png",
+                buttons: [
+                    .postback(title: "Yes", payload: "https://not-fetched.example"),
+                    .webURL(title: "Open", url: "https://w.example/4"),
+                ]),
+            card("B", imageURL: nil, buttons: [.webURL(title: "Again", url: "https://w.example/5")]))
+        #expect(content.urlFields.map(\.field) == [
+            "carousel.elements[0].image_url", "carousel.elements[0].buttons[1].url", "carousel.elements[1].buttons[0].url",
+        ])
+        #expect(content.urlFields.map(\.url) == ["https://i.example/3.png", "https://w.example/4", "https://w.example/5"])
+    }
 }
 
 @Suite("Graph Send API request")

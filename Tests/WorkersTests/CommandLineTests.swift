@@ -29,6 +29,21 @@ struct CommandLineTests {
         }
     }
 
+    @Test("serve, work and run list HERALD_ALLOW_PRIVATE_URLS in --help; a value other than true or false stops start-up")
+    func allowPrivateURLsSetting() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
+        for command in ["serve", "work", "run"] {
+            let (status, output) = try ChildProcess.run(Self.binary, [command, "--help"], environment: ["PATH": "/usr/bin:/bin"])
+            #expect(status == 0, "\(command): \(output)")
+            #expect(output.contains("HERALD_ALLOW_PRIVATE_URLS (default: false)"), "\(command): \(output)")
+        }
+        let (status, output) = try ChildProcess.run(
+            Self.binary, ["work"],
+            environment: ["PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": "postgresql://127.0.0.1:9/none", "HERALD_ALLOW_PRIVATE_URLS": "maybe"])
+        #expect(status == 78, "\(output)")
+        #expect(output.contains(#"HERALD_ALLOW_PRIVATE_URLS must be true or false, got "maybe""#), "\(output)")
+    }
+
     @Test("bench-jobs drains every job it enqueued (ordering keys too), prints its rates as JSON and leaves no job behind")
     func benchJobs() async throws {
         try await TestDatabase.withSchema { schema in

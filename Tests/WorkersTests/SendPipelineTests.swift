@@ -58,9 +58,12 @@ struct SendPipelineTests {
         }
     }
 
+    /// `urlPolicy` is production's (public addresses only) unless a test opts in: fake-graph's file
+    /// host is on loopback, so tests whose size check HEADs it pass `.anyAddress`
+    /// (`HERALD_ALLOW_PRIVATE_URLS=true`).
     static func withPipeline(
         token: String = "valid-token", latency: Duration = .zero, concurrency: Int = 4,
-        sealedWith sealKey: [UInt8]? = nil, tokenKey: [UInt8]? = nil,
+        sealedWith sealKey: [UInt8]? = nil, tokenKey: [UInt8]? = nil, urlPolicy: AddressPolicy = .publicOnly,
         _ body: (Pipeline) async throws -> Void
     ) async throws {
         try await TestDatabase.withSchema { schema in
@@ -79,7 +82,10 @@ struct SendPipelineTests {
                     concurrency: concurrency, retryBase: .milliseconds(20),
                     // The size check's HEAD goes to fake-graph's router, which a busy test run can
                     // keep waiting for seconds: no timeout decides a test.
-                    sizeProbe: CurlConfiguration(totalTimeout: .seconds(60), followRedirects: true), tokenKey: tokenKey),
+                    sizeProbe: CurlConfiguration(
+                        totalTimeout: .seconds(60), followRedirects: true,
+                        maxRedirects: SendWorker.Settings.maxSizeProbeRedirects),
+                    urlPolicy: urlPolicy, tokenKey: tokenKey),
                 jobQueue: jobQueue, pollInterval: .milliseconds(50), logger: logger)
             let group = ServiceGroup(services: [worker], logger: logger)
             let running = Task { try await group.run() }
@@ -100,7 +106,8 @@ struct SendPipelineTests {
 
     @Test("a text, an image and a carousel are sent with Herald's id in metadata and end sent with Graph's mid")
     func sent() async throws {
-        try await Self.withPipeline { pipeline in
+        // The image is on fake-graph's loopback file host.
+        try await Self.withPipeline(urlPolicy: .anyAddress) { pipeline in
             try pipeline.addCustomer("c1")
             let ids = [
                 try pipeline.send(#"{"text":"Hello there"}"#, to: "c1"),

@@ -1,3 +1,4 @@
+import Curl
 import FakeGraph
 import Foundation
 import Postgres
@@ -6,7 +7,8 @@ import Testing
 
 /// Files without a declared size, and images, are measured with a HEAD before Graph is called
 /// (docs/design.md: `file_too_large` when the HEAD's Content-Length is over 25 MB, images 8 MB).
-/// fake-graph's `/_fake/files` is the file host, so the HEADs stay on loopback.
+/// fake-graph's `/_fake/files` is the file host, so the HEADs stay on loopback, which these tests
+/// allow as `HERALD_ALLOW_PRIVATE_URLS=true` does (URLSafetyTests: what happens without it).
 @Suite("HEAD size check before sending")
 struct SizeCheckTests {
     struct Case: Sendable, CustomTestStringConvertible {
@@ -26,7 +28,7 @@ struct SizeCheckTests {
               Case(kind: "image", bytes: (8 << 20) + 1, redirect: true, tooLarge: true),
           ])
     func measured(_ sample: Case) async throws {
-        try await SendPipelineTests.withPipeline { pipeline in
+        try await SendPipelineTests.withPipeline(urlPolicy: .anyAddress) { pipeline in
             try pipeline.addCustomer("sized")
             let url = "\(pipeline.graph.baseURL)/_fake/files/\(sample.kind).bin?bytes=\(sample.bytes)\(sample.redirect ? "&redirect=1" : "")"
             let id = try pipeline.send(#"{"\#(sample.kind)":{"url":"\#(url)"}}"#, to: "sized")
@@ -47,7 +49,7 @@ struct SizeCheckTests {
 
     @Test("a URL whose server does not answer the HEAD leaves the size to Graph")
     func unmeasured() async throws {
-        try await SendPipelineTests.withPipeline { pipeline in
+        try await SendPipelineTests.withPipeline(urlPolicy: .anyAddress) { pipeline in
             try pipeline.addCustomer("unsized")
             // Nothing listens on this port (the fake-graph's file host answers 400 without `bytes`,
             // which is not a size either).
