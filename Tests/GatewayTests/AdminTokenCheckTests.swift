@@ -51,6 +51,12 @@ struct AdminTokenCheckTests {
                     let named = try await put(gateway, #"{"access_token":"good-token","name":"Mine"}"#)
                     #expect((named.json?["page"] as? [String: Any])?["name"] as? String == "Mine")
                 }
+                // Stored: the token Graph accepted, valid, under the name given last.
+                let page = try schema.connect().query(
+                    "SELECT access_token, token_status, name FROM pages WHERE id = $1", [Self.page])[0]
+                #expect(try page.decode(0, as: [UInt8].self) == Array("good-token".utf8))
+                #expect(try page.decode(1, as: String.self) == "valid")
+                #expect(try page.decode(2, as: String?.self) == "Mine")
             }
         }
     }
@@ -127,6 +133,11 @@ struct AdminTokenCheckTests {
                     let response = try await put(gateway, #"{"access_token":"secret-while-down"}"#)
                     #expect(response.status == 200, "\(response.text)")
                 }
+                // Stored unchecked: the last token given, valid until Graph says otherwise.
+                let page = try schema.connect().query(
+                    "SELECT access_token, token_status FROM pages WHERE id = $1", [Self.page])[0]
+                #expect(try page.decode(0, as: [UInt8].self) == Array("secret-while-down".utf8))
+                #expect(try page.decode(1, as: String.self) == "valid")
             }
         }
         let lines = capture.all
