@@ -142,9 +142,17 @@ struct WebhookFastPathTests {
                 let connection = try RawHTTPConnection(port: gateway.port)
                 defer { connection.close() }
                 connection.send(Self.signed(Array(#"{"late":1}"#.utf8)))
-                try await Task.sleep(for: .milliseconds(300))
+                // The batcher's INSERT is blocked on the lock: the delivery cannot be committed yet.
+                try await waitUntil("the batcher's INSERT waits for the lock") {
+                    try locker.hasLockWaiter(on: "webhook_events")
+                }
                 await gateway.beginShutdown()
-                try await Task.sleep(for: .milliseconds(300))
+                // The shutdown has reached the server once its listener is closed.
+                try await waitUntil("the listener to close") {
+                    guard let probe = try? RawHTTPConnection(port: gateway.port) else { return true }
+                    probe.close()
+                    return false
+                }
                 #expect(await connection.responses(1, timeout: .zero).isEmpty, "answered before the commit")
                 #expect(await !connection.closedByServer(timeout: .zero), "closed before the delivery was answered")
 

@@ -2,19 +2,7 @@ import Foundation
 import JobQueue
 import Postgres
 import Synchronization
-
-/// A value shared between test threads.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-
-    init(_ value: Value) { mutex = Mutex(value) }
-
-    func withLock<T: Sendable>(_ body: (inout Value) throws -> T) rethrows -> T {
-        try mutex.withLock { try body(&$0) }
-    }
-
-    var value: Value { mutex.withLock { $0 } }
-}
+import TestSupport
 
 /// Runs `body(index)` on `count` threads of their own (blocking libpq calls stay off the
 /// cooperative pool) and waits for all of them; rethrows the first error.

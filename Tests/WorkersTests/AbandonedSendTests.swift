@@ -43,7 +43,7 @@ struct AbandonedSendTests {
                 logger: logger)
             let group = ServiceGroup(services: [scheduled], logger: logger)
             let running = Task { try await group.run() }
-            try await poll("the message settled") {
+            try await waitUntil("the message settled") {
                 try connection.query("SELECT status FROM messages WHERE id = $1", [id])[0].decode(0, as: String.self) == "failed"
             }
             await group.triggerGracefulShutdown()

@@ -34,7 +34,7 @@ struct AllowPrivateURLsCommandTests {
                 environment["HERALD_ALLOW_PRIVATE_URLS"] = allowPrivateURLs ? "true" : nil
                 let worker = try ChildProcess.start(binary, ["work"], environment: environment)
                 defer { worker.stop() }
-                try await poll("the message sent or failed", timeout: .seconds(30)) {
+                try await waitUntil("the message sent or failed", timeout: .seconds(30)) {
                     try connection.query("SELECT status IN ('sent', 'failed') FROM messages WHERE id = $1", [id])[0]
                         .decode(0, as: Bool.self)
                 }

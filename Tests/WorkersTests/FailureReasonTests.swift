@@ -183,7 +183,7 @@ struct FailureReasonTests {
         _ delay: TimeInterval, id: Int64, calls: Int, _ pipeline: SendPipelineTests.Pipeline
     ) async throws {
         for call in 1..<calls {
-            try await poll("call \(call) recorded as a retry", timeout: .seconds(10)) {
+            try await waitUntil("call \(call) recorded as a retry", timeout: .seconds(10)) {
                 let job = try Self.job(of: id, pipeline.connection)
                 return job.state == "retryable" && job.attempts == call && pipeline.graph.requests().count == call
             }

@@ -157,7 +157,7 @@ struct SendBatchTests {
             // even when the full suite keeps the cooperative pool busy for seconds.
             let graph = try await FakeGraphServer.start(configuration: .init(latency: .seconds(1)), logger: logger)
             try await Self.withOneThread(schema, graph: graph, logger: logger) {
-                try await poll("the first message is at Graph") { !graph.requests().isEmpty }
+                try await waitUntil("the first message is at Graph") { !graph.requests().isEmpty }
             }
             let sent = graph.requests().count
             #expect(sent >= 1 && sent < ids.count, "\(sent) of \(ids.count) sent before the stop took effect")
@@ -183,7 +183,7 @@ struct SendBatchTests {
             let graph = try await FakeGraphServer.start(logger: logger)
             // One thread claiming all five at once.
             try await Self.withOneThread(schema, graph: graph, logger: logger) {
-                try await poll("every message failed") {
+                try await waitUntil("every message failed") {
                     try Self.count(
                         "SELECT count(*) FROM messages WHERE status = 'failed' AND failure_reason = 'token_expired'",
                         on: connection) == 5

@@ -44,7 +44,7 @@ struct SendPipelineTests {
         }
 
         func waitForFinal(_ ids: [Int64], sourceLocation: SourceLocation = #_sourceLocation) async throws {
-            try await poll("messages \(ids) sent or failed", sourceLocation: sourceLocation) {
+            try await waitUntil("messages \(ids) sent or failed", sourceLocation: sourceLocation) {
                 try ids.allSatisfy { ["sent", "failed"].contains(try status($0).status) }
             }
         }
@@ -240,7 +240,7 @@ struct SendPipelineTests {
                     (try row.decode(0, as: Int64.self), (try row.decode(1, as: String.self), try row.decode(2, as: String.self)))
                 })
             }
-            try await poll("both send jobs finished") { try jobStates().values.allSatisfy { $0.0 != "running" } }
+            try await waitUntil("both send jobs finished") { try jobStates().values.allSatisfy { $0.0 != "running" } }
             let states = try jobStates()
             #expect(states[flaky]?.0 == "completed")
             #expect(states[hopeless]?.0 == "discarded")

@@ -57,13 +57,13 @@ struct WorkerCrashTests {
 
             let first = try ChildProcess.start(binary, ["work"], environment: environment)
             // Kill it while sends are in flight at Graph.
-            try await poll("the first worker is sending") { graph.requests().count >= crash.killAfter }
+            try await waitUntil("the first worker is sending") { graph.requests().count >= crash.killAfter }
             first.stop(signal: SIGKILL)
             let sentBeforeKill = graph.requests().count
 
             let second = try ChildProcess.start(binary, ["work"], environment: environment)
             defer { second.stop() }
-            try await poll("every message sent or failed", timeout: .seconds(60)) {
+            try await waitUntil("every message sent or failed", timeout: .seconds(60)) {
                 let open = try connection.query(
                     "SELECT count(*) FROM messages WHERE status NOT IN ('sent', 'failed')")[0].decode(0, as: Int.self)
                 return open == 0

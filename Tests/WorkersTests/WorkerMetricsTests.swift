@@ -33,7 +33,7 @@ struct WorkerMetricsTests {
             let worker = try ChildProcess.start(binary, ["work"], environment: environment)
             defer { worker.stop() }
 
-            try await poll("every message sent or failed", timeout: .seconds(30)) {
+            try await waitUntil("every message sent or failed", timeout: .seconds(30)) {
                 try connection.query("SELECT count(*) FROM messages WHERE status IN ('sent', 'failed')")[0]
                     .decode(0, as: Int.self) == 4
             }

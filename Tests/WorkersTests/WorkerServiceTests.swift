@@ -56,12 +56,12 @@ struct WorkerServiceTests {
                 let body = W.body([W.message("e2e", mid: "e2e-1", at: writtenAt)])
                 try connection.query("INSERT INTO webhook_events (body) VALUES ($1)", [body])
                 try connection.notify(channel: "herald_webhook_events", payload: "1")
-                try await poll("customer stored") {
+                try await waitUntil("customer stored") {
                     try connection.query("SELECT count(*) FROM customers WHERE psid = 'e2e'")[0].decode(0, as: Int.self) == 1
                 }
                 // 24 h after the customer wrote (not after the clock was made: start-up can be slow).
                 clock.set(writtenAt.addingTimeInterval(24 * 3600 + 5))
-                try await poll("inactivity notification raised") {
+                try await waitUntil("inactivity notification raised") {
                     try connection.query("SELECT count(*) FROM notifications WHERE psid = 'e2e' AND cleared_at IS NULL")[0]
                         .decode(0, as: Int.self) == 1
                 }
@@ -86,7 +86,7 @@ extension WorkerServiceTests {
                 VALUES ('inactivity_check', '{"page_id":"p","psid":"dead"}', 'running', 1, 5, 'gone:1', $1, $1, 'p|dead')
                 """, [Date().addingTimeInterval(-60)])
             try await Self.withWorkers(schema, clock: TestClock()) {
-                try await poll("the rescued job ran") {
+                try await waitUntil("the rescued job ran") {
                     try connection.query("SELECT count(*) FROM notifications WHERE psid = 'dead' AND cleared_at IS NULL")[0]
                         .decode(0, as: Int.self) == 1
                 }
@@ -98,14 +98,3 @@ extension WorkerServiceTests {
     }
 }
 
-/// Polls every 50 ms for up to 10 s; records an issue naming `what` if it never holds.
-func poll(
-    _ what: String, timeout: Duration = .seconds(10), sourceLocation: SourceLocation = #_sourceLocation,
-    _ condition: () throws -> Bool
-) async throws {
-    for _ in 0..<Int(timeout.components.seconds * 20) {
-        if try condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("not true within \(timeout): \(what)", sourceLocation: sourceLocation)
-}
