@@ -154,9 +154,20 @@ struct WorkerPoolTests {
             try JobQueue().enqueue([NewJob(kind: testKind)], now: Date(), on: connection)
             stoppedPool?.wake()
             stoppedPool?.start()
-            try await Task.sleep(for: .milliseconds(300))
+            // A live pool for the same kind takes the job; had the stopped one claimed it, the
+            // live one could not have run it, so `ran` staying 0 proves the stopped pool idle.
+            let ranByLive = Locked(0)
+            try await Self.withPool(schema, configuration) { _, _ in
+                ranByLive.withLock { $0 += 1 }
+                return .completed
+            } _: { pool in
+                pool.wake()
+                try await waitUntil("the live pool completes the job") {
+                    try connection.int("SELECT count(*) FROM jobs WHERE state = 'completed'") == 1
+                }
+            }
+            #expect(ranByLive.value == 1)
             #expect(ran.value == 0)
-            #expect(try connection.int("SELECT count(*) FROM jobs WHERE state = 'available'") == 1)
         }
     }
 

@@ -26,3 +26,26 @@ extension PostgresConnection {
         )[0].decode(0, as: Bool.self)
     }
 }
+
+/// Everything an async sequence yields, collected by a task of its own, so a test waits for
+/// elements with `waitUntil` (a deadline) instead of an `await next()` that may never return.
+public final class Collected<Element: Sendable>: Sendable {
+    private let state = Locked((elements: [Element](), finished: false))
+    private let task: Task<Void, Never>
+
+    public init<S: AsyncSequence & Sendable>(_ sequence: S) where S.Element == Element {
+        let state = self.state
+        task = Task {
+            do {
+                for try await element in sequence { state.withLock { $0.elements.append(element) } }
+            } catch {}
+            state.withLock { $0.finished = true }
+        }
+    }
+
+    deinit { task.cancel() }
+
+    public var elements: [Element] { state.value.elements }
+    /// Whether the sequence ended.
+    public var finished: Bool { state.value.finished }
+}

@@ -195,11 +195,6 @@ struct FailureReasonTests {
             #expect(wait < delay + 60, "retry \(call) due \(wait) s after the call; Graph asked for \(delay) s")
             // While it waits the message is queued again, not failed.
             #expect(try pipeline.status(id).status == "queued")
-            if call == 1 {
-                // Without Graph's delay the 20 ms retry base would have sent again by now.
-                try await Task.sleep(for: .milliseconds(400))
-                #expect(pipeline.graph.requests().count == 1)
-            }
             try pipeline.connection.query(
                 "UPDATE jobs SET run_at = now() WHERE id = $1 AND state = 'retryable'", [job.id])
         }
