@@ -44,13 +44,15 @@ struct V1SendRoutes: Sendable {
         do {
             outcome = try await pool.withConnection { [outbound, store] connection in
                 try connection.transaction { connection -> ResendOutcome in
-                    guard let message = try store.message(id: id, now: now, on: connection), message.direction == "outbound"
+                    guard let message = try store.message(id: id, now: now, on: connection), message.direction == .outbound
                     else { return .missing }
-                    guard let failure = message.failure, message.status == "failed" else { return .notFailed(message.status) }
+                    guard let failure = message.failure, message.status == .failed else {
+                        return .notFailed(message.status.rawValue)
+                    }
                     guard failure.resendable else {
                         return .notAllowed(failure.reason, failure.resendWhen?.rawValue ?? "never")
                     }
-                    guard try outbound.requeue(messageID: id, now: now, on: connection) else { return .notFailed("resend") }
+                    guard try outbound.requeue(messageID: id, now: now, on: connection) else { return .notFailed(MessageStatus.resend.rawValue) }
                     return .requeued(try store.message(id: id, now: now, on: connection))
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import Messenger
 import Postgres
 
 /// docs/design.md's blocked-URL rule: every URL of a message Graph refused as blocked is recorded; a
@@ -97,7 +98,7 @@ public struct BlockedURLs: Sendable {
             """
             SELECT b.url, b.probe_attempts,
                    (SELECT m.id FROM message_blocked_urls mb JOIN messages m ON m.id = mb.message_id
-                    WHERE mb.url = b.url AND m.status = 'failed' AND m.failure_reason = 'url_blacklisted'
+                    WHERE mb.url = b.url AND m.status = \(MessageStatus.failed.sql) AND m.failure_reason = \(FailureReason.urlBlacklisted.sql)
                     ORDER BY m.id LIMIT 1)
             FROM blocked_urls b
             WHERE b.released_at IS NULL AND b.next_probe_at <= $1
@@ -125,7 +126,7 @@ public struct BlockedURLs: Sendable {
         let ready = try connection.query(
             """
             SELECT DISTINCT m.id FROM message_blocked_urls mb JOIN messages m ON m.id = mb.message_id
-            WHERE mb.url = ANY($1::text[]) AND m.status = 'failed' AND m.failure_reason = 'url_blacklisted'
+            WHERE mb.url = ANY($1::text[]) AND m.status = \(MessageStatus.failed.sql) AND m.failure_reason = \(FailureReason.urlBlacklisted.sql)
               AND NOT EXISTS (SELECT 1 FROM message_blocked_urls other JOIN blocked_urls b ON b.url = other.url
                               WHERE other.message_id = m.id AND b.released_at IS NULL)
             """, [PostgresArrayLiteral.text(urls)]
@@ -137,7 +138,7 @@ public struct BlockedURLs: Sendable {
         let rows = try connection.query(
             """
             SELECT b.url, b.blocked_at, b.released_at, b.next_probe_at, b.probe_attempts,
-                   count(m.id) FILTER (WHERE m.status = 'failed' AND m.failure_reason = 'url_blacklisted'),
+                   count(m.id) FILTER (WHERE m.status = \(MessageStatus.failed.sql) AND m.failure_reason = \(FailureReason.urlBlacklisted.sql)),
                    count(m.id)
             FROM blocked_urls b
             LEFT JOIN message_blocked_urls mb ON mb.url = b.url

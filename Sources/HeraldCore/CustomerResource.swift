@@ -57,7 +57,7 @@ public struct CustomerResource: Sendable, Hashable, Encodable {
 /// recorded after a supporter last saw the conversation (`messages_conversation` serves it).
 let unreadColumn = """
     (SELECT count(*) FROM messages m
-     WHERE m.page_id = c.page_id AND m.psid = c.psid AND m.direction = 'inbound'
+     WHERE m.page_id = c.page_id AND m.psid = c.psid AND m.direction = \(MessageDirection.inbound.sql)
        AND (c.last_seen_by_supporter_at IS NULL OR m.created_at > c.last_seen_by_supporter_at)) AS unread
     """
 

@@ -12,36 +12,34 @@ public enum DisplayStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case failed
     case resend
 
-    /// Statuses of an outbound message that Graph accepted.
-    public static let successfulStatuses: Set<String> = ["sent", "delivered", "seen"]
 
     /// The display status of one message.
     ///
     /// - Parameters:
-    ///   - direction: `inbound` or `outbound`.
+    ///   - direction: only outbound messages have a display status.
     ///   - status: the stored status.
     ///   - isLatestSuccessful: whether this is the conversation's latest successfully sent
     ///     outbound message (see `latestSuccessful(among:)`).
-    public static func of(direction: String, status: String, isLatestSuccessful: Bool) -> DisplayStatus? {
-        guard direction == "outbound" else { return nil }
+    public static func of(direction: MessageDirection, status: MessageStatus, isLatestSuccessful: Bool) -> DisplayStatus? {
+        guard direction == .outbound else { return nil }
         switch status {
-        case "failed": return .failed
-        case "resend": return .resend
-        case "queued", "sending": return .sending
-        case "seen": return isLatestSuccessful ? .seen : nil
-        case "sent", "delivered": return isLatestSuccessful ? .sent : nil
-        default: return nil
+        case .failed: return .failed
+        case .resend: return .resend
+        case .queued, .sending: return .sending
+        case .seen: return isLatestSuccessful ? .seen : nil
+        case .sent, .delivered: return isLatestSuccessful ? .sent : nil
+        case .received: return nil
         }
     }
 
     /// A message as far as the "latest successful" rule cares.
     public struct Candidate: Sendable, Hashable {
         public var id: Int64
-        public var direction: String
-        public var status: String
+        public var direction: MessageDirection
+        public var status: MessageStatus
         public var sentAt: Date?
 
-        public init(id: Int64, direction: String, status: String, sentAt: Date?) {
+        public init(id: Int64, direction: MessageDirection, status: MessageStatus, sentAt: Date?) {
             self.id = id
             self.direction = direction
             self.status = status
@@ -53,7 +51,7 @@ public enum DisplayStatus: String, Sendable, Hashable, CaseIterable, Codable {
     /// counts as oldest), then greatest id. `ReadStore` runs the same ordering in SQL.
     public static func latestSuccessful(among messages: some Sequence<Candidate>) -> Int64? {
         messages
-            .filter { $0.direction == "outbound" && successfulStatuses.contains($0.status) }
+            .filter { $0.direction == .outbound && MessageStatus.successful.contains($0.status) }
             .max { a, b in
                 let (ta, tb) = (a.sentAt ?? .distantPast, b.sentAt ?? .distantPast)
                 return ta != tb ? ta < tb : a.id < b.id

@@ -25,4 +25,7 @@ extension GraphFailureKind {
 
     /// Transient Graph conditions that are retried with backoff before the message fails.
     public var isTransient: Bool { self == .rateLimited || self == .graphUnavailable }
+
+    /// The reason as a SQL string literal, e.g. `'token_expired'` (SQL names reasons through it).
+    public var sql: String { "'\(rawValue)'" }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import JobQueue
+import Messenger
 import Postgres
 
 extension IngestStore {
@@ -10,8 +11,8 @@ extension IngestStore {
         reads: [IngestPlan.CustomerKey: IngestPlan.Watermark], now: Date, _ connection: PostgresConnection
     ) throws {
         for (marks, status, from, column, watermarkColumn) in [
-            (deliveries, "delivered", "('sent')", "delivered_at", "delivered_watermark"),
-            (reads, "seen", "('sent', 'delivered')", "seen_at", "read_watermark"),
+            (deliveries, MessageStatus.delivered, [MessageStatus.sent], "delivered_at", "delivered_watermark"),
+            (reads, MessageStatus.seen, [MessageStatus.sent, .delivered], "seen_at", "read_watermark"),
         ] where !marks.isEmpty {
             var rows = JSONRecordSet()
             for key in marks.keys.sorted() {
@@ -24,14 +25,14 @@ extension IngestStore {
             }
             let document = PostgresJSON(bytes: rows.document)
             // A read implies delivery, so a read also fills delivered_at.
-            let deliveredToo = status == "seen" ? ", delivered_at = COALESCE(m.delivered_at, to_timestamp(x.event_at / 1000.0))" : ""
+            let deliveredToo = status == .seen ? ", delivered_at = COALESCE(m.delivered_at, to_timestamp(x.event_at / 1000.0))" : ""
             try connection.query(
                 """
-                UPDATE messages m SET status = '\(status)', \(column) = COALESCE(m.\(column), to_timestamp(x.event_at / 1000.0))
+                UPDATE messages m SET status = \(status.sql), \(column) = COALESCE(m.\(column), to_timestamp(x.event_at / 1000.0))
                     \(deliveredToo), updated_at = $2
                 FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text, watermark float8, event_at float8)
-                WHERE m.page_id = x.page_id AND m.psid = x.psid AND m.direction = 'outbound'
-                  AND m.status IN \(from) AND m.sent_at <= to_timestamp(x.watermark / 1000.0)
+                WHERE m.page_id = x.page_id AND m.psid = x.psid AND m.direction = \(MessageDirection.outbound.sql)
+                  AND m.status IN \(from.sql) AND m.sent_at <= to_timestamp(x.watermark / 1000.0)
                 """, [document, now])
             try connection.query(
                 """
@@ -56,12 +57,12 @@ extension IngestStore {
         try connection.query(
             """
             UPDATE messages m SET
-                status = CASE WHEN m.sent_at <= c.read_watermark THEN 'seen' ELSE 'delivered' END,
+                status = CASE WHEN m.sent_at <= c.read_watermark THEN \(MessageStatus.seen.sql) ELSE \(MessageStatus.delivered.sql) END,
                 delivered_at = COALESCE(m.delivered_at, GREATEST(c.delivered_watermark, c.read_watermark)),
                 seen_at = CASE WHEN m.sent_at <= c.read_watermark THEN COALESCE(m.seen_at, c.read_watermark) ELSE m.seen_at END,
                 updated_at = $2
             FROM customers c
-            WHERE c.page_id = m.page_id AND c.psid = m.psid AND m.status = 'sent' AND m.direction = 'outbound'
+            WHERE c.page_id = m.page_id AND c.psid = m.psid AND m.status = \(MessageStatus.sent.sql) AND m.direction = \(MessageDirection.outbound.sql)
               AND m.mid IN (SELECT x.mid FROM jsonb_to_recordset($1::jsonb) AS x(mid text))
               AND (m.sent_at <= c.read_watermark OR m.sent_at <= c.delivered_watermark)
             """, [document, now])
@@ -97,14 +98,14 @@ extension IngestStore {
                 FROM jsonb_to_recordset($1::jsonb) AS x(id int8, page_id text, psid text, mid text, ts float8)
                 WHERE NOT EXISTS (SELECT 1 FROM messages o WHERE o.mid = x.mid)),
             settled AS (
-                UPDATE messages m SET status = 'sent', mid = e.mid, sent_at = e.sent_at, failure_reason = NULL,
+                UPDATE messages m SET status = \(MessageStatus.sent.sql), mid = e.mid, sent_at = e.sent_at, failure_reason = NULL,
                                       failure_detail = NULL, graph_code = NULL, graph_subcode = NULL, failed_at = NULL,
                                       updated_at = $2
                 FROM echo e
-                WHERE m.id = e.id AND m.page_id = e.page_id AND m.psid = e.psid AND m.direction = 'outbound'
+                WHERE m.id = e.id AND m.page_id = e.page_id AND m.psid = e.psid AND m.direction = \(MessageDirection.outbound.sql)
                   AND m.mid IS NULL
-                  AND (m.status IN ('queued', 'resend', 'sending')
-                       OR (m.status = 'failed' AND m.failure_reason = 'graph_unavailable'))
+                  AND (m.status IN \(MessageStatus.pending.sql)
+                       OR (m.status = \(MessageStatus.failed.sql) AND m.failure_reason = \(FailureReason.graphUnavailable.sql)))
                 RETURNING m.id, m.mid, m.sent_at),
             history AS (
                 INSERT INTO message_attempts (message_id, attempted_at, outcome, detail)

@@ -1,5 +1,6 @@
 import Foundation
 import JobQueue
+import Messenger
 import Postgres
 
 /// Applies an `IngestPlan` with a fixed handful of set-based statements, whatever the batch size.
@@ -38,7 +39,7 @@ struct IngestStore {
             WITH inserted AS (
                 INSERT INTO messages (page_id, psid, mid, direction, author, content, status, event_timestamp,
                                       created_at, updated_at)
-                SELECT page_id, psid, mid, 'inbound', 'customer', content, 'received', to_timestamp(ts / 1000.0), $2, $2
+                SELECT page_id, psid, mid, \(MessageDirection.inbound.sql), \(MessageAuthor.customer.sql), content, \(MessageStatus.received.sql), to_timestamp(ts / 1000.0), $2, $2
                 FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text, mid text, content jsonb, ts float8)
                 ON CONFLICT (mid) DO NOTHING
                 RETURNING page_id, psid)
@@ -112,8 +113,8 @@ struct IngestStore {
             FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text)
             JOIN customers c ON c.page_id = x.page_id AND c.psid = x.psid
             JOIN messages m ON m.page_id = x.page_id AND m.psid = x.psid
-            WHERE m.direction = 'outbound' AND m.status = 'failed'
-              AND m.failure_reason IN ('outside_window', 'recipient_unavailable')
+            WHERE m.direction = \(MessageDirection.outbound.sql) AND m.status = \(MessageStatus.failed.sql)
+              AND m.failure_reason IN (\(FailureReason.outsideWindow.sql), \(FailureReason.recipientUnavailable.sql))
               AND c.last_message_at > m.failed_at AND c.last_message_at + interval '24 hours' > $2
             ORDER BY m.id
             """, [PostgresJSON(bytes: rows.document), now]
@@ -130,7 +131,7 @@ struct IngestStore {
             """
             INSERT INTO messages (page_id, psid, mid, direction, author, content, status, event_timestamp, sent_at,
                                   created_at, updated_at)
-            SELECT page_id, psid, mid, 'outbound', 'bot', content, 'sent', to_timestamp(ts / 1000.0),
+            SELECT page_id, psid, mid, \(MessageDirection.outbound.sql), \(MessageAuthor.bot.sql), content, \(MessageStatus.sent.sql), to_timestamp(ts / 1000.0),
                    to_timestamp(ts / 1000.0), $2, $2
             FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text, mid text, content jsonb, ts float8)
             ON CONFLICT (mid) DO NOTHING

@@ -47,11 +47,11 @@ public struct MessageResource: Sendable, Hashable, Encodable {
     public var pageID: String
     public var psid: String
     public var mid: String?
-    public var direction: String
-    public var author: String
+    public var direction: MessageDirection
+    public var author: MessageAuthor
     /// The stored content JSON itself.
     public var content: JSONValue
-    public var status: String
+    public var status: MessageStatus
     public var displayStatus: DisplayStatus?
     public var failure: Failure?
     public var attempts: Int
@@ -61,8 +61,8 @@ public struct MessageResource: Sendable, Hashable, Encodable {
     public var seenAt: Date?
 
     public init(
-        id: Int64, pageID: String, psid: String, mid: String?, direction: String, author: String,
-        content: JSONValue, status: String, displayStatus: DisplayStatus?, failure: Failure?, attempts: Int,
+        id: Int64, pageID: String, psid: String, mid: String?, direction: MessageDirection,
+        author: MessageAuthor, content: JSONValue, status: MessageStatus, displayStatus: DisplayStatus?, failure: Failure?, attempts: Int,
         createdAt: Date, sentAt: Date?, deliveredAt: Date?, seenAt: Date?
     ) {
         self.id = id

@@ -36,13 +36,13 @@ public struct OutboundStore: Sendable {
         public var psid: String
         /// The content as stored: Herald's own JSON shape of the request.
         public var content: PostgresJSON
-        public var author: String
+        public var author: MessageAuthor
         public var idempotencyKey: String?
         /// A format rule the content breaks: the message is stored as failed and never sent.
         public var violation: (reason: FailureReason, detail: String)?
 
         public init(
-            pageID: String, psid: String, content: PostgresJSON, author: String = "supporter",
+            pageID: String, psid: String, content: PostgresJSON, author: MessageAuthor = .supporter,
             idempotencyKey: String? = nil, violation: (reason: FailureReason, detail: String)? = nil
         ) {
             self.pageID = pageID
@@ -66,12 +66,13 @@ public struct OutboundStore: Sendable {
             """
             INSERT INTO messages (page_id, psid, direction, author, content, status, failure_reason, failure_detail,
                                   failed_at, idempotency_key, created_at, updated_at)
-            VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $10)
+            VALUES ($1, $2, \(MessageDirection.outbound.sql), $3, $4, $5, $6, $7, $8, $9, $10, $10)
             ON CONFLICT (page_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
             """,
             [
-                draft.pageID, draft.psid, draft.author, draft.content, draft.violation == nil ? "queued" : "failed",
+                draft.pageID, draft.psid, draft.author.rawValue, draft.content,
+                (draft.violation == nil ? MessageStatus.queued : .failed).rawValue,
                 draft.violation?.reason.rawValue, draft.violation?.detail, draft.violation == nil ? nil : now,
                 draft.idempotencyKey, now,
             ])
@@ -102,9 +103,9 @@ extension OutboundStore {
         guard !messageIDs.isEmpty else { return [] }
         let rows = try connection.query(
             """
-            UPDATE messages SET status = 'resend', failure_reason = NULL, failure_detail = NULL, graph_code = NULL,
+            UPDATE messages SET status = \(MessageStatus.resend.sql), failure_reason = NULL, failure_detail = NULL, graph_code = NULL,
                                 graph_subcode = NULL, failed_at = NULL, updated_at = $2
-            WHERE id = ANY($1::bigint[]) AND status = 'failed' AND direction = 'outbound'
+            WHERE id = ANY($1::bigint[]) AND status = \(MessageStatus.failed.sql) AND direction = \(MessageDirection.outbound.sql)
             RETURNING id, page_id, psid
             """, [PostgresArrayLiteral.int8(messageIDs), now])
         let requeued = try rows.map {

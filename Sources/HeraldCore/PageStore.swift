@@ -105,7 +105,7 @@ public struct PageStore: Sendable {
         let ids = try connection.query(
             """
             SELECT id FROM messages
-            WHERE page_id = $1 AND direction = 'outbound' AND status = 'failed' AND failure_reason = 'token_expired'
+            WHERE page_id = $1 AND direction = \(MessageDirection.outbound.sql) AND status = \(MessageStatus.failed.sql) AND failure_reason = \(FailureReason.tokenExpired.sql)
             ORDER BY id
             """, [pageID]
         ).map { try $0.decode(0, as: Int64.self) }
@@ -120,7 +120,7 @@ public struct PageStore: Sendable {
                    p.human_agent_enabled, to_jsonb(p.subscribed_fields), p.subscription_error,
                    COALESCE((SELECT jsonb_object_agg(f.failure_reason, f.n)
                              FROM (SELECT failure_reason, count(*) AS n FROM messages
-                                   WHERE page_id = p.id AND status = 'failed' AND failure_reason IS NOT NULL
+                                   WHERE page_id = p.id AND status = \(MessageStatus.failed.sql) AND failure_reason IS NOT NULL
                                    GROUP BY failure_reason) f), '{}'::jsonb)
             FROM pages p
             WHERE $1::text IS NULL OR p.id = $1

@@ -13,7 +13,7 @@ extension ReadStore {
                c.last_message_at AS customer_last_message_at,
                COALESCE(p.access_token IS NOT NULL AND p.token_status = 'valid', false) AS page_token_valid,
                GREATEST(p.connected_at, p.reconnected_at) AS page_connected_at,
-               (m.failure_reason IS DISTINCT FROM 'url_blacklisted' OR NOT EXISTS (
+               (m.failure_reason IS DISTINCT FROM \(FailureReason.urlBlacklisted.sql) OR NOT EXISTS (
                    SELECT 1 FROM message_blocked_urls mb JOIN blocked_urls b ON b.url = mb.url
                    WHERE mb.message_id = m.id AND b.released_at IS NULL)) AS blocked_urls_released
         FROM \(source)
@@ -25,10 +25,10 @@ extension ReadStore {
     /// Builds the resource from a `messageSelect` row.
     static func message(_ row: PostgresRow, latestSuccessful: Int64?, now: Date) throws -> MessageResource {
         let id = try row.decode("id", as: Int64.self)
-        let direction = try row.decode("direction", as: String.self)
-        let status = try row.decode("status", as: String.self)
+        let direction = try MessageDirection(stored: try row.decode("direction", as: String.self), column: "direction")
+        let status = try MessageStatus(stored: try row.decode("status", as: String.self), column: "status")
         var failure: MessageResource.Failure?
-        if status == "failed", let stored = try row.decode("failure_reason", as: String?.self) {
+        if status == .failed, let stored = try row.decode("failure_reason", as: String?.self) {
             let reason = FailureReason(stored: stored)
             let context = ResendPolicy.Context(
                 failedAt: try row.decode("failed_at", as: Date?.self), now: now,
@@ -45,7 +45,7 @@ extension ReadStore {
         return MessageResource(
             id: id, pageID: try row.decode("page_id", as: String.self), psid: try row.decode("psid", as: String.self),
             mid: try row.decode("mid", as: String?.self), direction: direction,
-            author: try row.decode("author", as: String.self),
+            author: try MessageAuthor(stored: try row.decode("author", as: String.self), column: "author"),
             content: try JSONValue(parsing: try row.decode("content", as: [UInt8].self)), status: status,
             displayStatus: DisplayStatus.of(
                 direction: direction, status: status, isLatestSuccessful: id == latestSuccessful),
@@ -78,7 +78,7 @@ extension ReadStore {
                 FROM messages m
                 JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS c(page_id, psid)) c
                   ON c.page_id = m.page_id AND c.psid = m.psid
-                WHERE m.direction = 'outbound' AND m.status IN ('sent', 'delivered', 'seen')
+                WHERE m.direction = \(MessageDirection.outbound.sql) AND m.status IN \(MessageStatus.successful.sql)
                 ORDER BY m.page_id, m.psid, m.sent_at DESC NULLS LAST, m.id DESC
                 """, [PostgresArrayLiteral.text(conversations), PostgresArrayLiteral.text(psids)])
             for row in latestRows {

@@ -129,7 +129,7 @@ public struct ReadStore: Sendable {
         try connection.query(
             """
             SELECT id FROM messages
-            WHERE page_id = $1 AND psid = $2 AND direction = 'outbound' AND status IN ('sent', 'delivered', 'seen')
+            WHERE page_id = $1 AND psid = $2 AND direction = \(MessageDirection.outbound.sql) AND status IN \(MessageStatus.successful.sql)
             ORDER BY sent_at DESC NULLS LAST, id DESC LIMIT 1
             """, [pageID, psid]
         ).singleRow()?.decode(0, as: Int64.self)

@@ -8,7 +8,7 @@ extension SendAttempts {
         public var start: Start
         /// `queued` or `resend`: restored if the attempt is handed back unstarted (`unstart`) or
         /// ends in a transient failure.
-        public var previousStatus: String
+        public var previousStatus: MessageStatus
     }
 
     /// Marks messages `sending` (one more attempt each) and gathers what their Graph calls need,
@@ -25,11 +25,11 @@ extension SendAttempts {
             """
             WITH target AS (
                 SELECT m.id, m.status FROM messages m
-                WHERE m.id = ANY($1::int8[]) AND m.direction = 'outbound' AND m.status IN ('queued', 'resend', 'sending')
+                WHERE m.id = ANY($1::int8[]) AND m.direction = \(MessageDirection.outbound.sql) AND m.status IN \(MessageStatus.pending.sql)
                 ORDER BY m.id
                 FOR UPDATE),
             started AS (
-                UPDATE messages m SET status = CASE WHEN target.status = 'resend' THEN 'resend' ELSE 'sending' END,
+                UPDATE messages m SET status = CASE WHEN target.status = \(MessageStatus.resend.sql) THEN \(MessageStatus.resend.sql) ELSE \(MessageStatus.sending.sql) END,
                                       attempts = m.attempts + 1, updated_at = $2
                 FROM target WHERE m.id = target.id
                 RETURNING m.id, m.page_id, m.psid, m.content, target.status AS previous, m.attempts, m.author)
@@ -44,8 +44,9 @@ extension SendAttempts {
         var started: [Int64: Started] = [:]
         for row in rows {
             let messageID = try row.decode(11, as: Int64.self)
-            let previous = try row.decode(3, as: String.self)
-            let previousStatus = previous == "sending" ? "queued" : previous
+            let previous = try MessageStatus(stored: try row.decode(3, as: String.self), column: "status")
+            // A message found `sending` was left so by a worker that died: it never failed.
+            let previousStatus = previous == .sending ? .queued : previous
             started[messageID] = Started(
                 start: try start(messageID, previousStatus: previousStatus, row, now: now), previousStatus: previousStatus)
         }
@@ -54,23 +55,23 @@ extension SendAttempts {
 
     /// Hands started attempts back unsent (their send thread is stopping): each message gets its
     /// previous status and attempt count again, unless something else moved it meanwhile.
-    public func unstart(_ messages: [(messageID: Int64, previousStatus: String)], now: Date, on connection: PostgresConnection) throws {
+    public func unstart(_ messages: [(messageID: Int64, previousStatus: MessageStatus)], now: Date, on connection: PostgresConnection) throws {
         guard !messages.isEmpty else { return }
         try connection.query(
             """
             UPDATE messages m SET status = u.previous, attempts = greatest(m.attempts - 1, 0), updated_at = $3
             FROM unnest($1::int8[], $2::text[]) AS u(id, previous)
-            WHERE m.id = u.id AND m.status IN ('sending', 'resend')
+            WHERE m.id = u.id AND m.status IN \([MessageStatus.sending, .resend].sql)
             """,
             [
-                PostgresArrayLiteral.int8(messages.map(\.messageID)), PostgresArrayLiteral.text(messages.map(\.previousStatus)),
+                PostgresArrayLiteral.int8(messages.map(\.messageID)), PostgresArrayLiteral.text(messages.map(\.previousStatus.rawValue)),
                 now,
             ])
     }
 
     /// The pre-checks on one started message's row: page token, the 24-hour window (or
     /// `HUMAN_AGENT` after it), a token that opens.
-    private func start(_ messageID: Int64, previousStatus: String, _ row: PostgresRow, now: Date) throws -> Start {
+    private func start(_ messageID: Int64, previousStatus: MessageStatus, _ row: PostgresRow, now: Date) throws -> Start {
         if try row.decode(7, as: String.self) == "expired" {
             return .failNow(reason: .tokenExpired, detail: "the page's access token expired; reconnect the page")
         }
@@ -79,7 +80,7 @@ extension SendAttempts {
         if let lastMessageAt, let closes = CustomerActivity.windowClosesAt(lastMessageAt: lastMessageAt), now >= closes {
             // Only a person may use HUMAN_AGENT, and only for 7 days (Messenger policy).
             let humanAgentUntil = lastMessageAt.addingTimeInterval(Self.humanAgentWindow)
-            guard try row.decode(10, as: Bool.self), try row.decode(9, as: String.self) == "supporter",
+            guard try row.decode(10, as: Bool.self), try row.decode(9, as: String.self) == MessageAuthor.supporter.rawValue,
                 now < humanAgentUntil
             else {
                 return .failNow(

@@ -34,7 +34,7 @@ public struct SendAttempts: Sendable {
         public var content: PostgresJSON
         public var accessToken: String
         /// The status before this attempt (`queued` or `resend`), restored on a transient failure.
-        public var previousStatus: String
+        public var previousStatus: MessageStatus
         public var attempt: Int
         /// `RESPONSE` inside the 24-hour window; the `HUMAN_AGENT` tag for a supporter's reply after it.
         public var messagingType: MessagingType = .response
@@ -58,7 +58,7 @@ public struct SendAttempts: Sendable {
     /// `urls` are the message's URLs: on `url_blacklisted` they are recorded as blocked, so the
     /// message can be requeued once they are released.
     public func record(
-        _ result: Result, messageID: Int64, previousStatus: String, final: Bool = false, urls: [String] = [],
+        _ result: Result, messageID: Int64, previousStatus: MessageStatus, final: Bool = false, urls: [String] = [],
         now: Date, on connection: PostgresConnection
     ) throws {
         if case .sent(let mid) = result {
@@ -80,9 +80,9 @@ public struct SendAttempts: Sendable {
                 try connection.query(
                     """
                     UPDATE messages SET status = $2, graph_code = $3, graph_subcode = $4, updated_at = $5
-                    WHERE id = $1 AND status IN ('sending', 'resend')
+                    WHERE id = $1 AND status IN \([MessageStatus.sending, .resend].sql)
                     """,
-                    [messageID, previousStatus, code.map(Int64.init), subcode.map(Int64.init), now])
+                    [messageID, previousStatus.rawValue, code.map(Int64.init), subcode.map(Int64.init), now])
                 try history(messageID, "retry:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection)
             }
         }
@@ -130,8 +130,8 @@ public struct SendAttempts: Sendable {
                 FROM answered a JOIN messages o ON o.id = a.id
                 LEFT JOIN customers c ON c.page_id = o.page_id AND c.psid = o.psid),
             sent AS (
-                UPDATE messages m SET status = CASE WHEN a.seen_at IS NOT NULL THEN 'seen'
-                                                    WHEN a.delivered_at IS NOT NULL THEN 'delivered' ELSE 'sent' END,
+                UPDATE messages m SET status = CASE WHEN a.seen_at IS NOT NULL THEN \(MessageStatus.seen.sql)
+                                                    WHEN a.delivered_at IS NOT NULL THEN \(MessageStatus.delivered.sql) ELSE \(MessageStatus.sent.sql) END,
                                       mid = a.mid, sent_at = a.sent_at, delivered_at = COALESCE(m.delivered_at, a.delivered_at),
                                       seen_at = COALESCE(m.seen_at, a.seen_at), failure_reason = NULL,
                                       failure_detail = NULL, graph_code = NULL, graph_subcode = NULL,
@@ -139,7 +139,7 @@ public struct SendAttempts: Sendable {
                 FROM accepted a WHERE m.id = a.id RETURNING m.id, m.sent_at),
             attempt AS (
                 INSERT INTO message_attempts (message_id, attempted_at, outcome)
-                SELECT id, sent_at, 'sent' FROM sent ORDER BY id)
+                SELECT id, sent_at, \(MessageStatus.sent.sql) FROM sent ORDER BY id)
             SELECT DISTINCT message_id FROM message_blocked_urls WHERE message_id = ANY($1::int8[])
             """, [ids, PostgresArrayLiteral.text(messages.map(\.mid)), sentAt]
         ).map { try $0.decode(0, as: Int64.self) }
@@ -163,7 +163,7 @@ public struct SendAttempts: Sendable {
     ) throws {
         try connection.query(
             """
-            UPDATE messages SET status = 'failed', failure_reason = $2, failure_detail = $3, graph_code = $4,
+            UPDATE messages SET status = \(MessageStatus.failed.sql), failure_reason = $2, failure_detail = $3, graph_code = $4,
                                 graph_subcode = $5, failed_at = $6, updated_at = $6
             WHERE id = $1 AND mid IS NULL  -- a message with a mid was sent (its echo may say so first)
             """, [id, reason.rawValue, String(detail.prefix(1000)), code.map(Int64.init), subcode.map(Int64.init), now])
@@ -191,9 +191,9 @@ extension SendAttempts {
         try connection.transaction { connection in
             let rows = try connection.query(
                 """
-                UPDATE messages SET status = 'failed', failure_reason = 'graph_unavailable', failure_detail = $2,
+                UPDATE messages SET status = \(MessageStatus.failed.sql), failure_reason = \(FailureReason.graphUnavailable.sql), failure_detail = $2,
                                     failed_at = $3, updated_at = $3
-                WHERE id = $1 AND direction = 'outbound' AND status IN ('queued', 'sending', 'resend')
+                WHERE id = $1 AND direction = \(MessageDirection.outbound.sql) AND status IN \(MessageStatus.pending.sql)
                 """, [messageID, detail, now])
             guard rows.affectedRows == 1 else { return false }
             try connection.query(

@@ -111,7 +111,7 @@ struct SendMessageHandler: Sendable {
 
     private func failNow(_ messageID: Int64, reason: FailureReason, detail: String, _ connection: PostgresConnection) throws -> JobOutcome {
         let result = SendAttempts.Result.failed(reason: reason, detail: detail, graphCode: nil, graphSubcode: nil)
-        try attempts.record(result, messageID: messageID, previousStatus: "queued", now: clock.now(), on: connection)
+        try attempts.record(result, messageID: messageID, previousStatus: .queued, now: clock.now(), on: connection)
         WorkerMetrics.sendResult(result, final: true)
         logger.info(
             "message failed before sending",

@@ -13,14 +13,15 @@ struct DisplayStatusTests {
             // Failures and requeues show even if (wrongly) named latest.
             ("failed", true, .failed), ("resend", true, .resend),
         ])
-    func outbound(status: String, latest: Bool, expected: DisplayStatus?) {
-        #expect(DisplayStatus.of(direction: "outbound", status: status, isLatestSuccessful: latest) == expected)
+    func outbound(status: String, latest: Bool, expected: DisplayStatus?) throws {
+        let stored = try #require(MessageStatus(rawValue: status))
+        #expect(DisplayStatus.of(direction: .outbound, status: stored, isLatestSuccessful: latest) == expected)
     }
 
     @Test("inbound messages never have one")
     func inbound() {
-        #expect(DisplayStatus.of(direction: "inbound", status: "received", isLatestSuccessful: false) == nil)
-        #expect(DisplayStatus.of(direction: "inbound", status: "received", isLatestSuccessful: true) == nil)
+        #expect(DisplayStatus.of(direction: .inbound, status: .received, isLatestSuccessful: false) == nil)
+        #expect(DisplayStatus.of(direction: .inbound, status: .received, isLatestSuccessful: true) == nil)
     }
 
     @Test("the latest successful message is chosen by sent_at, then id")
@@ -29,7 +30,7 @@ struct DisplayStatusTests {
         func m(_ id: Int64, _ status: String, _ sentAt: Date?, _ direction: String = "outbound")
             -> DisplayStatus.Candidate
         {
-            .init(id: id, direction: direction, status: status, sentAt: sentAt)
+            candidate(id, direction, status, sentAt)
         }
         // Sent later beats a higher id; failed, queued and inbound never count.
         #expect(
@@ -49,12 +50,12 @@ struct DisplayStatusTests {
     func conversation() {
         let t = Date(timeIntervalSince1970: 1_764_140_000)
         let messages: [DisplayStatus.Candidate] = [
-            .init(id: 1, direction: "inbound", status: "received", sentAt: nil),
-            .init(id: 2, direction: "outbound", status: "seen", sentAt: t),
-            .init(id: 3, direction: "outbound", status: "delivered", sentAt: t.addingTimeInterval(1)),
-            .init(id: 4, direction: "outbound", status: "seen", sentAt: t.addingTimeInterval(2)),
-            .init(id: 5, direction: "outbound", status: "failed", sentAt: nil),
-            .init(id: 6, direction: "outbound", status: "queued", sentAt: nil),
+            candidate(1, "inbound", "received", nil),
+            candidate(2, "outbound", "seen", t),
+            candidate(3, "outbound", "delivered", t.addingTimeInterval(1)),
+            candidate(4, "outbound", "seen", t.addingTimeInterval(2)),
+            candidate(5, "outbound", "failed", nil),
+            candidate(6, "outbound", "queued", nil),
         ]
         let latest = DisplayStatus.latestSuccessful(among: messages)
         let shown = messages.map {
@@ -62,6 +63,11 @@ struct DisplayStatusTests {
         }
         #expect(shown == [nil, nil, nil, .seen, .failed, .sending])
     }
+}
+
+/// A candidate from database strings (these tests keep the stored spellings).
+private func candidate(_ id: Int64, _ direction: String, _ status: String, _ sentAt: Date?) -> DisplayStatus.Candidate {
+    .init(id: id, direction: MessageDirection(rawValue: direction)!, status: MessageStatus(rawValue: status)!, sentAt: sentAt)
 }
 
 extension DisplayStatusTests {

@@ -83,8 +83,8 @@ struct EchoSettlementTests {
             try harness.drain()
             let timeout = SendAttempts.Result.transient(
                 reason: .graphUnavailable, detail: "Graph did not answer in time", graphCode: nil, graphSubcode: nil)
-            try attempts.record(timeout, messageID: retried, previousStatus: "queued", now: Date(), on: harness.connection)
-            try attempts.record(timeout, messageID: lastTry, previousStatus: "queued", final: true, now: Date(), on: harness.connection)
+            try attempts.record(timeout, messageID: retried, previousStatus: .queued, now: Date(), on: harness.connection)
+            try attempts.record(timeout, messageID: lastTry, previousStatus: .queued, final: true, now: Date(), on: harness.connection)
             #expect(try Self.state(harness, retried) == "sent/m_e4a/-")
             #expect(try Self.state(harness, lastTry) == "sent/m_e4b/-")
         }

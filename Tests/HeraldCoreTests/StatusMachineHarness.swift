@@ -140,6 +140,6 @@ struct StatusMachineHarness {
             "SELECT outcome FROM message_attempts WHERE message_id = $1 ORDER BY id", [cell.id]
         ).map { try $0.decode(0, as: String.self) }
         return .init(
-            status: message?.status ?? "missing", display: message?.displayStatus?.rawValue ?? "-", attempts: attempts)
+            status: message?.status.rawValue ?? "missing", display: message?.displayStatus?.rawValue ?? "-", attempts: attempts)
     }
 }

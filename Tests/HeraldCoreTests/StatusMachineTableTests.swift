@@ -104,6 +104,10 @@ struct StatusMachineTableTests {
                     try harness.apply(event, to: message)
                     let outcome = try harness.outcome(of: message)
                     #expect(outcome == Self.expected(state, event), "\(state.rawValue) × \(event.rawValue)")
+                    // Every move the SQL made is one the transition table allows.
+                    let before = try #require(MessageStatus(rawValue: Self.stored(state)))
+                    let after = try #require(MessageStatus(rawValue: outcome.status))
+                    #expect(before.mayBecome(after), "\(state.rawValue) × \(event.rawValue): \(before) → \(after)")
                 }
             }
             #expect(cell == State.allCases.count * Event.allCases.count)
@@ -123,6 +127,8 @@ struct StatusMachineTableTests {
         let list = sql[check.upperBound...].prefix { $0 != ")" }
         let statuses = Set(quoted(list))
         #expect(statuses == Set(State.allCases.map(Self.stored)).union(["received"]))
+        #expect(statuses == Set(MessageStatus.allCases.map(\.rawValue)))
+        #expect(Set(MessageStatus.transitions.keys) == Set(MessageStatus.allCases))
         let reasons = try #require(sql.range(of: "failure_reason     text CHECK (failure_reason IN ("))
         let reasonList = sql[reasons.upperBound...].prefix { $0 != ")" }
         let stored = Set(quoted(reasonList))

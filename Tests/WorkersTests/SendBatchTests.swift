@@ -77,8 +77,8 @@ struct SendBatchTests {
 
             let started = try attempts.startAll(messageIDs: ids, now: Date(), on: connection)
             #expect(Set(started.keys) == [ids[0], ids[1]], "a sent message is not started again")
-            #expect(started[ids[0]]?.previousStatus == "queued")
-            #expect(started[ids[1]]?.previousStatus == "resend")
+            #expect(started[ids[0]]?.previousStatus == .queued)
+            #expect(started[ids[1]]?.previousStatus == .resend)
             guard case .send(let plan)? = started[ids[0]]?.start else {
                 Issue.record("expected a send plan, got \(String(describing: started[ids[0]]))")
                 return
@@ -86,7 +86,7 @@ struct SendBatchTests {
             #expect(plan.accessToken == "token" && plan.psid == "batch-0" && plan.attempt == 1)
             #expect(try Self.statuses(ids, on: connection) == ["sending/1", "resend/1", "sent/0"])
 
-            try attempts.unstart([(ids[0], "queued"), (ids[1], "resend")], now: Date(), on: connection)
+            try attempts.unstart([(ids[0], .queued), (ids[1], .resend)], now: Date(), on: connection)
             #expect(try Self.statuses(ids, on: connection) == ["queued/0", "resend/0", "sent/0"])
 
             _ = try attempts.startAll(messageIDs: ids, now: Date(), on: connection)
