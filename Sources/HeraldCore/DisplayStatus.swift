@@ -47,8 +47,18 @@ public enum DisplayStatus: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// The SQL form of "a candidate for latest successful" over messages aliased `alias`.
+    static func successfulCondition(_ alias: String) -> String {
+        "\(alias).direction = \(MessageDirection.outbound.sql) AND \(alias).status IN \(MessageStatus.successful.sql)"
+    }
+
+    /// The SQL `ORDER BY` that puts first the message `latestSuccessful(among:)` picks, over
+    /// messages aliased `alias` (LatestSuccessfulMatrixTests checks the two agree).
+    static func latestSuccessfulOrder(_ alias: String) -> String { "\(alias).sent_at DESC NULLS LAST, \(alias).id DESC" }
+
     /// The id of the latest successfully sent outbound message: greatest `sent_at` (a missing one
-    /// counts as oldest), then greatest id. `ReadStore` runs the same ordering in SQL.
+    /// counts as oldest), then greatest id. `ReadStore` runs the same ordering in SQL
+    /// (`latestSuccessfulOrder`).
     public static func latestSuccessful(among messages: some Sequence<Candidate>) -> Int64? {
         messages
             .filter { $0.direction == .outbound && MessageStatus.successful.contains($0.status) }

@@ -93,8 +93,10 @@ struct IngestStore {
         }
     }
 
-    /// Failed `outside_window` / `recipient_unavailable` messages of customers who opened their
-    /// window again after the failure (ResendPolicy's rule, in SQL) are requeued, oldest first.
+    /// Failed `outside_window` / `recipient_unavailable` messages of customers who wrote in this
+    /// batch are requeued, oldest first, when `ResendPolicy` allows their resend now: the SQL only
+    /// gathers the candidates and their facts (as the API's read model does), the rule is decided
+    /// once, in Swift.
     private func resendAfterReply(
         _ plan: IngestPlan, store: OutboundStore, now: Date, _ connection: PostgresConnection
     ) throws {
@@ -107,18 +109,19 @@ struct IngestStore {
             rows.field("psid", key.psid)
             rows.endRow()
         }
-        let ready = try connection.query(
-            """
-            SELECT m.id
-            FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text)
-            JOIN customers c ON c.page_id = x.page_id AND c.psid = x.psid
-            JOIN messages m ON m.page_id = x.page_id AND m.psid = x.psid
-            WHERE m.direction = \(MessageDirection.outbound.sql) AND m.status = \(MessageStatus.failed.sql)
-              AND m.failure_reason IN (\(FailureReason.outsideWindow.sql), \(FailureReason.recipientUnavailable.sql))
-              AND c.last_message_at > m.failed_at AND c.last_message_at + interval '24 hours' > $2
-            ORDER BY m.id
-            """, [PostgresJSON(bytes: rows.document), now]
-        ).map { try $0.decode(0, as: Int64.self) }
+        let candidates = try connection.query(
+            ReadStore.messageSelect(
+                from: """
+                    jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text)
+                    JOIN messages m ON m.page_id = x.page_id AND m.psid = x.psid
+                    """)
+                + """
+                 WHERE m.direction = \(MessageDirection.outbound.sql) AND m.status = \(MessageStatus.failed.sql)
+                   AND m.failure_reason IN (\(FailureReason.outsideWindow.sql), \(FailureReason.recipientUnavailable.sql))
+                 ORDER BY m.id
+                """, [PostgresJSON(bytes: rows.document)])
+        let ready = try candidates.map { try ReadStore.message($0, latestSuccessful: nil, now: now) }
+            .filter { $0.failure?.resendable == true }.map(\.id)
         _ = try store.requeue(messageIDs: ready, now: now, on: connection)
     }
 

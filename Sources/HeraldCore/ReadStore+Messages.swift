@@ -78,8 +78,8 @@ extension ReadStore {
                 FROM messages m
                 JOIN (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS c(page_id, psid)) c
                   ON c.page_id = m.page_id AND c.psid = m.psid
-                WHERE m.direction = \(MessageDirection.outbound.sql) AND m.status IN \(MessageStatus.successful.sql)
-                ORDER BY m.page_id, m.psid, m.sent_at DESC NULLS LAST, m.id DESC
+                WHERE \(DisplayStatus.successfulCondition("m"))
+                ORDER BY m.page_id, m.psid, \(DisplayStatus.latestSuccessfulOrder("m"))
                 """, [PostgresArrayLiteral.text(conversations), PostgresArrayLiteral.text(psids)])
             for row in latestRows {
                 latest[try row.decode(0, as: String.self) + "\u{0}" + row.decode(1, as: String.self)] =

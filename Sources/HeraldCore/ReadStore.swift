@@ -128,9 +128,9 @@ public struct ReadStore: Sendable {
     func latestSuccessfulID(pageID: String, psid: String, on connection: PostgresConnection) throws -> Int64? {
         try connection.query(
             """
-            SELECT id FROM messages
-            WHERE page_id = $1 AND psid = $2 AND direction = \(MessageDirection.outbound.sql) AND status IN \(MessageStatus.successful.sql)
-            ORDER BY sent_at DESC NULLS LAST, id DESC LIMIT 1
+            SELECT m.id FROM messages m
+            WHERE m.page_id = $1 AND m.psid = $2 AND \(DisplayStatus.successfulCondition("m"))
+            ORDER BY \(DisplayStatus.latestSuccessfulOrder("m")) LIMIT 1
             """, [pageID, psid]
         ).singleRow()?.decode(0, as: Int64.self)
     }

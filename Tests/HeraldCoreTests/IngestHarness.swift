@@ -11,11 +11,14 @@ struct IngestHarness {
     let clock: TestClock
     let ingestor: WebhookIngestor
 
-    init(_ schema: TestSchema, clock: TestClock = TestClock(), options: WebhookIngestor.Options = .init()) throws {
+    init(
+        _ schema: TestSchema, clock: TestClock = TestClock(), options: WebhookIngestor.Options = .init(),
+        autoResend: OutboundStore? = nil
+    ) throws {
         self.schema = schema
         self.connection = try schema.connect()
         self.clock = clock
-        self.ingestor = WebhookIngestor(options: options)
+        self.ingestor = WebhookIngestor(options: options, autoResend: autoResend)
     }
 
     func store(_ bodies: [UInt8]...) throws { try store(bodies) }
