@@ -24,6 +24,9 @@ struct HeraldSettings: Sendable {
     var metricsPort: Int?
     var webhookRetentionDays: Int
     var maxBodyBytes: Int
+    var readTimeoutSeconds: Int
+    var idleTimeoutSeconds: Int
+    var maxConnections: Int
     var databasePoolSize: Int
     var migrationsDirectory: String?
     var logLevel: Logger.Level
@@ -58,6 +61,9 @@ struct HeraldSettings: Sendable {
             metricsPort: reader.optionalInteger(.metricsPort, in: 1...65_535),
             webhookRetentionDays: reader.integer(.webhookRetentionDays, in: 1...3650),
             maxBodyBytes: reader.integer(.maxBodyBytes, in: 1_024...(64 << 20)),
+            readTimeoutSeconds: reader.integer(.readTimeoutSeconds, in: 1...3_600),
+            idleTimeoutSeconds: reader.integer(.idleTimeoutSeconds, in: 1...3_600),
+            maxConnections: reader.integer(.maxConnections, in: 1...1_000_000),
             databasePoolSize: reader.integer(.databasePoolSize, in: 1...200),
             migrationsDirectory: environment[Setting.migrationsDirectory.name].flatMap { $0.isEmpty ? nil : $0 },
             logLevel: reader.logLevel(.logLevel))
