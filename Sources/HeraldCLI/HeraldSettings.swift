@@ -30,6 +30,7 @@ struct HeraldSettings: Sendable {
     var databasePoolSize: Int
     var migrationsDirectory: String?
     var logLevel: Logger.Level
+    var logFormat: LogFormat
 
     /// Every problem found, one line per variable.
     struct Invalid: Error, CustomStringConvertible {
@@ -66,7 +67,8 @@ struct HeraldSettings: Sendable {
             maxConnections: reader.integer(.maxConnections, in: 1...1_000_000),
             databasePoolSize: reader.integer(.databasePoolSize, in: 1...200),
             migrationsDirectory: environment[Setting.migrationsDirectory.name].flatMap { $0.isEmpty ? nil : $0 },
-            logLevel: reader.logLevel(.logLevel))
+            logLevel: reader.logLevel(.logLevel),
+            logFormat: reader.logFormat(.logFormat))
         guard reader.problems.isEmpty else { throw Invalid(problems: reader.problems) }
         return settings
     }
@@ -143,6 +145,15 @@ struct HeraldSettings: Sendable {
                 return .info
             }
             return level
+        }
+
+        mutating func logFormat(_ setting: Setting) -> LogFormat {
+            let text = string(setting)
+            guard let format = LogFormat(rawValue: text.lowercased()) else {
+                problems.append("\(setting.name) must be text or json, got \"\(text)\"")
+                return .text
+            }
+            return format
         }
     }
 }

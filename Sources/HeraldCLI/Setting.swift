@@ -112,12 +112,16 @@ struct Setting: Sendable {
     static let logLevel = Setting(
         name: "HERALD_LOG_LEVEL", defaultValue: "info",
         summary: "trace, debug, info, notice, warning, error or critical", usedBy: .all, requiredBy: [])
+    static let logFormat = Setting(
+        name: "HERALD_LOG_FORMAT", defaultValue: "text",
+        summary: "text (one readable line per entry) or json (one JSON object per line); logs go to stderr",
+        usedBy: .all, requiredBy: [])
 
     static let all: [Setting] = [
         databaseURL, host, port, appSecret, verifyToken, apiToken, adminToken, tokenKey, graphURL, graphVersion,
         concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, allowPrivateURLs, webhookRetentionDays, metricsPort, maxBodyBytes,
         readTimeoutSeconds, idleTimeoutSeconds, maxConnections, databasePoolSize,
-        migrationsDirectory, logLevel,
+        migrationsDirectory, logLevel, logFormat,
     ]
 
     /// The help text listing every setting a role reads.
