@@ -8,7 +8,7 @@ import ServiceLifecycle
 ///
 /// List it last in the `ServiceGroup` (services stop last-to-first, so it hears the shutdown
 /// first). It returns, and lets the HTTP server close its listener, once no request has arrived
-/// for `quietPeriod` (1 s) or one read timeout after the signal, whichever is sooner; reads in
+/// for `quietPeriod` (2 s) or one read timeout after the signal, whichever is sooner; reads in
 /// progress are cut at that same read timeout (`ConnectionGuardHandler`), so shutdown takes at
 /// most the read timeout plus the batcher's flush whatever clients do.
 public struct GatewayDrain: Service {
@@ -16,7 +16,7 @@ public struct GatewayDrain: Service {
     let quietPeriod: TimeAmount
     let logger: Logger
 
-    public init(connections: GatewayConnections, quietPeriod: Duration = .seconds(1), logger: Logger) {
+    public init(connections: GatewayConnections, quietPeriod: Duration = .seconds(2), logger: Logger) {
         self.connections = connections
         self.quietPeriod = TimeAmount(quietPeriod)
         self.logger = logger
