@@ -90,8 +90,9 @@ struct TestGateway {
             },
             clock: clock, tokenChecker: tokenChecker, pageSubscriber: pageSubscriber, senderActions: senderActions,
             connections: connections)
-        // As `herald serve` runs it when `drains`: the drain last, so it hears the shutdown first.
-        let drain: [any Service] = drains ? [GatewayDrain(connections: connections, logger: logger)] : []
+        // As `herald serve` runs it when `drains`: the drain last, so it hears the shutdown first;
+        // 5 quiet seconds rather than 2, for a test pool that can stall for seconds.
+        let drain: [any Service] = drains ? [GatewayDrain(connections: connections, quietPeriod: .seconds(5), logger: logger)] : []
         group = ServiceGroup(services: [batcher, application, changes] + drain, logger: logger)
         running = Task { [group] in
             defer { pool.close() }
