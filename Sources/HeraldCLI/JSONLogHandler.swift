@@ -1,11 +1,6 @@
 import Foundation
 import HeraldCore
 import Logging
-import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// `HERALD_LOG_FORMAT=json`: every entry as one JSON object on one line of standard error, so a
 /// log collector reads the fields instead of parsing `key=value` text back out.
@@ -57,30 +52,5 @@ struct JSONLogHandler: LogHandler {
         }
         line += "}\n"
         return line
-    }
-}
-
-/// Writes whole lines to standard error, one `write` each under a lock, so entries from many
-/// threads never interleave inside a line.
-enum StandardErrorLines {
-    private static let lock = Mutex(())
-
-    static func write(_ line: String) {
-        var bytes = Array(line.utf8)
-        lock.withLock { _ in
-            var written = 0
-            while written < bytes.count {
-                let count = bytes.withUnsafeMutableBytes { buffer in
-                    Glibc.write(STDERR_FILENO, buffer.baseAddress! + written, buffer.count - written)
-                }
-                if count > 0 {
-                    written += count
-                } else if count < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
     }
 }
