@@ -57,11 +57,23 @@ herald_ensure_packages() {
     [[ ${#missing[@]} -eq 0 ]] && return 0
 
     herald_say "installing ${missing[*]} with apt-get"
+    # Packages such as prometheus (for promtool) and postgresql-15 start a system service when
+    # installed; the scripts need only their programs (scripts/db runs its own cluster). Unless
+    # the machine already has a policy (Docker images do), one that refuses every service start
+    # is put in place for this install and taken away after it.
+    local policy=/usr/sbin/policy-rc.d added_policy=0
+    if [[ ! -e $policy ]]; then
+        herald_as_root sh -c "printf '#!/bin/sh\n# scripts/lib.sh: no service starts during this install\nexit 101\n' >$policy && chmod 755 $policy"
+        added_policy=1
+    fi
     # noninteractive: CI has no terminal, and tzdata/postgresql-common would otherwise prompt.
     # apt-get's own output goes to stderr so it cannot pollute a captured stdout.
-    herald_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2
-    herald_as_root env DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+    local rc=0
+    herald_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 &&
+        herald_as_root env DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y -q --no-install-recommends "${missing[@]}" >&2 || rc=$?
+    if ((added_policy)); then herald_as_root rm -f "$policy"; fi
+    return "$rc"
 }
 
 # Human-readable duration for summaries, e.g. "3m07s".

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Messenger
 import NIOCore
+import NIOHTTP1
 
 /// An error answered as docs/design.md's JSON error: `{"error": {"code": "...", "message": "..."}}`.
 ///
@@ -68,6 +69,13 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             let code = Self.code(for: error.status)
             return try APIError(error.status, code: code, message: Self.message(for: error.status))
+                .response(from: request, context: context)
+        } catch is HTTPParserError {
+            // The request's bytes stopped making HTTP, most often because the connection closed
+            // mid-body (a client leaving, or cut at the read timeout): the client's doing, and
+            // an attack of slow clients must not flood the log with errors.
+            context.logger.debug("request could not be read; the connection ended or sent malformed HTTP")
+            return try APIError(.badRequest, code: "bad_request", message: "the request could not be read")
                 .response(from: request, context: context)
         } catch {
             context.logger.error("unhandled error", metadata: ["herald.error": "\(String(reflecting: type(of: error)))"])

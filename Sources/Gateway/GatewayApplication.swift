@@ -61,13 +61,18 @@ public enum GatewayApplication {
     /// `senderActions` sends `/actions` to Graph; nil answers them 503.
     /// `pageSubscriber` subscribes connected pages to the app's webhooks (retried by `subscribe_page`
     /// jobs); nil leaves subscriptions alone.
+    /// `connections` holds every connection to its `ConnectionLimits` and tells `/readyz` when the
+    /// gateway drains; run a `GatewayDrain` over the same object, last in the group, for that.
+    /// nil: the default limits, and readiness never drains.
     public static func makeApplication(
         configuration: Configuration, pool: PostgresPool, migrator: Migrator, batcher: WebhookBatcher,
         changes: ChangeStream, registry: PrometheusCollectorRegistry, metrics: GatewayMetrics, logger: Logger,
         onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in },
         clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
-        pageSubscriber: (any PageSubscriber)? = nil, senderActions: (any SenderActionSender)? = nil
+        pageSubscriber: (any PageSubscriber)? = nil, senderActions: (any SenderActionSender)? = nil,
+        connections: GatewayConnections? = nil
     ) -> some ApplicationProtocol {
+        let connections = connections ?? GatewayConnections(metrics: metrics)
         let router = Router()
         router.middlewares.add(RequestMetricsMiddleware(metrics: metrics))
         router.middlewares.add(JSONErrorMiddleware())
@@ -75,7 +80,7 @@ public enum GatewayApplication {
             signature: WebhookSignature(appSecret: configuration.appSecret),
             maxBodyBytes: configuration.maxBodyBytes, batcher: batcher, metrics: metrics)
         WebhookRoutes(verifyToken: configuration.verifyToken, intake: intake).add(to: router)
-        HealthRoutes(pool: pool, migrator: migrator, registry: registry).add(to: router)
+        HealthRoutes(pool: pool, migrator: migrator, registry: registry, connections: connections).add(to: router)
         StaticRoutes().add(to: router)
         // Everything under /v1 needs the API token; the middleware applies to routes added after it.
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.apiToken))
@@ -99,7 +104,11 @@ public enum GatewayApplication {
         AdminBlockedURLRoutes(pool: pool, clock: clock, blockedURLs: BlockedURLs(outbound: outbound)).add(to: admin)
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [WebhookChannelHandler(intake: intake, logger: logger)])),
+            // Both made anew for each connection; the guard first, so its deadlines cover the fast path.
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [
+                    ConnectionGuardHandler(connections: connections), WebhookChannelHandler(intake: intake, logger: logger),
+                ])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: onServerRunning,
             logger: logger)

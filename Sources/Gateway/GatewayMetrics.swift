@@ -9,6 +9,10 @@ public struct GatewayMetrics: Sendable {
     private let batchSize: Recorder
     private let commitLatency: Timer
     private let queueDepthGauge: Gauge
+    private let openConnectionsGauge: Gauge
+    private let refusedConnections: Counter
+    private let readTimeouts: Counter
+    private let idleTimeouts: Counter
     /// Per-request metric handles, made once per label set: building them per request (label
     /// arrays, registry lookups) was a measurable share of a webhook's CPU.
     private let requestHandles = RequestMetricHandles()
@@ -18,6 +22,24 @@ public struct GatewayMetrics: Sendable {
         batchSize = Recorder(label: "herald_webhook_batch_size", factory: factory)
         commitLatency = Timer(label: "herald_webhook_commit_seconds", factory: factory)
         queueDepthGauge = Gauge(label: "herald_webhook_queue_depth", factory: factory)
+        // Made up front so they read 0, not nothing, until the first connection.
+        openConnectionsGauge = Gauge(label: "herald_http_connections_open", factory: factory)
+        refusedConnections = Counter(label: "herald_http_connections_refused_total", factory: factory)
+        readTimeouts = Counter(label: "herald_http_connection_timeouts_total", dimensions: [("timeout", "read")], factory: factory)
+        idleTimeouts = Counter(label: "herald_http_connection_timeouts_total", dimensions: [("timeout", "idle")], factory: factory)
+        openConnectionsGauge.record(0)
+    }
+
+    /// Open HTTP connections of this gateway (`herald_http_connections_open`).
+    func openConnections(_ count: Int) { openConnectionsGauge.record(count) }
+
+    /// A connection closed on accept because `HERALD_MAX_CONNECTIONS` were open.
+    func connectionRefused() { refusedConnections.increment() }
+
+    /// A connection closed by the gateway because its client was too slow (`read`: a request did
+    /// not arrive within the read timeout) or quiet (`idle`: no request within the idle timeout).
+    func connectionTimedOut(_ timeout: String) {
+        (timeout == "read" ? readTimeouts : idleTimeouts).increment()
     }
 
     /// Counts a webhook refused by the gateway, by cause (`signature`, `too_large`, `queue_full`,

@@ -8,6 +8,7 @@ struct HealthRoutes: Sendable {
     let pool: PostgresPool
     let migrator: Migrator
     let registry: PrometheusCollectorRegistry
+    let connections: GatewayConnections
 
     func add<Context: RequestContext>(to router: Router<Context>) {
         router.get("healthz") { _, _ in Self.json(#"{"status":"ok"}"#) }
@@ -15,8 +16,13 @@ struct HealthRoutes: Sendable {
         router.get("metrics") { _, _ in Self.metrics(registry) }
     }
 
-    /// Ready when the database answers and every migration this build knows is applied.
+    /// Ready when the database answers and every migration this build knows is applied, until
+    /// graceful shutdown begins: from then on 503 `shutting_down`, so load balancers stop
+    /// sending while the listener still accepts (`GatewayDrain`).
     func readiness() async throws -> Response {
+        guard !connections.isDraining else {
+            throw APIError.unavailable(code: "shutting_down", message: "this server is shutting down; use another one")
+        }
         let pending: [Int]
         do {
             pending = try await pool.withConnection { [migrator] in try migrator.pendingMigrations($0).map(\.version) }

@@ -39,6 +39,8 @@ struct HeraldProcess {
         // Order matters: on shutdown the group stops services last-to-first, so the HTTP server
         // stops accepting and finishes its requests before the batcher flushes and exits.
         var services: [any Service] = []
+        // Listed last so it hears SIGTERM first: /readyz turns 503 before anything stops.
+        var drain: GatewayDrain?
         // Admin calls and subscription retries are rare: two libcurl threads of their own serve the
         // gateway's token checks and subscriptions and the workers' subscription retries.
         let graphClient = HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(10), threadCount: 2))
@@ -47,6 +49,12 @@ struct HeraldProcess {
             let metrics = GatewayMetrics(factory: metricsFactory)
             let batcher = WebhookBatcher(database: database, metrics: metrics, logger: logger)
             let changes = ChangeStream(database: database, pool: pool, logger: logger)
+            let connections = GatewayConnections(
+                limits: .init(
+                    readTimeout: .seconds(settings.readTimeoutSeconds), idleTimeout: .seconds(settings.idleTimeoutSeconds),
+                    maxConnections: settings.maxConnections),
+                metrics: metrics)
+            drain = GatewayDrain(connections: connections, logger: logger)
             let application = GatewayApplication.makeApplication(
                 configuration: .init(
                     host: settings.host, port: settings.port, appSecret: Array(settings.appSecret.utf8),
@@ -56,7 +64,8 @@ struct HeraldProcess {
                     urlPolicy: settings.urlPolicy),
                 pool: pool, migrator: migrator, batcher: batcher, changes: changes, registry: registry, metrics: metrics,
                 logger: logger, tokenChecker: tokenChecker(settings, client: graphClient),
-                pageSubscriber: pageSubscriber(settings, client: graphClient), senderActions: senderActions(settings))
+                pageSubscriber: pageSubscriber(settings, client: graphClient), senderActions: senderActions(settings),
+                connections: connections)
             services += [batcher, application, changes]
         }
         if roles.contains(.work) {
@@ -69,6 +78,7 @@ struct HeraldProcess {
                     MetricsServer.makeApplication(host: settings.host, port: port, registry: registry, logger: logger))
             }
         }
+        if let drain { services.append(drain) }
         if services.isEmpty { services.append(IdleService()) }
 
         let group = ServiceGroup(

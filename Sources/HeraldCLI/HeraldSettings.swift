@@ -24,9 +24,13 @@ struct HeraldSettings: Sendable {
     var metricsPort: Int?
     var webhookRetentionDays: Int
     var maxBodyBytes: Int
+    var readTimeoutSeconds: Int
+    var idleTimeoutSeconds: Int
+    var maxConnections: Int
     var databasePoolSize: Int
     var migrationsDirectory: String?
     var logLevel: Logger.Level
+    var logFormat: LogFormat
 
     /// Every problem found, one line per variable.
     struct Invalid: Error, CustomStringConvertible {
@@ -58,9 +62,13 @@ struct HeraldSettings: Sendable {
             metricsPort: reader.optionalInteger(.metricsPort, in: 1...65_535),
             webhookRetentionDays: reader.integer(.webhookRetentionDays, in: 1...3650),
             maxBodyBytes: reader.integer(.maxBodyBytes, in: 1_024...(64 << 20)),
+            readTimeoutSeconds: reader.integer(.readTimeoutSeconds, in: 1...3_600),
+            idleTimeoutSeconds: reader.integer(.idleTimeoutSeconds, in: 1...3_600),
+            maxConnections: reader.integer(.maxConnections, in: 1...1_000_000),
             databasePoolSize: reader.integer(.databasePoolSize, in: 1...200),
             migrationsDirectory: environment[Setting.migrationsDirectory.name].flatMap { $0.isEmpty ? nil : $0 },
-            logLevel: reader.logLevel(.logLevel))
+            logLevel: reader.logLevel(.logLevel),
+            logFormat: reader.logFormat(.logFormat))
         guard reader.problems.isEmpty else { throw Invalid(problems: reader.problems) }
         return settings
     }
@@ -137,6 +145,15 @@ struct HeraldSettings: Sendable {
                 return .info
             }
             return level
+        }
+
+        mutating func logFormat(_ setting: Setting) -> LogFormat {
+            let text = string(setting)
+            guard let format = LogFormat(rawValue: text.lowercased()) else {
+                problems.append("\(setting.name) must be text or json, got \"\(text)\"")
+                return .text
+            }
+            return format
         }
     }
 }

@@ -91,6 +91,18 @@ struct Setting: Sendable {
     static let maxBodyBytes = Setting(
         name: "HERALD_MAX_BODY_BYTES", defaultValue: "4194304",
         summary: "largest webhook body accepted; larger ones get 413", usedBy: .serve, requiredBy: [])
+    static let readTimeoutSeconds = Setting(
+        name: "HERALD_READ_TIMEOUT_SECONDS", defaultValue: "30",
+        summary: "a request's headers and body must arrive within this many seconds, else the connection is closed (1-3600)",
+        usedBy: .serve, requiredBy: [])
+    static let idleTimeoutSeconds = Setting(
+        name: "HERALD_IDLE_TIMEOUT_SECONDS", defaultValue: "60",
+        summary: "a keep-alive connection with no request for this many seconds is closed (1-3600)",
+        usedBy: .serve, requiredBy: [])
+    static let maxConnections = Setting(
+        name: "HERALD_MAX_CONNECTIONS", defaultValue: "10000",
+        summary: "open HTTP connections per gateway process; more are closed at once and counted (1-1000000)",
+        usedBy: .serve, requiredBy: [])
     static let databasePoolSize = Setting(
         name: "HERALD_DB_POOL_SIZE", defaultValue: "8", summary: "Postgres connections per process for API queries",
         usedBy: [.serve, .work], requiredBy: [])
@@ -100,12 +112,16 @@ struct Setting: Sendable {
     static let logLevel = Setting(
         name: "HERALD_LOG_LEVEL", defaultValue: "info",
         summary: "trace, debug, info, notice, warning, error or critical", usedBy: .all, requiredBy: [])
+    static let logFormat = Setting(
+        name: "HERALD_LOG_FORMAT", defaultValue: "text",
+        summary: "text (one readable line per entry) or json (one JSON object per line); logs go to stderr",
+        usedBy: .all, requiredBy: [])
 
     static let all: [Setting] = [
         databaseURL, host, port, appSecret, verifyToken, apiToken, adminToken, tokenKey, graphURL, graphVersion,
         concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, allowPrivateURLs, webhookRetentionDays, metricsPort, maxBodyBytes,
-        databasePoolSize,
-        migrationsDirectory, logLevel,
+        readTimeoutSeconds, idleTimeoutSeconds, maxConnections, databasePoolSize,
+        migrationsDirectory, logLevel, logFormat,
     ]
 
     /// The help text listing every setting a role reads.

@@ -18,13 +18,23 @@ enum Startup {
         }
     }
 
-    /// Logs to standard error at the configured level, with structured metadata.
+    /// Logs to standard error at the configured level, with structured metadata: readable text
+    /// lines, or one JSON object per line (`HERALD_LOG_FORMAT=json`).
     static func bootstrapLogging(_ settings: HeraldSettings, label: String) -> Logger {
         let level = settings.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        switch settings.logFormat {
+        case .text:
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case .json:
+            LoggingSystem.bootstrap { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         return Logger(label: label)
     }

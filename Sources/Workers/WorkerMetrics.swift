@@ -18,7 +18,8 @@ import Postgres
 /// | `herald_messages_retried_total` | counter | `reason` (transient failures that will be retried) |
 /// | `herald_graph_request_duration_seconds` | timer (histogram) | — |
 ///
-/// The job engine's own figures (`herald_jobs_*`) are documented on `JobMetrics`.
+/// The job engine's own figures (`herald_jobs_*`) are documented on `JobMetrics`, the pages'
+/// (`herald_page_last_webhook_age_seconds`, `herald_pages_token_expired`) on `PageMetrics`.
 enum WorkerMetrics {
     static func ingested(_ outcome: WebhookIngestor.Outcome) {
         for (name, count) in [("processed", outcome.processed), ("parked", outcome.parked), ("retried", outcome.retried)]
@@ -45,8 +46,9 @@ enum WorkerMetrics {
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    /// The backlog gauges: jobs by kind (`JobMetrics.publish`) and pending webhook events. One
-    /// pass over the live jobs (partial indexes) and one over pending events.
+    /// The backlog gauges: jobs by kind (`JobMetrics.publish`), pending webhook events and the
+    /// pages (`PageMetrics`). One pass over the live jobs (partial indexes), one over pending
+    /// events, one over the pages.
     static func publishBacklog(jobQueue: JobQueue, kinds: [JobKind], now: Date, on connection: PostgresConnection) throws {
         JobMetrics.publish(try jobQueue.stats(now: now, includeFinished: false, on: connection), kinds: kinds)
         let row = try connection.query(
@@ -54,5 +56,6 @@ enum WorkerMetrics {
         Gauge(label: "herald_webhook_events_pending").record(try row.decode(0, as: Int.self))
         let oldest = try row.decode(1, as: Date?.self)
         Gauge(label: "herald_webhook_events_lag_seconds").record(oldest.map { max(now.timeIntervalSince($0), 0) } ?? 0)
+        try PageMetrics.publish(now: now, on: connection)
     }
 }

@@ -23,6 +23,8 @@ struct TestGateway {
     let batcher: WebhookBatcher
     let changes: ChangeStream
     let client: HTTPClient
+    /// The connections' limits and counts (and the drain, when the gateway runs one).
+    let connections: GatewayConnections
     private let group: ServiceGroup
     private let running: Task<Void, any Error>
 
@@ -35,7 +37,7 @@ struct TestGateway {
         pageSubscriber: (any PageSubscriber)? = nil, retryBase: Duration = .seconds(10), maxSendAttempts: Int = 8,
         senderActions: (any SenderActionSender)? = nil,
         logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(), clientThreads: Int = 8,
-        urlPolicy: AddressPolicy = .publicOnly,
+        urlPolicy: AddressPolicy = .publicOnly, connectionLimits: ConnectionLimits = .init(), drains: Bool = false,
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
         let gateway = try await TestGateway(
@@ -43,7 +45,7 @@ struct TestGateway {
             apiToken: apiToken, adminToken: adminToken, tokenKey: tokenKey, clock: clock, tokenChecker: tokenChecker,
             pageSubscriber: pageSubscriber, retryBase: retryBase, maxSendAttempts: maxSendAttempts,
             senderActions: senderActions, logger: logger, streamOptions: streamOptions, clientThreads: clientThreads,
-            urlPolicy: urlPolicy)
+            urlPolicy: urlPolicy, connectionLimits: connectionLimits, drains: drains)
         do {
             let value = try await body(gateway)
             try await gateway.shutdown()
@@ -59,7 +61,8 @@ struct TestGateway {
         apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
         tokenChecker: (any PageTokenChecker)?, pageSubscriber: (any PageSubscriber)?, retryBase: Duration,
         maxSendAttempts: Int, senderActions: (any SenderActionSender)?, logger: Logger?,
-        streamOptions: ChangeStream.Options, clientThreads: Int, urlPolicy: AddressPolicy
+        streamOptions: ChangeStream.Options, clientThreads: Int, urlPolicy: AddressPolicy,
+        connectionLimits: ConnectionLimits, drains: Bool
     ) async throws {
         self.appSecret = appSecret
         let logger = logger ?? {
@@ -72,6 +75,7 @@ struct TestGateway {
         let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2, acquireTimeout: .seconds(60)), logger: logger)
         batcher = WebhookBatcher(database: database, options: options, metrics: metrics, logger: logger)
         changes = ChangeStream(database: database, pool: pool, options: streamOptions, clock: clock, logger: logger)
+        connections = GatewayConnections(limits: connectionLimits, metrics: metrics)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = GatewayApplication.makeApplication(
             configuration: .init(
@@ -84,8 +88,12 @@ struct TestGateway {
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
             },
-            clock: clock, tokenChecker: tokenChecker, pageSubscriber: pageSubscriber, senderActions: senderActions)
-        group = ServiceGroup(services: [batcher, application, changes], logger: logger)
+            clock: clock, tokenChecker: tokenChecker, pageSubscriber: pageSubscriber, senderActions: senderActions,
+            connections: connections)
+        // As `herald serve` runs it when `drains`: the drain last, so it hears the shutdown first;
+        // 5 quiet seconds rather than 2, for a test pool that can stall for seconds.
+        let drain: [any Service] = drains ? [GatewayDrain(connections: connections, quietPeriod: .seconds(5), logger: logger)] : []
+        group = ServiceGroup(services: [batcher, application, changes] + drain, logger: logger)
         running = Task { [group] in
             defer { pool.close() }
             try await group.run()

@@ -41,6 +41,20 @@ extension ChildProcess {
             return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         }
 
+        /// Waits up to `timeout` for the process to end, without blocking a thread; its exit status,
+        /// or nil while it still runs.
+        public func exitStatus(within timeout: Duration) async -> Int32? {
+            let deadline = ContinuousClock.now + timeout
+            while true {
+                var status: Int32 = 0
+                let reaped = waitpid(pid, &status, WNOHANG)
+                if reaped == pid { return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f) }
+                if reaped < 0 && errno != EINTR { return nil }
+                if ContinuousClock.now >= deadline { return nil }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+
         public var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
     }
 

@@ -21,6 +21,8 @@ public final class RawHTTPConnection: Sendable {
     private struct State {
         var responses: [Response] = []
         var closed = false
+        var lastResponseAt: ContinuousClock.Instant?
+        var closedAt: ContinuousClock.Instant?
     }
 
     private let fd: Int32
@@ -79,6 +81,12 @@ public final class RawHTTPConnection: Sendable {
         return state.withLock { $0.closed }
     }
 
+    /// How long the connection stayed open after its last answer, as seen by its reading
+    /// thread (so a busy test thread pool cannot stretch it); nil until both happened.
+    public var openAfterLastAnswer: Duration? {
+        state.withLock { state in state.closedAt.flatMap { closed in state.lastResponseAt.map { closed - $0 } } }
+    }
+
     private func wait(timeout: Duration, until condition: (State) -> Bool) async {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline, !state.withLock({ condition($0) }) {
@@ -95,10 +103,16 @@ public final class RawHTTPConnection: Sendable {
             raw += buffer[0..<count]
             while let (response, used) = Self.parse(raw) {
                 raw.removeFirst(used)
-                state.withLock { $0.responses.append(response) }
+                state.withLock {
+                    $0.responses.append(response)
+                    $0.lastResponseAt = .now
+                }
             }
         }
-        state.withLock { $0.closed = true }
+        state.withLock {
+            $0.closed = true
+            $0.closedAt = .now
+        }
     }
 
     /// One complete response at the start of `raw`, and how many bytes it took.

@@ -44,6 +44,32 @@ struct CommandLineTests {
         #expect(output.contains(#"HERALD_ALLOW_PRIVATE_URLS must be true or false, got "maybe""#), "\(output)")
     }
 
+    @Test("HERALD_LOG_FORMAT and the connection settings are listed in --help; a bad value of any stops start-up with 78, naming it")
+    func logFormatAndConnectionSettings() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
+        for command in ["serve", "run"] {
+            let (_, output) = try ChildProcess.run(Self.binary, [command, "--help"], environment: ["PATH": "/usr/bin:/bin"])
+            for listed in ["HERALD_LOG_FORMAT (default: text)", "HERALD_READ_TIMEOUT_SECONDS (default: 30)",
+                           "HERALD_IDLE_TIMEOUT_SECONDS (default: 60)", "HERALD_MAX_CONNECTIONS (default: 10000)"] {
+                #expect(output.contains(listed), "\(command): \(output)")
+            }
+        }
+        let (workStatus, workHelp) = try ChildProcess.run(Self.binary, ["migrate", "--help"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(workStatus == 0 && workHelp.contains("HERALD_LOG_FORMAT"), "\(workHelp)")
+        let (status, output) = try ChildProcess.run(
+            Self.binary, ["serve"],
+            environment: [
+                "PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": "postgresql://127.0.0.1:9/none", "HERALD_APP_SECRET": "s",
+                "HERALD_VERIFY_TOKEN": "v", "HERALD_API_TOKEN": "a", "HERALD_ADMIN_TOKEN": "d", "HERALD_LOG_FORMAT": "yaml",
+                "HERALD_READ_TIMEOUT_SECONDS": "0", "HERALD_IDLE_TIMEOUT_SECONDS": "soon", "HERALD_MAX_CONNECTIONS": "-1",
+            ])
+        #expect(status == 78, "\(output)")
+        #expect(output.contains(#"HERALD_LOG_FORMAT must be text or json, got "yaml""#), "\(output)")
+        for name in ["HERALD_READ_TIMEOUT_SECONDS", "HERALD_IDLE_TIMEOUT_SECONDS", "HERALD_MAX_CONNECTIONS"] {
+            #expect(output.contains("\(name) must be a whole number"), "\(name): \(output)")
+        }
+    }
+
     @Test("bench-jobs drains every job it enqueued (ordering keys too), prints its rates as JSON and leaves no job behind")
     func benchJobs() async throws {
         try await TestDatabase.withSchema { schema in
