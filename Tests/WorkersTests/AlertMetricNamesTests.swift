@@ -43,7 +43,7 @@ struct AlertMetricNamesTests {
             }
             _ = try await run.post(
                 "/v1/pages/\(Self.page)/customers/c1/actions", json: #"{"action":"typing_on"}"#, token: run.secrets.apiToken)
-            try await poll("one message sent, one failed after its retry, one webhook parked", timeout: .seconds(30)) {
+            try await waitUntil("one message sent, one failed after its retry, one webhook parked", timeout: .seconds(30)) {
                 let row = try connection.query(
                     """
                     SELECT (SELECT count(*) FROM messages WHERE status = 'sent' AND direction = 'outbound'),

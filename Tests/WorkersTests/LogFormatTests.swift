@@ -38,7 +38,7 @@ struct LogFormatTests {
             let sent = try await herald.post(
                 "/v1/pages/\(Self.page)/customers/c1/messages", json: #"{"text":"hello"}"#, token: secrets.apiToken)
             #expect(sent.status == 201, "\(sent.text)")
-            try await poll("the reply sent", timeout: .seconds(30)) {
+            try await waitUntil("the reply sent", timeout: .seconds(30)) {
                 try connection.query("SELECT count(*) FROM messages WHERE status = 'sent'")[0].decode(0, as: Int.self) == 1
             }
             let digest = ReceivedSend.tokenDigest(of: secrets.pageToken)
