@@ -45,6 +45,9 @@ struct HeraldProcess {
         // gateway's token checks and subscriptions and the workers' subscription retries.
         let graphClient = HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(10), threadCount: 2))
         defer { graphClient.shutdown() }
+        // Token checks wait 10 s at most (then the token is stored unchecked), subscriptions as
+        // long (then the call counts as a transient failure).
+        let graph = graphCalls(settings, client: graphClient)
         if roles.contains(.serve) {
             let metrics = GatewayMetrics(factory: metricsFactory)
             let batcher = WebhookBatcher(database: database, metrics: metrics, logger: logger)
@@ -63,14 +66,13 @@ struct HeraldProcess {
                     tokenKey: settings.tokenKey, retryBase: .seconds(settings.retryBaseSeconds),
                     urlPolicy: settings.urlPolicy),
                 pool: pool, migrator: migrator, batcher: batcher, changes: changes, registry: registry, metrics: metrics,
-                logger: logger, tokenChecker: tokenChecker(settings, client: graphClient),
-                pageSubscriber: pageSubscriber(settings, client: graphClient), senderActions: senderActions(settings),
+                logger: logger, tokenChecker: graph, pageSubscriber: graph, senderActions: senderActions(settings),
                 connections: connections)
             services += [batcher, application, changes]
         }
         if roles.contains(.work) {
             services += makeWorkers(
-                settings: settings, database: database, pool: pool, subscriber: pageSubscriber(settings, client: graphClient),
+                settings: settings, database: database, pool: pool, subscriber: graph,
                 logger: logger)
             // `herald run` exports everything on the gateway's /metrics; `herald work` needs its own port.
             if !roles.contains(.serve), let port = settings.metricsPort {
@@ -132,28 +134,17 @@ struct HeraldProcess {
         return [wakeUps, ingest, scheduled, send]
     }
 
-    /// Checks new page tokens with Graph's `GET /me`; 10 s at most, then the token is stored unchecked.
-    private func tokenChecker(_ settings: HeraldSettings, client: HTTPClient) -> GraphPageTokenChecker {
-        GraphPageTokenChecker(
-            graphBaseURL: settings.graphURL, version: settings.graphVersion,
-            appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8), client: client)
-    }
-
-    /// Subscribes pages to the app's webhooks (`POST /{page-id}/subscribed_apps`); 10 s at most,
-    /// then the call counts as a transient failure.
-    private func pageSubscriber(_ settings: HeraldSettings, client: HTTPClient) -> GraphPageSubscriber {
-        GraphPageSubscriber(
+    /// Graph's non-send calls (token checks, subscriptions, sender actions) over `client`.
+    private func graphCalls(_ settings: HeraldSettings, client: HTTPClient) -> GraphHTTPClient {
+        GraphHTTPClient(
             graphBaseURL: settings.graphURL, version: settings.graphVersion,
             appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8), client: client)
     }
 
     /// Sends `/v1/…/actions` to Graph on two libcurl threads of their own, 5 s at most each: a
     /// typing indicator that late is worthless, and the supporter's request waits for it.
-    private func senderActions(_ settings: HeraldSettings) -> GraphSenderActionClient {
-        GraphSenderActionClient(
-            graphBaseURL: settings.graphURL, version: settings.graphVersion,
-            appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
-            client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(5), threadCount: 2)))
+    private func senderActions(_ settings: HeraldSettings) -> GraphHTTPClient {
+        graphCalls(settings, client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(5), threadCount: 2)))
     }
 
     /// Names this process in `jobs.locked_by`, so operators can tell whose lease a job holds.

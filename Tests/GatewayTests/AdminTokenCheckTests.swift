@@ -14,8 +14,8 @@ struct AdminTokenCheckTests {
     static let page = "104857600012345"
     static let client = HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(5), threadCount: 1))
 
-    func checker(_ graphURL: String) -> GraphPageTokenChecker {
-        GraphPageTokenChecker(
+    func checker(_ graphURL: String) -> GraphHTTPClient {
+        GraphHTTPClient(
             graphBaseURL: graphURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: Self.client)
     }
 

@@ -179,11 +179,11 @@ struct OpenAPIContractTests {
         do {
             try await TestDatabase.withSchema { schema in
                 try ContractDataSet.load(into: schema.connect())
-                let checker = GraphPageTokenChecker(
+                let checker = GraphHTTPClient(
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
-                let actions = GraphSenderActionClient(
+                let actions = GraphHTTPClient(
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
-                let subscriber = GraphPageSubscriber(
+                let subscriber = GraphHTTPClient(
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
                 try await TestGateway.with(
                     database: schema.configuration, tokenChecker: checker, pageSubscriber: subscriber,

@@ -75,8 +75,8 @@ struct PageSubscriptionTests {
         let logger = logs.logger(label: "herald.tests.subscription", level: .trace)
         let graph = try await FakeGraphServer.start(configuration: .init(pageID: page), logger: graphLogger)
         let client = HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(10), threadCount: 2))
-        let checker = GraphPageTokenChecker(graphBaseURL: graph.baseURL, version: "v25.0", appSecret: appSecret, client: client)
-        let subscriber = GraphPageSubscriber(graphBaseURL: graph.baseURL, version: "v25.0", appSecret: appSecret, client: client)
+        let checker = GraphHTTPClient(graphBaseURL: graph.baseURL, version: "v25.0", appSecret: appSecret, client: client)
+        let subscriber = GraphHTTPClient(graphBaseURL: graph.baseURL, version: "v25.0", appSecret: appSecret, client: client)
         do {
             try await TestDatabase.withSchema { schema in
                 try await TestGateway.with(

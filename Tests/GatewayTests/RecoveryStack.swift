@@ -38,10 +38,10 @@ struct RecoveryStack {
             configuration: .init(latency: options.graphLatency, pageID: page), logger: graphLogger)
         do {
             try await TestDatabase.withSchema { schema in
-                let checker = GraphPageTokenChecker(
+                let checker = GraphHTTPClient(
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: nil,
                     client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(5), threadCount: 1)))
-                let actions = GraphSenderActionClient(
+                let actions = GraphHTTPClient(
                     graphBaseURL: graph.baseURL, version: "v25.0", appSecret: nil,
                     client: HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(5), threadCount: 1)))
                 try await TestGateway.with(

@@ -2,22 +2,10 @@ import Curl
 import HeraldCore
 import Messenger
 
-/// ``SenderActionSender`` over libcurl: `POST {graph}/{version}/me/messages` with a
+/// ``SenderActionSender``: `POST {graph}/{version}/me/messages` with a
 /// `sender_action` body, on the client's own threads, so the caller (an HTTP handler) only
 /// suspends.
-public struct GraphSenderActionClient: SenderActionSender {
-    let graphBaseURL: String
-    let version: String
-    let appSecret: [UInt8]?
-    let client: HTTPClient
-
-    public init(graphBaseURL: String, version: String, appSecret: [UInt8]?, client: HTTPClient) {
-        self.graphBaseURL = graphBaseURL
-        self.version = version
-        self.appSecret = appSecret
-        self.client = client
-    }
-
+extension GraphHTTPClient: SenderActionSender {
     public func send(_ action: SenderAction, psid: String, accessToken: String) async -> SenderActionResult {
         let url = GraphSendRequest.url(
             graphBaseURL: graphBaseURL, version: version, accessToken: accessToken, appSecret: appSecret)

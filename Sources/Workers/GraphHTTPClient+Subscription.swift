@@ -2,21 +2,9 @@ import Curl
 import HeraldCore
 import Messenger
 
-/// ``PageSubscriber`` over libcurl: `POST {graph}/{version}/{page-id}/subscribed_apps` on the
+/// ``PageSubscriber``: `POST {graph}/{version}/{page-id}/subscribed_apps` on the
 /// client's own threads, so the caller (an HTTP handler, the scheduled-job loop) only suspends.
-public struct GraphPageSubscriber: PageSubscriber {
-    let graphBaseURL: String
-    let version: String
-    let appSecret: [UInt8]?
-    let client: HTTPClient
-
-    public init(graphBaseURL: String, version: String, appSecret: [UInt8]?, client: HTTPClient) {
-        self.graphBaseURL = graphBaseURL
-        self.version = version
-        self.appSecret = appSecret
-        self.client = client
-    }
-
+extension GraphHTTPClient: PageSubscriber {
     public func subscribe(pageID: String, accessToken: String) async -> GraphPageSubscription.Outcome {
         let url = GraphPageSubscription.url(
             graphBaseURL: graphBaseURL, version: version, pageID: pageID, accessToken: accessToken, appSecret: appSecret)

@@ -2,21 +2,9 @@ import Curl
 import HeraldCore
 import Messenger
 
-/// ``PageTokenChecker`` over libcurl: `GET {graph}/{version}/me` on the client's own threads, so
+/// ``PageTokenChecker``: `GET {graph}/{version}/me` on the client's own threads, so
 /// the caller (an HTTP handler) only suspends.
-public struct GraphPageTokenChecker: PageTokenChecker {
-    let graphBaseURL: String
-    let version: String
-    let appSecret: [UInt8]?
-    let client: HTTPClient
-
-    public init(graphBaseURL: String, version: String, appSecret: [UInt8]?, client: HTTPClient) {
-        self.graphBaseURL = graphBaseURL
-        self.version = version
-        self.appSecret = appSecret
-        self.client = client
-    }
-
+extension GraphHTTPClient: PageTokenChecker {
     public func check(accessToken: String) async -> GraphTokenCheck.Verdict {
         let url = GraphTokenCheck.url(
             graphBaseURL: graphBaseURL, version: version, accessToken: accessToken, appSecret: appSecret)
