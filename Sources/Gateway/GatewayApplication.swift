@@ -97,6 +97,7 @@ public enum GatewayApplication {
             tokenKey: configuration.tokenKey, tokenChecker: tokenChecker, subscriber: pageSubscriber, logger: logger
         ).add(to: admin)
         AdminBlockedURLRoutes(pool: pool, clock: clock, blockedURLs: BlockedURLs(outbound: outbound)).add(to: admin)
+        AdminWebhookEventRoutes(pool: pool).add(to: admin)
         return Application(
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [WebhookChannelHandler(intake: intake, logger: logger)])),
