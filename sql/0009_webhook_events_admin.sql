@@ -14,10 +14,11 @@
 -- hour" by reason. failed_at is set and cleared together with failure_reason (already in
 -- messages_failed's predicate), so the send path's queued → sending → sent updates stay HOT.
 --
--- Locking notes: each CREATE INDEX reads its table once under a SHARE lock, which holds back
--- writes to that table until it is built (webhook inserts wait in the gateway's batcher; about
--- 20 s for 10 million webhook rows in docs/benchmarks.md, "herald status"). On a large
--- installation, build them first without blocking, with the same names:
+-- Locking notes: each CREATE INDEX reads its whole table once under a SHARE lock, which holds
+-- back writes to that table until it is built (webhook inserts wait in the gateways' batchers).
+-- docs/benchmarks.md ("herald status") measured 0.6 s for 10 million small webhook rows already
+-- in memory; real 2 KB bodies read from disk take longer. On a large installation, build them
+-- first without blocking, with the same names:
 --   CREATE INDEX CONCURRENTLY webhook_events_parked ON webhook_events (id) WHERE state = 'parked';
 --   CREATE INDEX CONCURRENTLY messages_failed_at ON messages (failed_at) WHERE failure_reason IS NOT NULL;
 -- and this migration then finds them and does nothing.
