@@ -134,11 +134,17 @@ struct AdminWebhookEventTests {
                     #expect(response.status == 200, "\(body): \(response.text)")
                     return response.json?["retried"] as? Int
                 }
-                let since = RFC3339.string(from: Date().addingTimeInterval(-40 * 3600))
+                // RFC 3339 with an offset, and with milliseconds and Z.
+                let offset = ISO8601DateFormatter()
+                offset.timeZone = TimeZone(secondsFromGMT: 2 * 3600)
+                let since = offset.string(from: Date().addingTimeInterval(-40 * 3600))
+                #expect(since.hasSuffix("+02:00"))
                 #expect(try await retried(#"{"state": "processed", "since": "\#(since)"}"#) == 2)
-                #expect(try await retried(#"{"state": "parked", "page_id": "A", "since": null}"#) == 1)
+                let recent = RFC3339.string(from: Date().addingTimeInterval(-10 * 3600))
+                #expect(try await retried(#"{"state": "parked", "page_id": "A", "since": "\#(recent)"}"#) == 1)
                 #expect(try await retried(#"{"state": "parked"}"#) == 1)
                 #expect(try await retried(#"{"state": "parked"}"#) == 0)
+                #expect(try await retried(#"{"state": "parked", "since": null, "page_id": null}"#) == 0)
                 #expect(try await retried(#"{"state": "processed", "page_id": "A"}"#) == 1)
                 let states = try connection.query("SELECT DISTINCT state FROM webhook_events").map { try $0.decode(0, as: String.self) }
                 #expect(states == ["pending"])
