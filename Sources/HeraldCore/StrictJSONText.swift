@@ -4,9 +4,11 @@
 /// `GET /admin/webhook-events/{id}` writes a stored body into its answer byte for byte when this
 /// says yes, so it must be strict where parsers are lenient: Foundation's `JSONSerialization`
 /// accepts `[1,]`, which would make the whole answer invalid JSON for a stricter client. Nesting
-/// deeper than `maxDepth` counts as not JSON (the check recurses).
+/// deeper than `maxDepth` counts as not JSON: the check recurses, on whatever thread the caller
+/// runs, and Facebook's bodies nest a handful of levels (a deeper body is still answered exactly,
+/// in base64).
 struct StrictJSONText {
-    static let maxDepth = 512
+    static let maxDepth = 128
 
     private let bytes: [UInt8]
     private var index = 0

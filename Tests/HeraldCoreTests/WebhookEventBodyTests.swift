@@ -9,7 +9,7 @@ struct WebhookEventBodyTests {
     @Test("one JSON value, whitespace around it allowed, is JSON", arguments: [
         #"{"object":"page","entry":[]}"#, " [1, 2.50, -3e2]\n", #""just a string""#, "null", "true", "\t42\r\n",
         #"{"k":"caf\u00e9 \ud83d\ude00 é 😀","e":"\"\\\/\b\f\n\r\t","n":[0,-0,1.5e-3,2E+10,-12.0]}"#,
-        String(repeating: "[", count: 500) + String(repeating: "]", count: 500),
+        String(repeating: "[", count: 128) + String(repeating: "]", count: 128),
     ])
     func json(text: String) {
         let body = WebhookEventBody(Array(text.utf8))
@@ -21,7 +21,7 @@ struct WebhookEventBodyTests {
         "", "   ", "not json", #"{"a":1} trailing"#, #"{"a":1}{"b":2}"#, "{\"a\":\"line\nbreak\"}", "[1,]", "'single'",
         "NaN", "\u{FEFF}{}", #"{"a":1,}"#, "01", "1.", ".5", "-", "+1", "1e", #""\x""#, #""\u12""#, #"{"a" 1}"#,
         #"{1:2}"#, "[1 2]", "nul", "True", #""unterminated"#, "\u{0}", "[\"tab\there\"]",
-        String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
+        String(repeating: "[", count: 129) + String(repeating: "]", count: 129),
     ])
     func binary(text: String) {
         let body = WebhookEventBody(Array(text.utf8))
