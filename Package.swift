@@ -200,7 +200,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HeraldCoreTests",
-            dependencies: ["HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport", "Curl"],
+            dependencies: [
+                "HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport", "Curl",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

@@ -102,6 +102,7 @@ public enum GatewayApplication {
             tokenKey: configuration.tokenKey, tokenChecker: tokenChecker, subscriber: pageSubscriber, logger: logger
         ).add(to: admin)
         AdminBlockedURLRoutes(pool: pool, clock: clock, blockedURLs: BlockedURLs(outbound: outbound)).add(to: admin)
+        AdminWebhookEventRoutes(pool: pool).add(to: admin)
         return Application(
             router: router,
             // Both made anew for each connection; the guard first, so its deadlines cover the fast path.

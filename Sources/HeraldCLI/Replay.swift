@@ -1,12 +1,14 @@
 import ArgumentParser
 import Foundation
+import HeraldCore
 import Logging
 import Postgres
 
 /// `herald replay --since TIME`: processes stored webhooks again.
 ///
 /// Processing is idempotent (dedupe by `mid`, min/max activity, forward-only watermarks), so
-/// replaying after a fix converges to the same state the events should have produced.
+/// replaying after a fix converges to the same state the events should have produced. The work is
+/// `WebhookEventStore.retry`, the same as `POST /admin/webhook-events/retry`'s.
 struct Replay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Mark stored webhook events received since a time as pending, so workers process them again.",
@@ -25,19 +27,11 @@ struct Replay: AsyncParsableCommand {
         guard let since = ISO8601DateFormatter().date(from: since) else {
             throw ValidationError("--since must be an RFC 3339 time such as 2026-11-26T08:00:00Z")
         }
-        let states = includeParked ? "{processed,parked}" : "{processed}"
+        let selection = WebhookEventSelection(states: includeParked ? [.processed, .parked] : [.processed], since: since)
         let configuration = PostgresConfiguration(connectionString: settings.databaseURL, applicationName: "herald-replay")
         let count = try await Task.detached {
             let connection = try PostgresConnection(configuration: configuration)
-            let rows = try connection.query(
-                """
-                WITH replayed AS (
-                    UPDATE webhook_events SET state = 'pending', attempts = 0, next_attempt_at = now(), last_error = NULL
-                    WHERE received_at >= $1 AND state = ANY($2::text[]) RETURNING 1)
-                SELECT count(*) FROM replayed
-                """, [since, states])
-            try connection.notify(channel: "herald_webhook_events")
-            return try rows[0].decode(0, as: Int.self)
+            return try connection.transaction { try WebhookEventStore().retry(selection, on: $0) }
         }.value
         logger.info("webhook events queued for replay", metadata: ["herald.replay.count": "\(count)"])
         print("\(count) webhook events queued for replay")

@@ -7,7 +7,11 @@ struct Setting: Sendable {
         static let migrate = Roles(rawValue: 1)
         static let serve = Roles(rawValue: 2)
         static let work = Roles(rawValue: 4)
-        static let all: Roles = [.migrate, .serve, .work]
+        /// `herald status`: reads the database, nothing else.
+        static let status = Roles(rawValue: 8)
+        static let all: Roles = [.migrate, .serve, .work, .status]
+        /// The commands that run Herald or change its schema (everything but `status`).
+        static let processes: Roles = [.migrate, .serve, .work]
     }
 
     let name: String
@@ -108,14 +112,14 @@ struct Setting: Sendable {
         usedBy: [.serve, .work], requiredBy: [])
     static let migrationsDirectory = Setting(
         name: "HERALD_MIGRATIONS_DIR", defaultValue: "./sql, sql/ above the executable, or /usr/share/herald/sql",
-        summary: "folder of NNNN_name.sql migrations", usedBy: .all, requiredBy: [])
+        summary: "folder of NNNN_name.sql migrations", usedBy: .processes, requiredBy: [])
     static let logLevel = Setting(
         name: "HERALD_LOG_LEVEL", defaultValue: "info",
-        summary: "trace, debug, info, notice, warning, error or critical", usedBy: .all, requiredBy: [])
+        summary: "trace, debug, info, notice, warning, error or critical", usedBy: .processes, requiredBy: [])
     static let logFormat = Setting(
         name: "HERALD_LOG_FORMAT", defaultValue: "text",
         summary: "text (one readable line per entry) or json (one JSON object per line); logs go to stderr",
-        usedBy: .all, requiredBy: [])
+        usedBy: .processes, requiredBy: [])
 
     static let all: [Setting] = [
         databaseURL, host, port, appSecret, verifyToken, apiToken, adminToken, tokenKey, graphURL, graphVersion,

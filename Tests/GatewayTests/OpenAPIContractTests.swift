@@ -21,8 +21,8 @@ import Glibc
 @Suite("docs/openapi.yaml matches the gateway")
 struct OpenAPIContractTests {
     /// Every route GatewayApplication registers (WebhookRoutes, HealthRoutes, StaticRoutes,
-    /// V1Routes, V1SendRoutes, AdminPageRoutes, AdminBlockedURLRoutes, and the stream and customer
-    /// list routes), as `METHOD /path` with the router's parameter names. A route added to the
+    /// V1Routes, V1SendRoutes, AdminPageRoutes, AdminBlockedURLRoutes, AdminWebhookEventRoutes, and
+    /// the stream and customer list routes), as `METHOD /path` with the router's parameter names. A route added to the
     /// gateway is added here and to the document; the test fails until both agree.
     static let registeredRoutes: Set<String> = [
         "GET /webhook", "POST /webhook",
@@ -39,6 +39,8 @@ struct OpenAPIContractTests {
         "GET /v1/stream",
         "PUT /admin/pages/{page_id}", "GET /admin/pages",
         "GET /admin/blocked-urls", "POST /admin/blocked-urls/release",
+        "GET /admin/webhook-events", "GET /admin/webhook-events/{id}", "POST /admin/webhook-events/{id}/retry",
+        "POST /admin/webhook-events/retry",
     ]
 
     static let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
@@ -578,6 +580,28 @@ enum ContractDataSet {
             VALUES ($1, now() - interval '40 minutes', now() - interval '25 minutes')
             """, [blockedURL])
         try connection.query("INSERT INTO message_blocked_urls (message_id, url) VALUES (1005, $1)", [blockedURL])
+        try loadWebhookEvents(into: connection)
+    }
+
+    /// Stored webhooks 3001 (processed), 3002 (parked, not JSON), 3003 (parked, another object)
+    /// and 3004 (pending), oldest first.
+    static func loadWebhookEvents(into connection: PostgresConnection) throws {
+        let processed = #"{"object":"page","entry":[{"id":"104857600012345","time":1764140400000,"messaging":"#
+            + #"[{"sender":{"id":"alice"},"recipient":{"id":"104857600012345"},"timestamp":1764140400000,"#
+            + #""message":{"mid":"m_1001","text":"hello"}}]}]}"#
+        let instagram = #"{"object":"instagram","entry":[{"id":"17841400000000000","time":1764140400000}]}"#
+        let pending = #"{"object":"page","entry":[{"id":"104857600012345","time":1764144000000,"messaging":[]}]}"#
+        try connection.query(
+            """
+            INSERT INTO webhook_events (id, received_at, body, state, attempts, processed_at, last_error)
+            OVERRIDING SYSTEM VALUE
+            VALUES (3001, now() - interval '2 hours', convert_to($1, 'UTF8'), 'processed', 1, now() - interval '2 hours', NULL),
+                   (3002, now() - interval '90 minutes', $2, 'parked', 1, now() - interval '90 minutes',
+                    'unreadable body: body is not JSON'),
+                   (3003, now() - interval '80 minutes', convert_to($3, 'UTF8'), 'parked', 1, now() - interval '80 minutes',
+                    'object is "instagram", not "page": stored, not processed'),
+                   (3004, now(), convert_to($4, 'UTF8'), 'pending', 0, NULL, NULL)
+            """, [processed, Array("not ".utf8) + [0xFF, 0x0A], instagram, pending])
     }
 }
 

@@ -181,7 +181,8 @@ struct IngestFailureAndScheduleTests {
             try harness.store(W.body([W.message("r1", mid: "r-1", at: t0), W.postback("r1", at: t0.addingTimeInterval(5))]))
             try harness.drain()
             let before = try harness.customer("r1")
-            try harness.connection.query("UPDATE webhook_events SET state = 'pending', attempts = 0")
+            // What `herald replay` and the admin API's bulk retry run.
+            #expect(try WebhookEventStore().retry(WebhookEventSelection(states: [.processed]), on: harness.connection) == 1)
             #expect(try harness.drain().processed == 1)
             #expect(try harness.customer("r1") == before)
             #expect(try harness.count("SELECT count(*) FROM messages") == 1)

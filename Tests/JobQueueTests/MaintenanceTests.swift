@@ -98,4 +98,25 @@ struct MaintenanceTests {
             #expect(later.count(.completed) == 0, "finished rows left out")
         }
     }
+
+    @Test("live-job statistics read the partial indexes, not the finished history")
+    func liveStatsUseIndexes() async throws {
+        try await TestDatabase.withSchema { schema in
+            let connection = try schema.connect()
+            try connection.execute(script: """
+                INSERT INTO jobs (kind, state, finished_at) SELECT 'test_job', 'completed', now() FROM generate_series(1, 30000);
+                INSERT INTO jobs (kind, state) SELECT 'test_job', 'available' FROM generate_series(1, 20);
+                ANALYZE jobs;
+                """)
+            try connection.execute(script: "BEGIN")
+            let stats = try JobQueue().stats(now: Date(), includeFinished: false, on: connection)
+            // This transaction's own scans of the table: a sequential one would read all 30,020 rows.
+            let scans = try connection.query(
+                "SELECT seq_scan, idx_scan FROM pg_stat_xact_user_tables WHERE relid = 'jobs'::regclass")[0]
+            try connection.execute(script: "ROLLBACK")
+            #expect(stats.count(.available) == 20)
+            #expect(try scans.decode(0, as: Int.self) == 0)
+            #expect(try scans.decode(1, as: Int.self) >= 1)
+        }
+    }
 }

@@ -1,0 +1,26 @@
+-- Operable without SQL: `GET /admin/webhook-events?state=parked` (the dead letters) and
+-- `herald status` read small sets out of large tables, so each gets a partial index that holds
+-- only those rows and costs the hot paths nothing.
+--
+-- webhook_events_parked: the parked events, by id. Listing them newest first
+-- (`WHERE state = 'parked' ORDER BY id DESC LIMIT n`) and counting them read this index alone;
+-- without it both walk the primary key through every processed row (millions, kept for the
+-- retention). Only parked rows enter it, and ingest parks few; the webhook insert and the
+-- pending → processed update never touch it (state is already in webhook_events_pending's
+-- predicate, so those updates were never HOT). Processed events list through the primary key
+-- backwards (nearly every row qualifies) and pending ones through webhook_events_pending (0001).
+--
+-- messages_failed_at: failed messages by failure time, for `herald status`'s "failed in the last
+-- hour" by reason. failed_at is set and cleared together with failure_reason (already in
+-- messages_failed's predicate), so the send path's queued → sending → sent updates stay HOT.
+--
+-- Locking notes: each CREATE INDEX reads its whole table once under a SHARE lock, which holds
+-- back writes to that table until it is built (webhook inserts wait in the gateways' batchers).
+-- docs/benchmarks.md ("herald status") measured 0.6 s for 10 million small webhook rows already
+-- in memory; real 2 KB bodies read from disk take longer. On a large installation, build them
+-- first without blocking, with the same names:
+--   CREATE INDEX CONCURRENTLY webhook_events_parked ON webhook_events (id) WHERE state = 'parked';
+--   CREATE INDEX CONCURRENTLY messages_failed_at ON messages (failed_at) WHERE failure_reason IS NOT NULL;
+-- and this migration then finds them and does nothing.
+CREATE INDEX IF NOT EXISTS webhook_events_parked ON webhook_events (id) WHERE state = 'parked';
+CREATE INDEX IF NOT EXISTS messages_failed_at ON messages (failed_at) WHERE failure_reason IS NOT NULL;
