@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Logging
 import Postgres
 
@@ -33,9 +34,7 @@ final class BatchWriter: @unchecked Sendable {
         }
         let started = ContinuousClock.now
         do {
-            try connection.query(
-                prepared: "herald_webhook_insert", Self.insertStatement,
-                [PostgresByteaArray(batch.map(\.body)), options.notifyChannel])
+            try WebhookEventStore().insert(bodies: batch.map(\.body), notifying: options.notifyChannel, on: connection)
         } catch {
             logger.error(
                 "webhook batch not stored; answering 503",
@@ -77,12 +76,4 @@ final class BatchWriter: @unchecked Sendable {
     }
 
     private func drop() { connection = nil }
-
-    /// One statement, one implicit transaction, one commit: the rows and the NOTIFY (delivered at
-    /// commit) succeed or fail together. Its text is the same for every batch size, so each writer
-    /// prepares it once.
-    static let insertStatement = """
-        WITH inserted AS (INSERT INTO webhook_events (body) SELECT unnest($1::bytea[]) RETURNING id)
-        SELECT pg_notify($2, count(*)::text) FROM inserted
-        """
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Logging
 import Postgres
 import ServiceLifecycle
@@ -33,7 +34,7 @@ public final class WebhookBatcher: Service, Sendable {
 
         public init(
             queueCapacity: Int = 10_000, queueCapacityBytes: Int = 256 << 20, maxBatchSize: Int = 500,
-            notifyChannel: String = "herald_webhook_events", maxReconnectBackoff: Duration = .seconds(2),
+            notifyChannel: String = WebhookEventStore.notifyChannel, maxReconnectBackoff: Duration = .seconds(2),
             writers: Int = 2
         ) {
             self.writers = max(1, writers)

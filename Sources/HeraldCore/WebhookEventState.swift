@@ -7,6 +7,9 @@ public enum WebhookEventState: String, Sendable, Hashable, CaseIterable, Codable
     case processed
     case parked
 
+    /// The state as a SQL string literal, e.g. `'pending'`.
+    public var sql: String { "'\(rawValue)'" }
+
     /// The values, as the API and its error messages spell them.
     public static let names = allCases.map(\.rawValue).joined(separator: ", ")
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HeraldCore
 import Metrics
 import Postgres
 
@@ -15,19 +16,11 @@ import Postgres
 /// the pages an installation serves, which is small.
 enum PageMetrics {
     static func publish(now: Date, on connection: PostgresConnection) throws {
-        let rows = try connection.query(
-            """
-            SELECT id, COALESCE(last_webhook_at, GREATEST(connected_at, reconnected_at), created_at), token_status = 'expired'
-            FROM pages WHERE access_token IS NOT NULL
-            """)
-        var expired = 0
-        for row in rows {
-            let page = try row.decode(0, as: String.self)
-            let since = try row.decode(1, as: Date.self)
-            if try row.decode(2, as: Bool.self) { expired += 1 }
-            Gauge(label: "herald_page_last_webhook_age_seconds", dimensions: [("page_id", page)])
-                .record(max(now.timeIntervalSince(since), 0))
+        let pages = try PageStore().health(on: connection)
+        for page in pages {
+            Gauge(label: "herald_page_last_webhook_age_seconds", dimensions: [("page_id", page.pageID)])
+                .record(max(now.timeIntervalSince(page.lastHeardAt), 0))
         }
-        Gauge(label: "herald_pages_token_expired").record(expired)
+        Gauge(label: "herald_pages_token_expired").record(pages.filter(\.tokenExpired).count)
     }
 }

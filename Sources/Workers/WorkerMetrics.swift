@@ -51,10 +51,8 @@ enum WorkerMetrics {
     /// events, one over the pages.
     static func publishBacklog(jobQueue: JobQueue, kinds: [JobKind], now: Date, on connection: PostgresConnection) throws {
         JobMetrics.publish(try jobQueue.stats(now: now, includeFinished: false, on: connection), kinds: kinds)
-        let row = try connection.query(
-            "SELECT count(*), min(received_at) FROM webhook_events WHERE state = 'pending'")[0]
-        Gauge(label: "herald_webhook_events_pending").record(try row.decode(0, as: Int.self))
-        let oldest = try row.decode(1, as: Date?.self)
+        let (pending, oldest) = try WebhookEventStore().pendingBacklog(on: connection)
+        Gauge(label: "herald_webhook_events_pending").record(pending)
         Gauge(label: "herald_webhook_events_lag_seconds").record(oldest.map { max(now.timeIntervalSince($0), 0) } ?? 0)
         try PageMetrics.publish(now: now, on: connection)
     }
