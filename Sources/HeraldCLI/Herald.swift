@@ -7,6 +7,6 @@ struct Herald: AsyncParsableCommand {
         commandName: "herald",
         abstract: "The backend between Facebook Messenger and a customer-support team.",
         discussion: Setting.helpText(for: .all),
-        subcommands: [Migrate.self, Serve.self, Work.self, Run.self, Replay.self, Status.self, BenchJobs.self]
+        subcommands: [Migrate.self, Serve.self, Work.self, Run.self, Replay.self, Status.self]
     )
 }

@@ -8,8 +8,6 @@ public struct JobKind: RawRepresentable, Hashable, Sendable, CustomStringConvert
     public init(_ rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
 
-    /// A job whose handler does nothing: what `herald bench-jobs` measures the engine with.
-    public static let noop = JobKind("noop")
 }
 
 /// The closed set of states a job row can be in (docs/design.md, Data model, `jobs`).

@@ -83,3 +83,18 @@ public struct JobQueueStats: Sendable, Equatable {
     /// How long the oldest due job of any kind has waited; zero when nothing is due.
     public var oldestDueLag: Duration { dueLag.values.max() ?? .zero }
 }
+
+extension JobQueue {
+    /// Deletes every job of `kind`, whatever its state (benchmarks clearing their own jobs).
+    public func delete(kind: JobKind, on connection: PostgresConnection) throws {
+        try connection.query("DELETE FROM jobs WHERE kind = $1", [kind.rawValue])
+    }
+
+    /// Whether any job of `kind` is still to run or running.
+    public func hasLiveJobs(kind: JobKind, on connection: PostgresConnection) throws -> Bool {
+        try connection.query(
+            "SELECT EXISTS (SELECT 1 FROM jobs WHERE kind = $1 AND state IN ('available', 'retryable', 'running'))",
+            [kind.rawValue]
+        )[0].decode(0, as: Bool.self)
+    }
+}

@@ -70,13 +70,13 @@ struct CommandLineTests {
         }
     }
 
-    @Test("bench-jobs drains every job it enqueued (ordering keys too), prints its rates as JSON and leaves no job behind")
+    @Test("herald-bench jobs drains every job it enqueued (ordering keys too), prints its rates as JSON and leaves no job behind")
     func benchJobs() async throws {
         try await TestDatabase.withSchema { schema in
             let environment = try HeraldProcessSupport.environment(schema: schema, graphURL: "http://127.0.0.1:9")
             let (status, output) = try ChildProcess.run(
-                try HeraldProcessSupport.binary(),
-                ["bench-jobs", "--jobs", "600", "--threads", "2", "--claim-batch", "25", "--ordering-keys", "7"],
+                try HeraldProcessSupport.binary("herald-bench"),
+                ["jobs", "--jobs", "600", "--threads", "2", "--claim-batch", "25", "--ordering-keys", "7"],
                 environment: environment)
             #expect(status == 0, "\(output)")
             let line = try #require(output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(output)")

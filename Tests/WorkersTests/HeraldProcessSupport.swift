@@ -8,11 +8,12 @@ import Testing
 enum HeraldProcessSupport {
     static let page = "104857600012345"
 
-    /// The debug `herald` that `scripts/test` builds; records an issue when it is missing.
-    static func binary(sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-        let path = RepositoryPaths.root.appendingPathComponent(".build/debug/herald").path
+    /// A debug executable that `scripts/test` builds (`herald` unless named); records an issue
+    /// when it is missing.
+    static func binary(_ name: String = "herald", sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let path = RepositoryPaths.root.appendingPathComponent(".build/debug/\(name)").path
         try #require(
-            FileManager.default.isExecutableFile(atPath: path), "build herald first (scripts/test does)",
+            FileManager.default.isExecutableFile(atPath: path), "build \(name) first (scripts/test does)",
             sourceLocation: sourceLocation)
         return path
     }
