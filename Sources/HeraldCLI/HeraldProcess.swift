@@ -127,7 +127,7 @@ struct HeraldProcess {
         let wakeUps = WakeUpListener(
             configuration: database,
             routes: [
-                WebhookBatcher.Options().notifyChannel: [{ ingest.wake() }],
+                WebhookEventStore.notifyChannel: [{ ingest.wake() }],
                 jobQueue.notifyChannel: [{ scheduled.wake() }, { send.wake() }],
             ],
             logger: logger)

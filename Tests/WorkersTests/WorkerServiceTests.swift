@@ -27,7 +27,7 @@ struct WorkerServiceTests {
             logger: logger)
         let wakeUps = WakeUpListener(
             configuration: schema.configuration,
-            routes: ["herald_webhook_events": [{ ingest.wake() }], jobQueue.notifyChannel: [{ scheduled.wake() }]],
+            routes: [WebhookEventStore.notifyChannel: [{ ingest.wake() }], jobQueue.notifyChannel: [{ scheduled.wake() }]],
             logger: logger)
         let group = ServiceGroup(services: [wakeUps, ingest, scheduled], logger: logger)
         let running = Task { try await group.run() }
@@ -55,7 +55,7 @@ struct WorkerServiceTests {
                 let writtenAt = Date()
                 let body = W.body([W.message("e2e", mid: "e2e-1", at: writtenAt)])
                 try connection.query("INSERT INTO webhook_events (body) VALUES ($1)", [body])
-                try connection.notify(channel: "herald_webhook_events", payload: "1")
+                try connection.notify(channel: WebhookEventStore.notifyChannel, payload: "1")
                 try await waitUntil("customer stored") {
                     try connection.query("SELECT count(*) FROM customers WHERE psid = 'e2e'")[0].decode(0, as: Int.self) == 1
                 }
