@@ -23,12 +23,14 @@ public enum JobMetrics {
         case discarded = "herald_jobs_discarded_total"
     }
 
+    static let counters = CounterHandles()
+
     static func count(_ event: Event, _ kinds: [JobKind]) {
         guard !kinds.isEmpty else { return }
         var byKind: [JobKind: Int] = [:]
         for kind in kinds { byKind[kind, default: 0] += 1 }
         for (kind, count) in byKind {
-            Counter(label: event.rawValue, dimensions: [("kind", kind.rawValue)]).increment(by: count)
+            counters.counter(event.rawValue, [("kind", kind.rawValue)]).increment(by: count)
         }
     }
 

@@ -21,28 +21,33 @@ import Postgres
 /// The job engine's own figures (`herald_jobs_*`) are documented on `JobMetrics`, the pages'
 /// (`herald_page_last_webhook_age_seconds`, `herald_pages_token_expired`) on `PageMetrics`.
 enum WorkerMetrics {
+    static let counters = CounterHandles()
+
     static func ingested(_ outcome: WebhookIngestor.Outcome) {
         for (name, count) in [("processed", outcome.processed), ("parked", outcome.parked), ("retried", outcome.retried)]
         where count > 0 {
-            Counter(label: "herald_webhook_events_total", dimensions: [("outcome", name)]).increment(by: count)
+            counters.counter("herald_webhook_events_total", [("outcome", name)]).increment(by: count)
         }
     }
 
     static func sendResult(_ result: SendAttempts.Result, final: Bool) {
         switch result {
         case .sent:
-            Counter(label: "herald_messages_sent_total").increment()
+            counters.counter("herald_messages_sent_total").increment()
         case .failed(let reason, _, _, _):
-            Counter(label: "herald_messages_failed_total", dimensions: [("reason", reason.rawValue)]).increment()
+            counters.counter("herald_messages_failed_total", [("reason", reason.rawValue)]).increment()
         case .transient(let reason, _, _, _) where final:
-            Counter(label: "herald_messages_failed_total", dimensions: [("reason", reason.rawValue)]).increment()
+            counters.counter("herald_messages_failed_total", [("reason", reason.rawValue)]).increment()
         case .transient(let reason, _, _, _):
-            Counter(label: "herald_messages_retried_total", dimensions: [("reason", reason.rawValue)]).increment()
+            counters.counter("herald_messages_retried_total", [("reason", reason.rawValue)]).increment()
         }
     }
 
+    /// Made on first use, after the process bootstrapped its metrics backend.
+    static let graphRequestTimer = Timer(label: "herald_graph_request_duration_seconds")
+
     static func graphRequest(_ duration: Duration) {
-        Timer(label: "herald_graph_request_duration_seconds").recordNanoseconds(
+        graphRequestTimer.recordNanoseconds(
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
