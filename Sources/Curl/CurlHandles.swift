@@ -1,20 +1,20 @@
-import Curl
 import Foundation
 
-/// Reusable libcurl handles for the send threads: a handle goes back after each transfer, so the
-/// next one reuses its kept-alive connection to Graph.
+/// A pool of reusable easy handles for threads that run blocking transfers (Herald's send
+/// threads): a handle goes back after each transfer, so the next one reuses its kept-alive
+/// connection.
 ///
 /// `@unchecked Sendable`: a handle is only ever used by the one thread that took it; the list is
 /// guarded by the lock.
-final class CurlHandles: @unchecked Sendable {
+public final class CurlHandles: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [CurlEasy] = []
     private let configuration: CurlConfiguration
 
-    init(configuration: CurlConfiguration) { self.configuration = configuration }
+    public init(configuration: CurlConfiguration) { self.configuration = configuration }
 
     /// Runs `body` with a handle of its own.
-    func withHandle<T>(_ body: (CurlEasy) throws -> T) throws -> T {
+    public func withHandle<T>(_ body: (CurlEasy) throws -> T) throws -> T {
         let handle = try take()
         defer { giveBack(handle) }
         return try body(handle)
