@@ -19,11 +19,11 @@ public struct APIError: HTTPResponseError, Sendable {
     public var details: [String: JSONValue]
 
     public init(
-        _ status: HTTPResponse.Status, code: String, message: String, headers: HTTPFields = [:],
+        _ status: HTTPResponse.Status, code: Code, message: String, headers: HTTPFields = [:],
         details: [String: JSONValue] = [:]
     ) {
         self.status = status
-        self.code = code
+        self.code = code.rawValue
         self.message = message
         self.headers = headers
         self.details = details
@@ -51,7 +51,7 @@ public struct APIError: HTTPResponseError, Sendable {
     }
 
     /// 503 with `Retry-After`, so Facebook (and load balancers) come back shortly.
-    static func unavailable(code: String, message: String, retryAfterSeconds: Int = 1) -> APIError {
+    static func unavailable(code: Code, message: String, retryAfterSeconds: Int = 1) -> APIError {
         APIError(.serviceUnavailable, code: code, message: message, headers: [.retryAfter: String(retryAfterSeconds)])
     }
 }
@@ -75,22 +75,22 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             // mid-body (a client leaving, or cut at the read timeout): the client's doing, and
             // an attack of slow clients must not flood the log with errors.
             context.logger.debug("request could not be read; the connection ended or sent malformed HTTP")
-            return try APIError(.badRequest, code: "bad_request", message: "the request could not be read")
+            return try APIError(.badRequest, code: .badRequest, message: "the request could not be read")
                 .response(from: request, context: context)
         } catch {
             context.logger.error("unhandled error", metadata: ["herald.error": "\(String(reflecting: type(of: error)))"])
-            return try APIError(.internalServerError, code: "internal_error", message: "an unexpected error occurred")
+            return try APIError(.internalServerError, code: .internalError, message: "an unexpected error occurred")
                 .response(from: request, context: context)
         }
     }
 
-    static func code(for status: HTTPResponse.Status) -> String {
+    static func code(for status: HTTPResponse.Status) -> APIError.Code {
         switch status {
-        case .notFound: "not_found"
-        case .methodNotAllowed: "method_not_allowed"
-        case .contentTooLarge: "body_too_large"
-        case .badRequest: "bad_request"
-        default: "http_\(status.code)"
+        case .notFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .contentTooLarge: .bodyTooLarge
+        case .badRequest: .badRequest
+        default: APIError.Code("http_\(status.code)")
         }
     }
 

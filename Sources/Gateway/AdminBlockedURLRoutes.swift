@@ -33,7 +33,7 @@ struct AdminBlockedURLRoutes: Sendable {
             try connection.transaction { try blockedURLs.release(url, now: now, on: $0) }
         }
         guard let released else {
-            throw APIError(.notFound, code: "url_not_blocked", message: "this URL was never recorded as blocked")
+            throw APIError(.notFound, code: .urlNotBlocked, message: "this URL was never recorded as blocked")
         }
         return try JSONResponse.make(released)
     }
@@ -44,7 +44,7 @@ struct AdminBlockedURLRoutes: Sendable {
         guard let body = try? JSONDecoder().decode(Body.self, from: Data(bytes)), let url = body.url,
             !url.trimmingCharacters(in: .whitespaces).isEmpty
         else {
-            throw APIError(.badRequest, code: "invalid_body", message: #"body must be {"url": "<the blocked URL>"}"#)
+            throw APIError(.badRequest, code: .invalidBody, message: #"body must be {"url": "<the blocked URL>"}"#)
         }
         return url
     }

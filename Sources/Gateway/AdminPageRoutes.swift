@@ -46,7 +46,7 @@ struct AdminPageRoutes: Sendable {
     func connect(_ request: Request, _ context: some RequestContext) async throws -> Response {
         let raw = context.parameters.get("page_id") ?? ""
         guard let pageID = raw.removingPercentEncoding, !pageID.isEmpty else {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "page_id is not a valid path segment")
+            throw APIError(.badRequest, code: .invalidParameter, message: "page_id is not a valid path segment")
         }
         var connect = try await Self.body(of: request)
         connect.pageID = pageID
@@ -103,7 +103,7 @@ struct AdminPageRoutes: Sendable {
         case .accepted(let id, let name):
             if let id, id != connect.pageID {
                 throw APIError(
-                    .unprocessableContent, code: "token_rejected",
+                    .unprocessableContent, code: .tokenRejected,
                     message: "the access token belongs to page \(id), not \(connect.pageID)",
                     details: ["graph_page_id": .string(id)])
             }
@@ -114,7 +114,7 @@ struct AdminPageRoutes: Sendable {
             if let code = failure.code { details["graph_code"] = .int(Int64(code)) }
             if let subcode = failure.subcode { details["graph_subcode"] = .int(Int64(subcode)) }
             throw APIError(
-                .unprocessableContent, code: "token_rejected",
+                .unprocessableContent, code: .tokenRejected,
                 message: "Graph refused the access token: \(failure.detail)", details: details)
         case .undecided(let failure):
             logger.warning(
@@ -136,11 +136,11 @@ struct AdminPageRoutes: Sendable {
             decoded = try JSONDecoder().decode(Body.self, from: Data(bytes))
         } catch {
             throw APIError(
-                .badRequest, code: "invalid_body",
+                .badRequest, code: .invalidBody,
                 message: #"body must be {"access_token": string, "name"?: string, "human_agent_enabled"?: boolean}"#)
         }
         guard let token = decoded.access_token, !token.trimmingCharacters(in: .whitespaces).isEmpty else {
-            throw APIError(.badRequest, code: "invalid_body", message: "access_token must be a non-empty string")
+            throw APIError(.badRequest, code: .invalidBody, message: "access_token must be a non-empty string")
         }
         return PageStore.Connect(
             pageID: "", accessToken: token, name: decoded.name, humanAgentEnabled: decoded.human_agent_enabled)

@@ -26,7 +26,7 @@ struct AdminWebhookEventRoutes: Sendable {
         if let raw = request.uri.queryParameters["state"].map(String.init) {
             guard let parsed = WebhookEventState(rawValue: raw) else {
                 throw APIError(
-                    .badRequest, code: "invalid_parameter", message: "state must be one of \(WebhookEventState.names)")
+                    .badRequest, code: .invalidParameter, message: "state must be one of \(WebhookEventState.names)")
             }
             state = parsed
         }
@@ -62,12 +62,12 @@ struct AdminWebhookEventRoutes: Sendable {
     /// The `{id}` of the path: a positive integer, else a 400 `invalid_id`.
     static func id(_ context: some RequestContext) throws -> Int64 {
         guard let id = context.parameters.get("id").flatMap({ Int64($0) }), id > 0 else {
-            throw APIError(.badRequest, code: "invalid_id", message: "webhook event id must be a positive integer")
+            throw APIError(.badRequest, code: .invalidId, message: "webhook event id must be a positive integer")
         }
         return id
     }
 
     static func notFound(_ id: Int64) -> APIError {
-        APIError(.notFound, code: "webhook_event_not_found", message: "no stored webhook event with id \(id)")
+        APIError(.notFound, code: .webhookEventNotFound, message: "no stored webhook event with id \(id)")
     }
 }

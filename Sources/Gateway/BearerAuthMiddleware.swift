@@ -18,7 +18,7 @@ struct BearerAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         guard let presented = Self.bearerToken(request.headers[.authorization]), Self.matches(presented, token) else {
             throw APIError(
-                .unauthorized, code: "unauthorized",
+                .unauthorized, code: .unauthorized,
                 message: "a valid Authorization: Bearer token is required",
                 headers: [.wwwAuthenticate: "Bearer"])
         }

@@ -21,17 +21,17 @@ struct HealthRoutes: Sendable {
     /// sending while the listener still accepts (`GatewayDrain`).
     func readiness() async throws -> Response {
         guard !connections.isDraining else {
-            throw APIError.unavailable(code: "shutting_down", message: "this server is shutting down; use another one")
+            throw APIError.unavailable(code: .shuttingDown, message: "this server is shutting down; use another one")
         }
         let pending: [Int]
         do {
             pending = try await pool.withConnection { [migrator] in try migrator.pendingMigrations($0).map(\.version) }
         } catch {
-            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+            throw APIError.unavailable(code: .databaseUnavailable, message: "the database cannot be reached")
         }
         guard pending.isEmpty else {
             throw APIError.unavailable(
-                code: "migrations_pending", message: "migrations \(pending) are not applied; run herald migrate",
+                code: .migrationsPending, message: "migrations \(pending) are not applied; run herald migrate",
                 retryAfterSeconds: 5)
         }
         return Self.json(#"{"status":"ready"}"#)

@@ -8,7 +8,7 @@ extension PostgresPool {
         do {
             return try await withConnection(body)
         } catch let error as PostgresError where error.isUnavailable {
-            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+            throw APIError.unavailable(code: .databaseUnavailable, message: "the database cannot be reached")
         }
     }
 }

@@ -8,7 +8,7 @@ extension Request {
             var buffer = try await body.collect(upTo: limit)
             return buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, code: "body_too_large", message: "\(what) is larger than \(limit) bytes")
+            throw APIError(.contentTooLarge, code: .bodyTooLarge, message: "\(what) is larger than \(limit) bytes")
         }
     }
 }

@@ -41,22 +41,22 @@ struct V1ActionRoutes: Sendable {
                 return target
             }
         } catch let error as PostgresError where error.isUnavailable {
-            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+            throw APIError.unavailable(code: .databaseUnavailable, message: "the database cannot be reached")
         }
         let accessToken: String
         switch target {
         case .pageNotConnected:
             throw APIError(
-                .notFound, code: "page_not_found",
+                .notFound, code: .pageNotFound,
                 message: "page \(pageID) is not connected; connect it with PUT /admin/pages/\(pageID)")
         case .tokenUnusable:
             metrics.senderAction(action.rawValue, outcome: "skipped_token_unusable")
             throw APIError(
-                .conflict, code: "token_expired", message: "the page's access token expired; reconnect the page")
+                .conflict, code: .tokenExpired, message: "the page's access token expired; reconnect the page")
         case .outsideWindow(let closesAt):
             metrics.senderAction(action.rawValue, outcome: "skipped_outside_window")
             throw APIError(
-                .conflict, code: "outside_window",
+                .conflict, code: .outsideWindow,
                 message: closesAt.map { "the customer's 24-hour window closed at \(RFC3339.string(from: $0))" }
                     ?? "the customer has not written to the page, so no window is open",
                 details: ["window_closes_at": closesAt.map { .string(RFC3339.string(from: $0)) } ?? .null])
@@ -64,7 +64,7 @@ struct V1ActionRoutes: Sendable {
             accessToken = token
         }
         guard let sender else {
-            throw APIError.unavailable(code: "graph_unavailable", message: "this gateway cannot reach Graph")
+            throw APIError.unavailable(code: .graphUnavailable, message: "this gateway cannot reach Graph")
         }
         let result = await sender.send(action, psid: psid, accessToken: accessToken)
         metrics.senderAction(action.rawValue, outcome: result.outcome)
@@ -74,14 +74,14 @@ struct V1ActionRoutes: Sendable {
     /// The action named by a body `{"action": "…"}`, or a 400 naming what is wrong.
     static func action(of body: [UInt8]) throws -> SenderAction {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            throw APIError(.badRequest, code: "invalid_action", message: #"the body must be a JSON object {"action": "…"}"#)
+            throw APIError(.badRequest, code: .invalidAction, message: #"the body must be a JSON object {"action": "…"}"#)
         }
         guard let name = object["action"] as? String else {
-            throw APIError(.badRequest, code: "invalid_action", message: "action must be a string")
+            throw APIError(.badRequest, code: .invalidAction, message: "action must be a string")
         }
         guard let action = SenderAction(rawValue: name) else {
             throw APIError(
-                .badRequest, code: "unknown_action",
+                .badRequest, code: .unknownAction,
                 message: "action must be one of \(SenderAction.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return action

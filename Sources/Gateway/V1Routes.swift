@@ -24,14 +24,14 @@ struct V1Routes: Sendable {
 
     func customers(_ request: Request, _ context: some RequestContext) async throws -> Response {
         guard let pageID = context.parameters.get("page_id")?.removingPercentEncoding, !pageID.isEmpty else {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "page_id is not a valid path segment")
+            throw APIError(.badRequest, code: .invalidParameter, message: "page_id is not a valid path segment")
         }
         let limit = try Self.paging(request.uri.queryParameters["limit"].map(String.init), before: nil).limit
         var cursor: CustomerCursor?
         if let raw = request.uri.queryParameters["before"].map(String.init) {
             guard let parsed = CustomerCursor(raw) else {
                 throw APIError(
-                    .badRequest, code: "invalid_parameter", message: "before must be a next_before value from this list")
+                    .badRequest, code: .invalidParameter, message: "before must be a next_before value from this list")
             }
             cursor = parsed
         }
@@ -64,12 +64,12 @@ struct V1Routes: Sendable {
     func message(_ context: some RequestContext) async throws -> Response {
         let raw = context.parameters.get("id") ?? ""
         guard let id = Int64(raw), id > 0 else {
-            throw APIError(.badRequest, code: "invalid_id", message: "message id must be a positive integer")
+            throw APIError(.badRequest, code: .invalidId, message: "message id must be a positive integer")
         }
         let now = clock.now()
         let message = try await pool.api { [store] in try store.message(id: id, now: now, on: $0) }
         guard let message else {
-            throw APIError(.notFound, code: "message_not_found", message: "no message with id \(id)")
+            throw APIError(.notFound, code: .messageNotFound, message: "no message with id \(id)")
         }
         return try JSONResponse.make(message)
     }
@@ -78,7 +78,7 @@ struct V1Routes: Sendable {
         let paging = try Self.paging(request)
         let pageID = request.uri.queryParameters["page_id"].map(String.init)
         if pageID?.isEmpty == true {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "page_id must not be empty")
+            throw APIError(.badRequest, code: .invalidParameter, message: "page_id must not be empty")
         }
         let page = try await pool.api { [store] in try store.activeNotifications(pageID: pageID, paging: paging, on: $0) }
         return try JSONResponse.make(page)
@@ -91,7 +91,7 @@ extension V1Routes {
         func decoded(_ name: String) throws -> String {
             let raw = context.parameters.get(name) ?? ""
             guard let value = raw.removingPercentEncoding, !value.isEmpty else {
-                throw APIError(.badRequest, code: "invalid_parameter", message: "\(name) is not a valid path segment")
+                throw APIError(.badRequest, code: .invalidParameter, message: "\(name) is not a valid path segment")
             }
             return value
         }
@@ -110,7 +110,7 @@ extension V1Routes {
         if let raw = limitText {
             guard let value = Int(raw), (1...Paging.maxLimit).contains(value) else {
                 throw APIError(
-                    .badRequest, code: "invalid_parameter",
+                    .badRequest, code: .invalidParameter,
                     message: "limit must be an integer from 1 to \(Paging.maxLimit)")
             }
             limit = value
@@ -118,17 +118,17 @@ extension V1Routes {
         var before: Int64?
         if let raw = beforeText {
             guard let value = Int64(raw), value > 0 else {
-                throw APIError(.badRequest, code: "invalid_parameter", message: "before must be a positive integer id")
+                throw APIError(.badRequest, code: .invalidParameter, message: "before must be a positive integer id")
             }
             before = value
         }
         guard let paging = Paging(limit: limit, before: before) else {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "limit or before is out of range")
+            throw APIError(.badRequest, code: .invalidParameter, message: "limit or before is out of range")
         }
         return paging
     }
 
     static func customerNotFound(pageID: String, psid: String) -> APIError {
-        APIError(.notFound, code: "customer_not_found", message: "page \(pageID) has no customer \(psid)")
+        APIError(.notFound, code: .customerNotFound, message: "page \(pageID) has no customer \(psid)")
     }
 }

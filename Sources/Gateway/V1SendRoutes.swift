@@ -37,7 +37,7 @@ struct V1SendRoutes: Sendable {
     func resend(_ context: some RequestContext) async throws -> Response {
         let raw = context.parameters.get("id") ?? ""
         guard let id = Int64(raw), id > 0 else {
-            throw APIError(.badRequest, code: "invalid_id", message: "message id must be a positive integer")
+            throw APIError(.badRequest, code: .invalidId, message: "message id must be a positive integer")
         }
         let now = clock.now()
         let outcome: ResendOutcome
@@ -57,22 +57,22 @@ struct V1SendRoutes: Sendable {
                 }
             }
         } catch let error as PostgresError where error.isUnavailable {
-            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+            throw APIError.unavailable(code: .databaseUnavailable, message: "the database cannot be reached")
         }
         switch outcome {
         case .missing:
-            throw APIError(.notFound, code: "message_not_found", message: "no outbound message with id \(id)")
+            throw APIError(.notFound, code: .messageNotFound, message: "no outbound message with id \(id)")
         case .notFailed(let status):
-            throw APIError(.conflict, code: "not_failed", message: "message \(id) is \(status), not failed", details: ["status": .string(status)])
+            throw APIError(.conflict, code: .notFailed, message: "message \(id) is \(status), not failed", details: ["status": .string(status)])
         case .notAllowed(let reason, let when):
             throw APIError(
-                .conflict, code: "resend_not_allowed",
+                .conflict, code: .resendNotAllowed,
                 message: when == "never"
                     ? "a message that failed with \(reason.rawValue) cannot be resent; send a new one"
                     : "a message that failed with \(reason.rawValue) can be resent once: \(when)",
                 details: ["reason": .string(reason.rawValue), "resend_when": .string(when)])
         case .requeued(let message):
-            guard let message else { throw APIError(.internalServerError, code: "internal_error", message: "message vanished") }
+            guard let message else { throw APIError(.internalServerError, code: .internalError, message: "message vanished") }
             return try JSONResponse.make(message, status: .accepted)
         }
     }
@@ -81,7 +81,7 @@ struct V1SendRoutes: Sendable {
         let (pageID, psid) = try V1Routes.customerKey(context)
         let key = request.headers[Self.idempotencyHeader]
         if let key, key.isEmpty || key.utf8.count > 255 {
-            throw APIError(.badRequest, code: "invalid_idempotency_key", message: "Idempotency-Key must be 1 to 255 bytes")
+            throw APIError(.badRequest, code: .invalidIdempotencyKey, message: "Idempotency-Key must be 1 to 255 bytes")
         }
         let content = try await Self.content(of: request)
         let violation: (FailureReason, String)? =
@@ -108,12 +108,12 @@ struct V1SendRoutes: Sendable {
             }
         } catch OutboundStore.Refusal.pageNotConnected {
             throw APIError(
-                .notFound, code: "page_not_found",
+                .notFound, code: .pageNotFound,
                 message: "page \(pageID) is not connected; connect it with PUT /admin/pages/\(pageID)")
         } catch let error as PostgresError where error.isUnavailable {
-            throw APIError.unavailable(code: "database_unavailable", message: "the database cannot be reached")
+            throw APIError.unavailable(code: .databaseUnavailable, message: "the database cannot be reached")
         }
-        guard let message else { throw APIError(.internalServerError, code: "internal_error", message: "message vanished") }
+        guard let message else { throw APIError(.internalServerError, code: .internalError, message: "message vanished") }
         // A replayed key answers like the first request did (201, docs/design.md), so a client retrying
         // after a lost answer sees the same status; the header tells the two apart.
         var response = try JSONResponse.make(message, status: .created)
@@ -129,7 +129,7 @@ struct V1SendRoutes: Sendable {
         do {
             return try OutboundContent.decode(body)
         } catch {
-            throw APIError(.badRequest, code: "invalid_message", message: error.message)
+            throw APIError(.badRequest, code: .invalidMessage, message: error.message)
         }
     }
 }

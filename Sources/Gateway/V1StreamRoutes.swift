@@ -20,12 +20,12 @@ struct V1StreamRoutes: Sendable {
     func stream(_ request: Request) async throws -> Response {
         let pageID = request.uri.queryParameters["page_id"].map(String.init)
         if pageID?.isEmpty == true {
-            throw APIError(.badRequest, code: "invalid_parameter", message: "page_id must not be empty")
+            throw APIError(.badRequest, code: .invalidParameter, message: "page_id must not be empty")
         }
         var lastEventID: Int64?
         if let raw = request.headers[Self.lastEventID] {
             guard let id = Int64(raw.trimmingCharacters(in: .whitespaces)), id >= 0 else {
-                throw APIError(.badRequest, code: "invalid_last_event_id", message: "Last-Event-ID must be an id from this stream")
+                throw APIError(.badRequest, code: .invalidLastEventId, message: "Last-Event-ID must be an id from this stream")
             }
             lastEventID = id
         }
@@ -33,9 +33,9 @@ struct V1StreamRoutes: Sendable {
         do {
             items = try await changes.subscribe(pageID: pageID, lastEventID: lastEventID)
         } catch .full {
-            throw APIError.unavailable(code: "stream_full", message: "too many stream clients on this server", retryAfterSeconds: 5)
+            throw APIError.unavailable(code: .streamFull, message: "too many stream clients on this server", retryAfterSeconds: 5)
         } catch {
-            throw APIError.unavailable(code: "stream_unavailable", message: "the change stream is not available yet")
+            throw APIError.unavailable(code: .streamUnavailable, message: "the change stream is not available yet")
         }
         return Response(
             status: .ok,

@@ -103,7 +103,7 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             store(delivery, context: context)
         case (.collecting(let delivery), .head):
             // A head inside a body cannot come from NIO's decoder; refuse rather than guess.
-            answer(APIError(.badRequest, code: "bad_request", message: "malformed request"),
+            answer(APIError(.badRequest, code: .badRequest, message: "malformed request"),
                    started: delivery.started, keepAlive: false, context: context)
         case (.discarding(let keepAlive), .end):
             state = .idle

@@ -44,6 +44,6 @@ enum WebhookEventRetryBody {
     }
 
     private static func invalid(_ message: String) -> APIError {
-        APIError(.badRequest, code: "invalid_body", message: message)
+        APIError(.badRequest, code: .invalidBody, message: message)
     }
 }

@@ -52,7 +52,7 @@ struct WebhookIntake: Sendable {
         metrics.rejected("too_large")
         // Close the connection rather than read the rest of an oversized body.
         return APIError(
-            .contentTooLarge, code: "body_too_large",
+            .contentTooLarge, code: .bodyTooLarge,
             message: "webhook body is larger than \(maxBodyBytes) bytes", headers: [.connection: "close"])
     }
 
@@ -65,7 +65,7 @@ struct WebhookIntake: Sendable {
         case .malformed: "X-Hub-Signature-256 must be sha256= followed by 64 hex digits"
         case .mismatch: "X-Hub-Signature-256 does not match the body"
         }
-        return APIError(.unauthorized, code: "invalid_signature", message: message)
+        return APIError(.unauthorized, code: .invalidSignature, message: message)
     }
 
     static func cause(_ rejection: WebhookBatcher.Rejection) -> String {
@@ -79,11 +79,11 @@ struct WebhookIntake: Sendable {
     static func unavailable(_ rejection: WebhookBatcher.Rejection) -> APIError {
         switch rejection {
         case .queueFull:
-            .unavailable(code: "queue_full", message: "too many webhooks are waiting to be stored; retry shortly")
+            .unavailable(code: .queueFull, message: "too many webhooks are waiting to be stored; retry shortly")
         case .databaseUnavailable:
-            .unavailable(code: "database_unavailable", message: "the webhook could not be stored; retry shortly", retryAfterSeconds: 2)
+            .unavailable(code: .databaseUnavailable, message: "the webhook could not be stored; retry shortly", retryAfterSeconds: 2)
         case .shuttingDown:
-            .unavailable(code: "shutting_down", message: "this server is shutting down; retry shortly")
+            .unavailable(code: .shuttingDown, message: "this server is shutting down; retry shortly")
         }
     }
 }

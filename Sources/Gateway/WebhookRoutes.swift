@@ -23,7 +23,7 @@ struct WebhookRoutes: Sendable {
     func handshake(_ request: Request) throws -> Response {
         let handshake = VerificationHandshake(rawQuery: request.uri.query ?? "")
         guard let challenge = handshake.challenge(expectedToken: verifyToken) else {
-            throw APIError(.forbidden, code: "verification_failed",
+            throw APIError(.forbidden, code: .verificationFailed,
                            message: "hub.mode must be subscribe and hub.verify_token must match")
         }
         return Response(
