@@ -44,10 +44,7 @@ struct AdminPageRoutes: Sendable {
     }
 
     func connect(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        let raw = context.parameters.get("page_id") ?? ""
-        guard let pageID = raw.removingPercentEncoding, !pageID.isEmpty else {
-            throw APIError(.badRequest, code: .invalidParameter, message: "page_id is not a valid path segment")
-        }
+        let pageID = try context.parameters.segment("page_id")
         var connect = try await Self.body(of: request)
         connect.pageID = pageID
         if let tokenChecker {

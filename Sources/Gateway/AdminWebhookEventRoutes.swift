@@ -61,10 +61,7 @@ struct AdminWebhookEventRoutes: Sendable {
 
     /// The `{id}` of the path: a positive integer, else a 400 `invalid_id`.
     static func id(_ context: some RequestContext) throws -> Int64 {
-        guard let id = context.parameters.get("id").flatMap({ Int64($0) }), id > 0 else {
-            throw APIError(.badRequest, code: .invalidId, message: "webhook event id must be a positive integer")
-        }
-        return id
+        try context.parameters.id(of: "webhook event")
     }
 
     static func notFound(_ id: Int64) -> APIError {

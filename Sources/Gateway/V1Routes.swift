@@ -23,9 +23,7 @@ struct V1Routes: Sendable {
     }
 
     func customers(_ request: Request, _ context: some RequestContext) async throws -> Response {
-        guard let pageID = context.parameters.get("page_id")?.removingPercentEncoding, !pageID.isEmpty else {
-            throw APIError(.badRequest, code: .invalidParameter, message: "page_id is not a valid path segment")
-        }
+        let pageID = try context.parameters.segment("page_id")
         let limit = try Self.paging(request.uri.queryParameters["limit"].map(String.init), before: nil).limit
         var cursor: CustomerCursor?
         if let raw = request.uri.queryParameters["before"].map(String.init) {
@@ -62,10 +60,7 @@ struct V1Routes: Sendable {
     }
 
     func message(_ context: some RequestContext) async throws -> Response {
-        let raw = context.parameters.get("id") ?? ""
-        guard let id = Int64(raw), id > 0 else {
-            throw APIError(.badRequest, code: .invalidId, message: "message id must be a positive integer")
-        }
+        let id = try context.parameters.id(of: "message")
         let now = clock.now()
         let message = try await pool.api { [store] in try store.message(id: id, now: now, on: $0) }
         guard let message else {
@@ -88,14 +83,7 @@ struct V1Routes: Sendable {
 extension V1Routes {
     /// `page_id` and `psid` from the path, percent-decoded.
     static func customerKey(_ context: some RequestContext) throws -> (String, String) {
-        func decoded(_ name: String) throws -> String {
-            let raw = context.parameters.get(name) ?? ""
-            guard let value = raw.removingPercentEncoding, !value.isEmpty else {
-                throw APIError(.badRequest, code: .invalidParameter, message: "\(name) is not a valid path segment")
-            }
-            return value
-        }
-        return (try decoded("page_id"), try decoded("psid"))
+        (try context.parameters.segment("page_id"), try context.parameters.segment("psid"))
     }
 
     /// `limit` (1...200, default 50) and `before` (a message or notification id) from the query.

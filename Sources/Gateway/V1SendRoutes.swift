@@ -35,10 +35,7 @@ struct V1SendRoutes: Sendable {
     /// `POST /v1/messages/{id}/resend`: a real new attempt when the failure reason allows it now
     /// (the same rule that `resendable` reports), else 409 naming what would allow it.
     func resend(_ context: some RequestContext) async throws -> Response {
-        let raw = context.parameters.get("id") ?? ""
-        guard let id = Int64(raw), id > 0 else {
-            throw APIError(.badRequest, code: .invalidId, message: "message id must be a positive integer")
-        }
+        let id = try context.parameters.id(of: "message")
         let now = clock.now()
         let outcome: ResendOutcome
         do {
