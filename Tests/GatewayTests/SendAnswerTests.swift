@@ -50,7 +50,7 @@ struct SendAnswerTests {
     @Test("a resent message shows resend until it is sent, also while its attempt is in flight")
     func resendInFlight() async throws {
         var options = RecoveryStack.Options()
-        options.graphLatency = .milliseconds(1500)
+        options.graphLatency = .seconds(3)
         try await RecoveryStack.with(options) { stack in
             #expect(try await stack.connectPage().status == 200)
             try stack.customer("resend-1")
@@ -67,7 +67,7 @@ struct SendAnswerTests {
             #expect(resent.status == 202, "\(resent.text)")
             #expect(resent.json?["display_status"] as? String == "resend")
 
-            // In flight: the worker counted the attempt and fake-graph holds the call for 1.5 s.
+            // In flight: the worker counted the attempt and fake-graph holds the call for 3 s.
             try await waitUntil("the resend's attempt started") {
                 try stack.connection.query("SELECT attempts FROM messages WHERE id = $1", [id])[0]
                     .decode(0, as: Int.self) == 2

@@ -38,14 +38,20 @@ struct StreamTrajectoryTests {
             #expect(await client.wait { $0.contains { $0.comment == "connected" } })
             let id = try await stack.send(#"{"text":"hello"}"#, to: "golden-1")
             try await stack.wait([id], until: "sent")
+            // An event carries the message as it is when the stream reads it: let the stream show
+            // `sent` before the read moves it on.
+            #expect(await client.wait { _ in Self.trajectory(client, id).last == "sent/sent" })
             let read = WebhookBuilder.read("golden-1", watermark: Date(), at: Date(), page: RecoveryStack.page)
             #expect(try await stack.gateway.postWebhook(WebhookBuilder.body(page: RecoveryStack.page, [read])).status == 200)
             #expect(await client.wait { _ in Self.trajectory(client, id).last == "seen/seen" })
-            // The created event may already read `sending` when a worker claimed it at once.
+            // The created event may already read `sending` when a worker claimed it at once; on a
+            // machine loaded for longer than Graph's second the stream may read past `sending` too.
+            // Whatever it shows is the golden path in order, never a step back or a failure.
             let path = Self.trajectory(client, id)
-            #expect(
-                path == ["queued/sending", "sending/sending", "sent/sent", "seen/seen"]
-                    || path == ["sending/sending", "sent/sent", "seen/seen"], "\(path)")
+            let golden = ["queued/sending", "sending/sending", "sent/sent", "seen/seen"]
+            let positions = path.map { golden.firstIndex(of: $0) ?? -1 }
+            #expect(!positions.contains(-1) && positions == positions.sorted(), "\(path)")
+            #expect(path.suffix(2) == ["sent/sent", "seen/seen"], "\(path)")
         }
     }
 
@@ -65,10 +71,16 @@ struct StreamTrajectoryTests {
                         'Graph was down', now(), 1)
                 RETURNING id
                 """, [RecoveryStack.page])[0].decode(0, as: Int64.self)
+            // An event carries the message as it is when the stream reads it: see the failure first.
+            #expect(await client.wait { _ in Self.trajectory(client, id) == ["failed/failed"] })
             #expect(try await stack.api(.post, "/v1/messages/\(id)/resend").status == 202)
             try await stack.wait([id], until: "sent")
             #expect(await client.wait { _ in Self.trajectory(client, id).last == "sent/sent" })
-            #expect(Self.trajectory(client, id) == ["failed/failed", "resend/resend", "sent/sent"])
+            // Graph holds the attempt 1 s, so the stream reads `resend` in between unless the machine
+            // is loaded past that; it must never read a plain `sending`.
+            let path = Self.trajectory(client, id)
+            #expect(path == ["failed/failed", "resend/resend", "sent/sent"] || path == ["failed/failed", "sent/sent"], "\(path)")
+            #expect(!path.contains { $0.hasPrefix("sending") }, "\(path)")
         }
     }
 
