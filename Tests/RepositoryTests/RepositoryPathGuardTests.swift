@@ -8,9 +8,9 @@ import Testing
 struct RepositoryPathGuardTests {
     static let guardScript = RepositoryPaths.scripts.appendingPathComponent("check-paths").path
 
-    /// The team notebook's folder name, spelled in pieces so this file does not trip the guard.
-    static let notebook = ["..", "shared"].joined(separator: "/")
-    static let notebookFixtures = ["shared", "fixtures"].joined(separator: "/")
+    /// The team notebook's folder, with its slash escaped so this file does not trip the guard.
+    static let notebook = "..\u{2F}shared"
+    static let notebookFixtures = "shared\u{2F}fixtures"
 
     @Test("this repository passes")
     func repositoryPasses() throws {
