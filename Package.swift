@@ -233,7 +233,10 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Postgres", "HeraldCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", "HeraldCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/TestSupport",
             swiftSettings: strict
         ),

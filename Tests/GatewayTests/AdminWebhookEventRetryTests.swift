@@ -29,11 +29,9 @@ struct AdminWebhookEventRetryTests {
             let wakeUps = WakeUpListener(
                 configuration: schema.configuration, routes: [WebhookEventStore.notifyChannel: [{ ingest.wake() }]],
                 logger: logger)
-            let group = ServiceGroup(services: [wakeUps, ingest], logger: logger)
-            let running = Task { try await group.run() }
             defer { pool.close() }
-            await wakeUps.waitUntilListening()
-            do {
+            try await withRunningServices([wakeUps, ingest], logger: logger) {
+                await wakeUps.waitUntilListening()
                 try await TestGateway.with(database: schema.configuration) { gateway in
                     // The worker's first pass found nothing: it now sleeps until woken.
                     try await Task.sleep(for: .milliseconds(300))
@@ -49,13 +47,7 @@ struct AdminWebhookEventRetryTests {
                     #expect(after.json?["state"] as? String == "processed")
                     #expect(after.json?["attempts"] as? Int == 1)
                 }
-            } catch {
-                await group.triggerGracefulShutdown()
-                try? await running.value
-                throw error
             }
-            await group.triggerGracefulShutdown()
-            try await running.value
         }
     }
 }

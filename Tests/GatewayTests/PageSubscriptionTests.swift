@@ -89,21 +89,10 @@ struct PageSubscriptionTests {
                         subscriber: subscriber,
                         subscription: PageSubscription(maxAttempts: maxAttempts, retryBase: retryBase, tokenKey: tokenKey),
                         workerID: "subscription-test", logger: logger)
-                    let group = ServiceGroup(services: [worker], logger: logger)
-                    let running = Task { try await group.run() }
+                    defer { pool.close() }
                     let stack = Stack(
                         gateway: gateway, graph: graph, connection: try schema.connect(), schema: schema, logs: logs)
-                    do {
-                        try await body(stack)
-                    } catch {
-                        await group.triggerGracefulShutdown()
-                        try? await running.value
-                        pool.close()
-                        throw error
-                    }
-                    await group.triggerGracefulShutdown()
-                    try await running.value
-                    pool.close()
+                    try await withRunningServices([worker], logger: logger) { try await body(stack) }
                 }
             }
             client.shutdown()

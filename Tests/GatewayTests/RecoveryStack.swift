@@ -81,19 +81,8 @@ struct RecoveryStack {
                 graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 2,
                 retryBase: .milliseconds(20), blockedURLs: blockedURLs),
             jobQueue: jobQueue, clock: clock, pollInterval: .milliseconds(50), logger: logger)
-        let group = ServiceGroup(services: [ingest, scheduled, send], logger: logger)
-        let running = Task { try await group.run() }
-        do {
-            try await body()
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await running.value
-            pool.close()
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await running.value
-        pool.close()
+        defer { pool.close() }
+        try await withRunningServices([ingest, scheduled, send], logger: logger, body)
     }
 
     // MARK: - Acting as admin, supporter and customer

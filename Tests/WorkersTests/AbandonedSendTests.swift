@@ -41,13 +41,11 @@ struct AbandonedSendTests {
             let scheduled = ScheduledJobWorker(
                 pool: pool, jobQueue: queue, clock: SystemClock(), pollInterval: .milliseconds(100), workerID: "rescuer",
                 logger: logger)
-            let group = ServiceGroup(services: [scheduled], logger: logger)
-            let running = Task { try await group.run() }
-            try await waitUntil("the message settled") {
-                try connection.query("SELECT status FROM messages WHERE id = $1", [id])[0].decode(0, as: String.self) == "failed"
+            try await withRunningServices([scheduled], logger: logger) {
+                try await waitUntil("the message settled") {
+                    try connection.query("SELECT status FROM messages WHERE id = $1", [id])[0].decode(0, as: String.self) == "failed"
+                }
             }
-            await group.triggerGracefulShutdown()
-            try await running.value
             pool.close()
 
             let row = try connection.query(

@@ -52,17 +52,7 @@ struct SendBatchTests {
                 graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 1, batchSize: 16,
                 batchBudget: nil),
             pollInterval: .milliseconds(50), logger: logger)
-        let group = ServiceGroup(services: [worker], logger: logger)
-        let running = Task { try await group.run() }
-        do {
-            try await body()
-        } catch {
-            await group.triggerGracefulShutdown()
-            _ = try? await running.value
-            throw error
-        }
-        await group.triggerGracefulShutdown()
-        try await running.value
+        try await withRunningServices([worker], logger: logger, body)
     }
 
     @Test("startAll starts the messages still waiting, unstart gives them their status back, recordSent records a batch")

@@ -87,19 +87,13 @@ struct SendPipelineTests {
                         maxRedirects: SendWorker.Settings.maxSizeProbeRedirects),
                     urlPolicy: urlPolicy, tokenKey: tokenKey),
                 jobQueue: jobQueue, pollInterval: .milliseconds(50), logger: logger)
-            let group = ServiceGroup(services: [worker], logger: logger)
-            let running = Task { try await group.run() }
             let pipeline = Pipeline(schema: schema, connection: connection, graph: graph)
             do {
-                try await body(pipeline)
+                try await withRunningServices([worker], logger: logger) { try await body(pipeline) }
             } catch {
-                await group.triggerGracefulShutdown()
-                try? await running.value
                 await graph.stop()
                 throw error
             }
-            await group.triggerGracefulShutdown()
-            try await running.value
             await graph.stop()
         }
     }

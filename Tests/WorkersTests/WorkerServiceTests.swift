@@ -29,20 +29,11 @@ struct WorkerServiceTests {
             configuration: schema.configuration,
             routes: [WebhookEventStore.notifyChannel: [{ ingest.wake() }], jobQueue.notifyChannel: [{ scheduled.wake() }]],
             logger: logger)
-        let group = ServiceGroup(services: [wakeUps, ingest, scheduled], logger: logger)
-        let running = Task { try await group.run() }
-        await wakeUps.waitUntilListening()
-        do {
+        defer { pool.close() }
+        try await withRunningServices([wakeUps, ingest, scheduled], logger: logger) {
+            await wakeUps.waitUntilListening()
             try await body()
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await running.value
-            pool.close()
-            throw error
         }
-        await group.triggerGracefulShutdown()
-        try await running.value
-        pool.close()
     }
 
     @Test("a stored webhook announced with NOTIFY is processed at once; the inactivity job then fires on time")
