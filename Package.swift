@@ -117,17 +117,29 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The composition root: builds serve / work / run from a configuration value. The CLI
+        // and the end-to-end tests both use it.
+        .target(
+            name: "HeraldApp",
+            dependencies: [
+                "Postgres", "Curl", "Gateway", "Workers", "HeraldCore", "JobQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // The `herald` executable: the only place that reads the environment.
         .executableTarget(
             name: "HeraldCLI",
             dependencies: [
-                "Postgres", "Curl", "Gateway", "Workers", "HeraldCore", "JobQueue",
+                "HeraldApp", "Postgres", "HeraldCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -200,7 +212,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport", "HeraldCore", "Workers", "FakeGraph",
+                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport", "HeraldCore", "Workers", "FakeGraph", "HeraldApp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -221,6 +233,17 @@ let package = Package(
             name: "WorkersTests",
             dependencies: [
                 "Workers", "HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport", "FakeGraph", "Curl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The whole stack: the `herald` executable as a child process, or HeraldApp's composition.
+        .testTarget(
+            name: "HeraldEndToEndTests",
+            dependencies: [
+                "HeraldApp", "Workers", "HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport", "FakeGraph",
+                "Curl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -90,7 +90,7 @@ public struct OutboundStore: Sendable {
     /// The send job of a message.
     public func sendJob(messageID: Int64, pageID: String, psid: String) -> NewJob {
         NewJob(
-            kind: Self.sendKind, payload: PostgresJSON(#"{"message_id":\#(messageID)}"#), maxAttempts: maxAttempts,
+            kind: Self.sendKind, payload: SendJobPayload(messageID: messageID).json, maxAttempts: maxAttempts,
             orderingKey: "\(pageID)|\(psid)")
     }
 }

@@ -139,13 +139,14 @@ public struct WebhookIngestor: Sendable {
     private func recordFailure(id: Int64, attempts: Int, error: String, now: Date, _ connection: PostgresConnection) throws -> Bool {
         let attempt = attempts + 1
         let park = attempt >= options.maxAttempts
-        let delay = options.retryBase * pow(4, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
+        // The job engine's backoff (base × 4^(n−1) ± 20 %, capped at an hour), shared by every runner.
+        let delay = JobQueue.backoff(attempt: attempt, base: .seconds(options.retryBase)).timeInterval
         try connection.query(
             """
             UPDATE webhook_events SET attempts = $2, last_error = $3, state = $4, next_attempt_at = $5,
                                       processed_at = CASE WHEN $4 = 'parked' THEN $6 ELSE processed_at END
             WHERE id = $1
-            """, [id, attempt, error, park ? "parked" : "pending", now + min(delay, 3600), now])
+            """, [id, attempt, error, park ? "parked" : "pending", now + delay, now])
         return park
     }
 

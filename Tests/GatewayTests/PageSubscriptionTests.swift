@@ -83,13 +83,14 @@ struct PageSubscriptionTests {
                     database: schema.configuration, tokenKey: tokenKey, tokenChecker: checker, pageSubscriber: subscriber,
                     retryBase: retryBase, maxSendAttempts: maxAttempts, logger: logger
                 ) { gateway in
-                    let pool = schema.makePool(maxConnections: 2)
-                    let worker = ScheduledJobWorker(
-                        pool: pool, jobQueue: JobQueue(), clock: SystemClock(), pollInterval: .milliseconds(50),
-                        subscriber: subscriber,
+                    let handler = PageSubscriptionHandler(
                         subscription: PageSubscription(maxAttempts: maxAttempts, retryBase: retryBase, tokenKey: tokenKey),
-                        workerID: "subscription-test", logger: logger)
-                    defer { pool.close() }
+                        subscriber: subscriber, clock: SystemClock(), logger: logger)
+                    let worker = JobService(
+                        database: schema.configuration, jobQueue: JobQueue(),
+                        configuration: .init(kinds: [], threads: 1, pollInterval: .milliseconds(50)),
+                        handlers: [PageSubscriptionHandler.kind: { try handler.run($0, $1) }], clock: SystemClock(),
+                        logger: logger)
                     let stack = Stack(
                         gateway: gateway, graph: graph, connection: try schema.connect(), schema: schema, logs: logs)
                     try await withRunningServices([worker], logger: logger) { try await body(stack) }
