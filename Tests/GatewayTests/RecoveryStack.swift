@@ -12,8 +12,8 @@ import Testing
 import Workers
 
 /// The whole of `herald run` for recovery tests: a real gateway (admin and /v1 API, token check
-/// against fake-graph), the workers (ingest, scheduled jobs with URL probes, sends through
-/// libcurl) and fake-graph, on one schema.
+/// against fake-graph), the workers as HeraldApp builds them (ingest, jobs, URL probes and the
+/// other maintenance, sends through libcurl) and fake-graph, on one schema.
 struct RecoveryStack {
     static let page = WebhookBuilder.page
 
