@@ -198,4 +198,24 @@ struct SupporterAdminTests {
             }
         }
     }
+
+    @Test("tokens never reach the log, at trace level, through create, use, rotate, revoke and refusal")
+    func neverLogged() async throws {
+        let capture = LogCapture()
+        try await TestDatabase.withSchema { schema in
+            try await TestGateway.with(database: schema.configuration, logger: capture.logger()) { gateway in
+                let lan = try await gateway.createSupporter("Lan")
+                #expect(try await gateway.apiGet("/v1/me", token: lan.token).status == 200)
+                let rotated = try await gateway.call(.post, "/admin/supporters/\(lan.id)/token", token: TestGateway.adminToken)
+                let newToken = try #require(rotated.json?["token"] as? String)
+                #expect(try await gateway.call(.get, "/admin/pages", token: newToken).status == 403)
+                _ = try await gateway.call(.delete, "/admin/supporters/\(lan.id)", token: TestGateway.adminToken)
+                try await waitUntil("the revoked token is refused") {
+                    try await gateway.apiGet("/v1/me", token: newToken).status == 401
+                }
+                let leaked = capture.all.filter { $0.contains(lan.token.dropFirst(3)) || $0.contains(newToken.dropFirst(3)) }
+                #expect(leaked.isEmpty, "\(leaked)")
+            }
+        }
+    }
 }
