@@ -78,7 +78,10 @@ let package = Package(
         // The product: pages, customers, messages, statuses, notifications, and their SQL.
         .target(
             name: "HeraldCore",
-            dependencies: ["Postgres", "JobQueue", "Messenger", "Curl", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", "JobQueue", "Messenger", "Curl", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
 

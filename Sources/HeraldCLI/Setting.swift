@@ -40,7 +40,7 @@ struct Setting: Sendable {
         summary: "token typed in the App Dashboard for the GET /webhook handshake",
         usedBy: .serve, requiredBy: .serve)
     static let apiToken = Setting(
-        name: "HERALD_API_TOKEN", defaultValue: nil, summary: "bearer token for /v1 (supporters' API)",
+        name: "HERALD_API_TOKEN", defaultValue: nil, summary: "service token for /v1 (integrations; people use supporter accounts)",
         usedBy: .serve, requiredBy: .serve)
     static let adminToken = Setting(
         name: "HERALD_ADMIN_TOKEN", defaultValue: nil, summary: "bearer token for /admin",

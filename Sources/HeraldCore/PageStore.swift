@@ -109,7 +109,7 @@ public struct PageStore: Sendable {
             ORDER BY id
             """, [pageID]
         ).map { try $0.decode(0, as: Int64.self) }
-        return try outbound.requeue(messageIDs: ids, now: now, on: connection).count
+        return try outbound.requeue(messageIDs: ids, by: .system, now: now, on: connection).count
     }
 
     private func pages(id: String?, on connection: PostgresConnection) throws -> [PageResource] {

@@ -57,7 +57,7 @@ struct AbandonedSendTests {
                 .map { try $0.decode(0, as: String.self) }
             #expect(outcomes == ["failed:graph_unavailable"])
             // graph_unavailable may be resent at any time.
-            let requeued = try connection.transaction { try store.requeue(messageID: id, now: Date(), on: $0) }
+            let requeued = try connection.transaction { try store.requeue(messageID: id, by: .api, now: Date(), on: $0) }
             #expect(requeued)
         }
     }
