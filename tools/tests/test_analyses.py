@@ -6,7 +6,7 @@ import os
 import tempfile
 import unittest
 
-from herald_tools import chaos, chaos_poison, slow_clients, soak_report, stream_subscribers
+from herald_tools import chaos, chaos_poison, demo_conversation, slow_clients, soak_report, stream_subscribers
 
 
 def printed_json(function, *args):
@@ -90,6 +90,15 @@ class SummaryTests(unittest.TestCase):
         self.assertEqual(soak_report.drift(None, 1.0), "—")
         self.assertEqual(soak_report.fmt_slope(-0.04), "-0.0")
         self.assertEqual(soak_report.fmt_slope(None), "—")
+
+    def test_demo_conversation_lines(self):
+        listing = {"messages": [
+            {"author": "customer", "status": "received", "display_status": "received", "content": {"text": "hi"}, "failure": None},
+            {"author": "supporter", "status": "failed", "display_status": "failed", "content": {"mid": "m", "image": {}},
+             "failure": {"reason": "outside_window", "detail": "24 h", "resend_when": None}}]}
+        self.assertEqual(list(demo_conversation.lines(listing)), [
+            " customer | received | received | 'hi'",
+            "supporter | failed   | failed   | 'image'  outside_window: 24 h (resend when: now)"])
 
 
 if __name__ == "__main__":
