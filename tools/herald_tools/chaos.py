@@ -20,6 +20,11 @@ from herald_tools.chaos_poison import poison_bodies
 from herald_tools.webhooks import Client, message_body, now_ms
 
 
+def read_json(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 def load(port, secret, page, rate, duration, threads, prefix, out_path):
     """db-restart: paced signed webhooks, one customer message each; one line per request."""
     schedule = pacing.Schedule(time.time() + 0.2, rate, total=pacing.request_count(rate, duration))
@@ -50,9 +55,10 @@ def load(port, secret, page, rate, duration, threads, prefix, out_path):
 def load_report(rows_path, stop_begin, stop_end, start_begin, start_end, ok_path):
     """db-restart figures from the request log and the outage's times (epoch ms)."""
     rows = []
-    for line in open(rows_path):
-        i, mid, status, sent, done = line.rstrip("\n").split("\t")
-        rows.append((int(i), mid, status, int(sent), int(done)))
+    with open(rows_path) as lines:
+        for line in lines:
+            i, mid, status, sent, done = line.rstrip("\n").split("\t")
+            rows.append((int(i), mid, status, int(sent), int(done)))
     with open(ok_path, "w") as out:
         for row in rows:
             if row[2] == "200":
@@ -89,11 +95,12 @@ def graph_sends(requests_path, messages_path, base, count):
     """worker-crash: duplicates, coverage and per-conversation order from fake-graph's record.
 
     messages_path: "id<TAB>psid<TAB>mid" for every outbound message of the run."""
-    sends = json.load(open(requests_path))
+    sends = read_json(requests_path)
     messages = {}
-    for line in open(messages_path):
-        mid_id, psid, mid = line.rstrip("\n").split("\t")
-        messages[int(mid_id)] = (psid, mid)
+    with open(messages_path) as lines:
+        for line in lines:
+            mid_id, psid, mid = line.rstrip("\n").split("\t")
+            messages[int(mid_id)] = (psid, mid)
     ok = [s for s in sends if s.get("outcome") == "ok" and (s.get("metadata") or "").startswith("herald:")]
     by_id = collections.defaultdict(list)
     for s in sorted(ok, key=lambda s: s["sequence"]):
@@ -121,7 +128,7 @@ def graph_sends(requests_path, messages_path, base, count):
 
 def outage_requests(requests_path, low, high, outage_end_ms):
     """graph-outage: Graph requests for recipients in [low, high): by outcome, and per message."""
-    sends = json.load(open(requests_path))
+    sends = read_json(requests_path)
     mine = [s for s in sends if s.get("recipient", "").isdigit() and low <= int(s["recipient"]) < high]
     outcomes = collections.Counter(s["outcome"] for s in mine)
     per_message = collections.Counter(s.get("metadata") for s in mine if s["outcome"] == "temporary")
@@ -164,8 +171,8 @@ def poison(port, secret, page, normal_count, bad_count, threads, manifest_path):
 
 def poison_report(manifest_path, rows_path):
     """Joins the manifest with webhook_events (sha256, state, attempts, last_error) by body hash."""
-    manifest = json.load(open(manifest_path))
-    rows = json.load(open(rows_path)) or []
+    manifest = read_json(manifest_path)
+    rows = read_json(rows_path) or []
     by_hash = collections.defaultdict(list)
     for row in rows:
         by_hash[row["sha256"]].append(row)

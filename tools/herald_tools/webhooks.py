@@ -34,6 +34,11 @@ class Client:
             data, status = b"", "error:" + type(error).__name__
         return status, (time.monotonic() - started) * 1000, data
 
+    def close(self):
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
     def webhook(self, secret, body):
         """POST /webhook with `body` signed by `secret`: (status, latency ms, response body)."""
         return self.request("POST", "/webhook", body, signing.signed_headers(secret, body))

@@ -42,6 +42,7 @@ class ClientTests(unittest.TestCase):
         self.addCleanup(server.server_close)
         self.addCleanup(server.shutdown)
         client = webhooks.Client(server.server_address[1], timeout=5)
+        self.addCleanup(client.close)
         for n in range(3):
             body = webhooks.message_body("p", "c", "m_%d" % n, "t", n)
             status, latency, data = client.webhook("secret", body)
