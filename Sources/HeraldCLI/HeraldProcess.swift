@@ -103,9 +103,12 @@ struct HeraldProcess {
         let jobQueue = JobQueue()
         let outbound = OutboundStore(jobQueue: jobQueue, maxAttempts: settings.maxAttempts)
         let blockedURLs = BlockedURLs(outbound: outbound, probeInterval: TimeInterval(settings.urlProbeSeconds))
+        var ingestOptions = WebhookIngestor.Options(maxAttempts: settings.maxAttempts)
+        ingestOptions.profileRefresh = ProfileRefresh(
+            jobQueue: jobQueue, refreshAfter: TimeInterval(settings.profileRefreshDays) * 86_400,
+            maxAttempts: settings.maxAttempts)
         let ingestor = WebhookIngestor(
-            options: .init(maxAttempts: settings.maxAttempts), jobQueue: jobQueue,
-            autoResend: settings.autoResendOnReply ? outbound : nil)
+            options: ingestOptions, jobQueue: jobQueue, autoResend: settings.autoResendOnReply ? outbound : nil)
         let ingest = IngestWorker(pool: pool, ingestor: ingestor, clock: clock, logger: logger)
         let scheduled = ScheduledJobWorker(
             pool: pool, jobQueue: jobQueue, clock: clock, lease: .seconds(settings.jobLeaseSeconds),
@@ -124,14 +127,30 @@ struct HeraldProcess {
                 retryBase: .seconds(settings.retryBaseSeconds), urlPolicy: settings.urlPolicy, tokenKey: settings.tokenKey,
                 blockedURLs: blockedURLs),
             jobQueue: jobQueue, clock: clock, logger: logger)
+        let profiles = makeProfileWorker(settings: settings, database: database, jobQueue: jobQueue, clock: clock, logger: logger)
         let wakeUps = WakeUpListener(
             configuration: database,
             routes: [
                 WebhookEventStore.notifyChannel: [{ ingest.wake() }],
-                jobQueue.notifyChannel: [{ scheduled.wake() }, { send.wake() }],
+                jobQueue.notifyChannel: [{ scheduled.wake() }, { send.wake() }, { profiles.wake() }],
             ],
             logger: logger)
-        return [wakeUps, ingest, scheduled, send]
+        return [wakeUps, ingest, scheduled, send, profiles]
+    }
+
+    /// The `fetch_profile` pool (customer names and pictures from the User Profile API).
+    private func makeProfileWorker(
+        settings: HeraldSettings, database: PostgresConfiguration, jobQueue: JobQueue, clock: any HeraldClock,
+        logger: Logger
+    ) -> ProfileWorker {
+        ProfileWorker(
+            database: database,
+            settings: .init(
+                graphURL: settings.graphURL, graphVersion: settings.graphVersion,
+                appSecret: settings.appSecret.isEmpty ? nil : Array(settings.appSecret.utf8),
+                lease: .seconds(settings.jobLeaseSeconds), retryBase: .seconds(settings.retryBaseSeconds),
+                tokenKey: settings.tokenKey),
+            jobQueue: jobQueue, clock: clock, logger: logger)
     }
 
     /// Graph's non-send calls (token checks, subscriptions, sender actions) over `client`.

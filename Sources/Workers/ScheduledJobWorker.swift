@@ -42,7 +42,7 @@ public final class ScheduledJobWorker: Service, Sendable {
     private let lastBacklogGauge = Mutex<Date?>(nil)
     private let lastChangePrune = Mutex<Date?>(nil)
     /// Job kinds whose backlog gauges read 0 rather than nothing when their queue is empty.
-    static let gaugedKinds = [OutboundStore.sendKind, InactivityCheck.kind, PageSubscription.kind]
+    static let gaugedKinds = [OutboundStore.sendKind, InactivityCheck.kind, PageSubscription.kind, ProfileRefresh.kind]
     let doorbell = Doorbell()
 
     public init(

@@ -543,6 +543,13 @@ enum ContractDataSet {
             """, [page])
         try connection.query(
             """
+            UPDATE customers SET first_name = 'Alice', last_name = 'Nguyễn', name = 'Alice Nguyễn',
+                                 profile_pic = 'https://cdn.example/alice.jpg', profile_status = 'fetched',
+                                 profile_fetched_at = now() - interval '1 hour'
+            WHERE page_id = $1 AND psid = 'alice'
+            """, [page])
+        try connection.query(
+            """
             INSERT INTO messages (id, page_id, psid, mid, direction, author, content, status, event_timestamp, created_at)
             OVERRIDING SYSTEM VALUE
             VALUES (1001, $1, 'alice', 'm_1001', 'inbound', 'customer', '{"mid": "m_1001", "text": "hello"}', 'received',
