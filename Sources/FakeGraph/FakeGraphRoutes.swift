@@ -20,8 +20,9 @@ struct FakeGraphRoutes: Sendable {
     func add<Context: RequestContext>(to router: Router<Context>) {
         // `POST /{version}/{page}/messages` is answered before the router (FakeGraphSendChannelHandler).
         router.get(":version/me") { request, _ in await me(request) }
-        router.get(":version/:psid") { request, context in
-            await profile(request, version: context.parameters.get("version") ?? "", psid: context.parameters.get("psid") ?? "")
+        // The PSID sits where `subscribed_apps` has its page id: one parameter name for both (the router's rule).
+        router.get(":version/:page") { request, context in
+            await profile(request, version: context.parameters.get("version") ?? "", psid: context.parameters.get("page") ?? "")
         }
         router.post("_fake/profiles") { request, _ in try await scriptProfile(request) }
         router.get("_fake/profile-requests") { _, _ in Self.json(try Self.encoder.encode(recorder.profiles.calls())) }

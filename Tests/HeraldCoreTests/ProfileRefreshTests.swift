@@ -14,7 +14,10 @@ struct ProfileRefreshTests {
 
     static func connectPage(_ connection: PostgresConnection) throws {
         try connection.query(
-            "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Page', $2, now())",
+            """
+            INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Page', $2, now())
+            ON CONFLICT (id) DO UPDATE SET access_token = EXCLUDED.access_token, connected_at = EXCLUDED.connected_at
+            """,
             [page, Array("token".utf8)])
     }
 

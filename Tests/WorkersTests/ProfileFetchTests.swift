@@ -89,13 +89,14 @@ struct ProfileFetchTests {
                 ScriptedProfile(
                     psid: "c-an", firstName: "Nguyễn", lastName: " Văn An ", profilePic: "https://cdn.example/an.jpg"))
             try stack.addCustomer("c-an")
-            try await waitUntil("profile fetched") { try stack.profile("c-an").status == "fetched" }
+            try await waitUntil("profile fetched, job completed") {
+                try stack.profile("c-an").status == "fetched" && stack.job("c-an").state == "completed"
+            }
             let profile = try stack.profile("c-an")
             #expect(profile.name == "Nguyễn Văn An")
             #expect(profile.first == "Nguyễn" && profile.last == "Văn An")
             #expect(profile.pic == "https://cdn.example/an.jpg")
             #expect(profile.error == nil)
-            #expect(try stack.job("c-an").state == "completed")
             let call = try #require(stack.graph.profileRequests().first)
             #expect(call.psid == "c-an" && call.version == "v25.0")
             #expect(call.fields == ["first_name", "last_name", "profile_pic"])
@@ -110,12 +111,13 @@ struct ProfileFetchTests {
     func refused(psid: String, code: String) async throws {
         try await Self.withStack { stack in
             try stack.addCustomer(psid)
-            try await waitUntil("profile unavailable") { try stack.profile(psid).status == "unavailable" }
+            try await waitUntil("profile unavailable, job completed") {
+                try stack.profile(psid).status == "unavailable" && stack.job(psid).state == "completed"
+            }
             let profile = try stack.profile(psid)
             #expect(profile.name == nil)
             let error = try #require(profile.error)
             #expect(error.contains(code), "\(error)")
-            #expect(try stack.job(psid).state == "completed")
             #expect(stack.graph.profileRequests().count == 1)
         }
     }
@@ -124,7 +126,9 @@ struct ProfileFetchTests {
     func transient(psid: String) async throws {
         try await Self.withStack { stack in
             try stack.addCustomer(psid)
-            try await waitUntil("profile fetched after retries") { try stack.profile(psid).status == "fetched" }
+            try await waitUntil("profile fetched after retries, job completed") {
+                try stack.profile(psid).status == "fetched" && stack.job(psid).state == "completed"
+            }
             let calls = stack.graph.profileRequests().filter { $0.psid == psid }
             let failures = Int(psid.dropFirst("flaky-".count).prefix(1))!
             #expect(calls.map(\.outcome) == Array(repeating: "temporary", count: failures) + ["ok"])
