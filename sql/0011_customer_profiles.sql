@@ -5,10 +5,12 @@
 -- nothing and holds the table's lock only for the catalog change. `name` is first and last name
 -- joined and trimmed, written with them by the job (not a generated column: that would rewrite
 -- the table). `profile_error` keeps Graph's refusal ("unavailable"), or the last transient error.
+-- `name_search` is `name` folded for search (below), kept by a trigger.
 ALTER TABLE customers
     ADD COLUMN first_name         text,
     ADD COLUMN last_name          text,
     ADD COLUMN name               text,
+    ADD COLUMN name_search        text,
     ADD COLUMN profile_pic        text,
     ADD COLUMN profile_status     text NOT NULL DEFAULT 'pending',
     ADD COLUMN profile_fetched_at timestamptz,
@@ -29,10 +31,25 @@ CREATE FUNCTION herald_search_fold(text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$;
 
--- Trigram index over the folded name: `herald_search_fold(name) LIKE '%…%'` stays an index scan at a
--- million customers. Customers without a name (no profile yet) are left out of it.
-CREATE INDEX customers_name_search ON customers USING gin (herald_search_fold(name) public.gin_trgm_ops)
-    WHERE name IS NOT NULL;
+-- The folded name is stored, not computed per row at query time: unaccent costs tens of
+-- microseconds a call, so a search that walks or rechecks thousands of rows would spend most of
+-- its time folding. Both triggers run only when a name is written (the profile job), never on
+-- ingest's customer upserts (they set no name; an INSERT's WHEN is checked without a call).
+CREATE FUNCTION herald_customers_name_search() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.name_search := herald_search_fold(NEW.name);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER customers_name_search_insert BEFORE INSERT ON customers
+    FOR EACH ROW WHEN (NEW.name IS NOT NULL) EXECUTE FUNCTION herald_customers_name_search();
+CREATE TRIGGER customers_name_search_update BEFORE UPDATE OF name ON customers
+    FOR EACH ROW WHEN (NEW.name IS DISTINCT FROM OLD.name) EXECUTE FUNCTION herald_customers_name_search();
+
+-- Trigram index over the folded name: `name_search LIKE '%…%'` for a rare name is an index scan
+-- at a million customers (a common one walks customers_recent and stops at the page's end).
+-- Customers without a name (no profile yet) are left out of it.
+CREATE INDEX customers_name_search ON customers USING gin (name_search public.gin_trgm_ops)
+    WHERE name_search IS NOT NULL;
 
 -- A profile arriving is a customer change for /v1/stream (0008's function plus the profile).
 CREATE OR REPLACE FUNCTION herald_changes_customers() RETURNS trigger LANGUAGE plpgsql AS $$

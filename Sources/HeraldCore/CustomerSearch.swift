@@ -3,8 +3,9 @@ import Foundation
 /// `GET /v1/pages/{page_id}/customers?q=`: a name, matched anywhere in the customer's name
 /// ignoring case and diacritics (`nguyen` and `NGUYỄN` find `Nguyễn Văn An`, `dang` finds `Đặng`),
 /// or, when it is all digits, a PSID prefix (PSIDs are digits). Folding happens in Postgres
-/// (`herald_search_fold`: `lower(unaccent(…))`, sql/0011), the same function the trigram index
-/// `customers_name_search` is built on, so the query and the index always agree.
+/// (`herald_search_fold`: `lower(unaccent(…))`, sql/0011), the same function a trigger stores
+/// `customers.name_search` with (trigram index `customers_name_search`), so the query and the
+/// stored names always agree.
 public struct CustomerSearch: Sendable, Hashable {
     /// The query, trimmed, with runs of whitespace made single spaces.
     public let text: String
@@ -54,7 +55,7 @@ public struct CustomerSearch: Sendable, Hashable {
             return ("c.psid >= $\(first) AND ($\(first + 1)::text IS NULL OR c.psid < $\(first + 1))", [text, psidUpperBound])
         }
         return (
-            "c.name IS NOT NULL AND herald_search_fold(c.name) LIKE '%' || herald_search_fold($\(first)) || '%'",
+            "c.name_search IS NOT NULL AND c.name_search LIKE '%' || herald_search_fold($\(first)) || '%'",
             [likeEscaped]
         )
     }

@@ -97,6 +97,10 @@ struct ProfileFetchTests {
             #expect(profile.first == "Nguyễn" && profile.last == "Văn An")
             #expect(profile.pic == "https://cdn.example/an.jpg")
             #expect(profile.error == nil)
+            // The stream hears of it: a customer.updated change for the insert, one for the profile.
+            let changes = try stack.connection.query(
+                "SELECT count(*) FROM changes WHERE kind = 'customer.updated' AND psid = 'c-an'")[0].decode(0, as: Int.self)
+            #expect(changes == 2)
             let call = try #require(stack.graph.profileRequests().first)
             #expect(call.psid == "c-an" && call.version == "v25.0")
             #expect(call.fields == ["first_name", "last_name", "profile_pic"])
