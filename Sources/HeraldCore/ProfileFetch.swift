@@ -78,7 +78,7 @@ public struct ProfileFetch: Sendable {
                 return .completed
             case .failed(let failure) where failure.reason == .tokenExpired:
                 try SendAttempts().markPageExpired(target.pageID, now: now, on: connection)
-                try recordError(failure, target, now, connection)
+                try recordError(failure, target, connection)
                 return .completed
             case .failed(let failure) where !failure.isTransient:
                 try connection.query(
@@ -89,7 +89,7 @@ public struct ProfileFetch: Sendable {
                     """, [target.pageID, target.psid, now, Self.describe(failure)])
                 return .completed
             case .failed(let failure):
-                try recordError(failure, target, now, connection)
+                try recordError(failure, target, connection)
                 if job.attempts >= job.maxAttempts { return .discard(error: failure.detail) }
                 let delay = JobQueue.backoff(attempt: job.attempts, base: retryBase, serverDelay: failure.retryAfter)
                 return .retry(at: now.addingTimeInterval(delay.timeInterval), error: failure.detail)
@@ -103,7 +103,7 @@ public struct ProfileFetch: Sendable {
     }
 
     /// Notes a failure that leaves the profile as it was (`pending`, or an older profile).
-    private func recordError(_ failure: GraphFailure, _ target: Target, _ now: Date, _ connection: PostgresConnection) throws {
+    private func recordError(_ failure: GraphFailure, _ target: Target, _ connection: PostgresConnection) throws {
         try connection.query(
             "UPDATE customers SET profile_error = $3 WHERE page_id = $1 AND psid = $2",
             [target.pageID, target.psid, Self.describe(failure)])
