@@ -104,7 +104,9 @@ public enum GatewayApplication {
             PageSubscription(maxAttempts: configuration.maxSendAttempts, retryBase: configuration.retryBase)
         }
         AdminPageRoutes(
-            pool: pool, clock: clock, store: PageStore(outbound: outbound, subscription: subscription),
+            pool: pool, clock: clock, store: PageStore(
+                outbound: outbound, subscription: subscription,
+                profiles: ProfileRefresh(maxAttempts: configuration.maxSendAttempts)),
             tokenKey: configuration.tokenKey, tokenChecker: tokenChecker, subscriber: pageSubscriber, logger: logger
         ).add(to: admin)
         AdminBlockedURLRoutes(pool: pool, clock: clock, blockedURLs: BlockedURLs(outbound: outbound)).add(to: admin)

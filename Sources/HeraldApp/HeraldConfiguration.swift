@@ -34,6 +34,9 @@ public struct HeraldConfiguration: Sendable {
     public var retryBase: Duration = .seconds(10)
     /// `HERALD_MAX_ATTEMPTS`: of sends, subscriptions and webhook events. Default: 8.
     public var maxAttempts = 8
+    /// `HERALD_PROFILE_REFRESH_DAYS`, as a period: a customer's profile is fetched again on their
+    /// next activity once it is older. Default: 7 days.
+    public var profileRefresh: TimeInterval = 7 * 86_400
     /// `HERALD_URL_PROBE_SECONDS`: a blocked URL's first probe. Default: 900 s.
     public var urlProbeInterval: TimeInterval = 900
     /// `HERALD_AUTO_RESEND_ON_REPLY`. Default: false.

@@ -45,6 +45,7 @@ extension HeraldSettings {
         configuration.jobLease = .seconds(jobLeaseSeconds)
         configuration.retryBase = .seconds(retryBaseSeconds)
         configuration.maxAttempts = maxAttempts
+        configuration.profileRefresh = TimeInterval(profileRefreshDays) * 86_400
         configuration.urlProbeInterval = TimeInterval(urlProbeSeconds)
         configuration.autoResendOnReply = autoResendOnReply
         configuration.allowPrivateURLs = allowPrivateURLs

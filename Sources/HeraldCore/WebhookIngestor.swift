@@ -20,6 +20,9 @@ public struct WebhookIngestor: Sendable {
         public var retryBase: TimeInterval
         /// Herald's own Facebook app id, when known: echoes from it are Herald's sends.
         public var heraldAppID: String?
+        /// Schedules `fetch_profile` jobs for the customers a batch touched (first sight, stale
+        /// profile). Default: 7-day refresh.
+        public var profileRefresh = ProfileRefresh()
 
         public init(batchSize: Int = 200, maxAttempts: Int = 5, retryBase: TimeInterval = 5, heraldAppID: String? = nil) {
             self.batchSize = batchSize
@@ -105,6 +108,9 @@ public struct WebhookIngestor: Sendable {
             plan.add(event.envelope!, receivedAt: event.receivedAt, heraldAppID: options.heraldAppID)
         }
         try store.apply(plan, now: now, on: connection)
+        // Customer profiles: one statement per batch, inside its transaction; ingest never waits for Graph.
+        try options.profileRefresh.schedule(
+            customers: plan.activity.keys.map { (pageID: $0.pageID, psid: $0.psid) }, now: now, on: connection)
         var rows = JSONRecordSet()
         for event in events {
             rows.beginRow()

@@ -542,9 +542,12 @@ enum ContractDataSet {
             "INSERT INTO pages (id, last_webhook_at) VALUES ($1, now() - interval '1 hour')", [webhookOnlyPage])
         try connection.query(
             """
-            INSERT INTO customers (page_id, psid, first_active_at, last_active_at, last_message_at, total_messages)
-            VALUES ($1, 'alice', now() - interval '3 days', now() - interval '1 hour', now() - interval '1 hour', 2),
-                   ($1, 'bob', now() - interval '5 days', now() - interval '2 days', now() - interval '2 days', 1)
+            INSERT INTO customers (page_id, psid, first_active_at, last_active_at, last_message_at, total_messages,
+                                   first_name, last_name, name, profile_pic, profile_status, profile_fetched_at)
+            VALUES ($1, 'alice', now() - interval '3 days', now() - interval '1 hour', now() - interval '1 hour', 2,
+                    'Alice', 'Nguyễn', 'Alice Nguyễn', 'https://cdn.example/alice.jpg', 'fetched', now() - interval '1 hour'),
+                   ($1, 'bob', now() - interval '5 days', now() - interval '2 days', now() - interval '2 days', 1,
+                    NULL, NULL, NULL, NULL, 'pending', NULL)
             """, [page])
         try connection.query(
             """
