@@ -147,10 +147,13 @@ extension IngestStore {
             rows.field("at", Int64((times[page]!.timeIntervalSince1970 * 1000).rounded()))
             rows.endRow()
         }
+        // Pages already at or past the batch's time are left out before the upsert: every batch
+        // of a page would otherwise wait for the previous one's commit on that page's row lock.
         try connection.query(
             """
             INSERT INTO pages AS p (id, last_webhook_at)
             SELECT id, to_timestamp(at / 1000.0) FROM jsonb_to_recordset($1::jsonb) AS x(id text, at float8)
+            WHERE NOT EXISTS (SELECT 1 FROM pages o WHERE o.id = x.id AND o.last_webhook_at >= to_timestamp(x.at / 1000.0))
             ON CONFLICT (id) DO UPDATE SET last_webhook_at = GREATEST(p.last_webhook_at, EXCLUDED.last_webhook_at)
             """, [PostgresJSON(bytes: rows.document)])
     }
