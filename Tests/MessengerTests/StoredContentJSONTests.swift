@@ -8,7 +8,7 @@ import Testing
 struct StoredContentJSONTests {
     static let texts: [String?] = [nil, "", "plain", "quote \" backslash \\ slash / tab \t newline \n bell \u{7}", "Xin chào 😀", "\u{1F}\u{0}x"]
 
-    @Test("customer messages decode back unchanged, optional parts left out when absent", arguments: texts)
+    @Test("customer messages decode back unchanged, optional parts left out when absent", arguments: StoredContentJSONTests.texts)
     func inboundMessages(text: String?) throws {
         let messages = [
             InboundMessage(mid: "m_1", text: text),
@@ -23,7 +23,7 @@ struct StoredContentJSONTests {
         }
     }
 
-    @Test("echoes decode back unchanged", arguments: texts)
+    @Test("echoes decode back unchanged", arguments: StoredContentJSONTests.texts)
     func echoes(text: String?) throws {
         let echo = Echo(mid: "m_e", appID: "9990001", metadata: text, text: text, attachments: [Attachment(type: "video", url: "u")])
         let decoded = try JSONDecoder().decode(Echo.self, from: Data(echo.storedJSON))
