@@ -44,7 +44,8 @@ extension IngestStore {
     }
 
     /// A message recorded after a read or delivery that covers it (events arrive out of order)
-    /// takes the status the customer's stored watermarks give it.
+    /// takes the status the customer's stored watermarks give it. A message that this batch's
+    /// deliveries already moved to `delivered` still catches up with an earlier batch's read.
     func catchUpWatermarks(mids: [String], now: Date, _ connection: PostgresConnection) throws {
         guard !mids.isEmpty else { return }
         var rows = JSONRecordSet()
@@ -62,9 +63,10 @@ extension IngestStore {
                 seen_at = CASE WHEN m.sent_at <= c.read_watermark THEN COALESCE(m.seen_at, c.read_watermark) ELSE m.seen_at END,
                 updated_at = $2
             FROM customers c
-            WHERE c.page_id = m.page_id AND c.psid = m.psid AND m.status = \(MessageStatus.sent.sql) AND m.direction = \(MessageDirection.outbound.sql)
+            WHERE c.page_id = m.page_id AND c.psid = m.psid AND m.direction = \(MessageDirection.outbound.sql)
               AND m.mid IN (SELECT x.mid FROM jsonb_to_recordset($1::jsonb) AS x(mid text))
-              AND (m.sent_at <= c.read_watermark OR m.sent_at <= c.delivered_watermark)
+              AND ((m.status = \(MessageStatus.sent.sql) AND (m.sent_at <= c.read_watermark OR m.sent_at <= c.delivered_watermark))
+                   OR (m.status = \(MessageStatus.delivered.sql) AND m.sent_at <= c.read_watermark))
             """, [document, now])
     }
 

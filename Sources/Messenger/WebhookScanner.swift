@@ -29,6 +29,7 @@ struct WebhookScanner {
     private mutating func readBody() throws(GiveUp) -> WebhookEnvelope {
         var object: String?
         var entries: [WebhookEntry]?
+        skipWhitespace()
         try readObject { scanner, key throws(GiveUp) in
             switch key {
             case Key.object:
