@@ -11,7 +11,7 @@ import Postgres
 /// backoff and finally parked with its error while the others go through.
 public struct WebhookIngestor: Sendable {
     /// Ingest settings.
-    public struct Options: Sendable {
+    public struct Configuration: Sendable {
         /// Events claimed per transaction. Default: 1,000 (each statement's fixed cost, planning
         /// included, spread over more events; docs/benchmarks.md, "Event ingest").
         public var batchSize: Int
@@ -43,13 +43,13 @@ public struct WebhookIngestor: Sendable {
         public init() {}
     }
 
-    public let options: Options
+    public let configuration: Configuration
     private let store: IngestStore
 
     /// `autoResend` is `HERALD_AUTO_RESEND_ON_REPLY`: the store that requeues a customer's
     /// window failures once they write again. Nil (the default) leaves those to a supporter.
-    public init(options: Options = Options(), jobQueue: JobQueue = JobQueue(), autoResend: OutboundStore? = nil) {
-        self.options = options
+    public init(configuration: Configuration = Configuration(), jobQueue: JobQueue = JobQueue(), autoResend: OutboundStore? = nil) {
+        self.configuration = configuration
         self.store = IngestStore(jobQueue: jobQueue, autoResend: autoResend)
     }
 
@@ -57,7 +57,7 @@ public struct WebhookIngestor: Sendable {
     public func ingestBatch(now: Date, on connection: PostgresConnection) throws -> Outcome {
         try connection.execute(script: "BEGIN")
         do {
-            let claimed = try claimAndMarkProcessed(limit: options.batchSize, now: now, connection)
+            let claimed = try claimAndMarkProcessed(limit: configuration.batchSize, now: now, connection)
             var decoded = claimed.map { StoredEvent(id: $0.id, attempts: $0.attempts, receivedAt: $0.receivedAt, body: $0.body) }
             for index in decoded.indices { decoded[index].decode() }
             var outcome = Outcome()
@@ -78,7 +78,7 @@ public struct WebhookIngestor: Sendable {
     /// After a batch failed: each event in its own transaction, recording failures per event.
     private func ingestOneByOne(now: Date, _ connection: PostgresConnection) throws -> Outcome {
         var outcome = Outcome()
-        for _ in 0..<options.batchSize {
+        for _ in 0..<configuration.batchSize {
             var failed: (id: Int64, attempts: Int, error: String)?
             let claimedOne = try connection.transaction { connection -> Bool in
                 guard let row = try claim(limit: 1, now: now, connection).first else { return false }
@@ -107,7 +107,7 @@ public struct WebhookIngestor: Sendable {
     private func plan(_ events: [StoredEvent]) -> IngestPlan {
         var plan = IngestPlan()
         for event in events where event.parkReason == nil {
-            plan.add(event.envelope!, receivedAt: event.receivedAt, heraldAppID: options.heraldAppID)
+            plan.add(event.envelope!, receivedAt: event.receivedAt, heraldAppID: configuration.heraldAppID)
         }
         return plan
     }
@@ -116,7 +116,7 @@ public struct WebhookIngestor: Sendable {
     /// statement per batch, inside its transaction (ingest never waits for Graph).
     private func apply(_ plan: IngestPlan, now: Date, _ connection: PostgresConnection) throws {
         try store.apply(plan, now: now, on: connection)
-        try options.profileRefresh.schedule(
+        try configuration.profileRefresh.schedule(
             customers: plan.activity.keys.sorted().map { (pageID: $0.pageID, psid: $0.psid) }, now: now, on: connection)
     }
 
@@ -199,9 +199,9 @@ public struct WebhookIngestor: Sendable {
     /// Counts a failed attempt; parks the event after `maxAttempts`. Returns true when parked.
     private func recordFailure(id: Int64, attempts: Int, error: String, now: Date, _ connection: PostgresConnection) throws -> Bool {
         let attempt = attempts + 1
-        let park = attempt >= options.maxAttempts
+        let park = attempt >= configuration.maxAttempts
         // The job engine's backoff (base × 4^(n−1) ± 20 %, capped at an hour), shared by every runner.
-        let delay = JobQueue.backoff(attempt: attempt, base: .seconds(options.retryBase)).timeInterval
+        let delay = JobQueue.backoff(attempt: attempt, base: .seconds(configuration.retryBase)).timeInterval
         try connection.query(
             """
             UPDATE webhook_events SET attempts = $2, last_error = $3, state = $4, next_attempt_at = $5,
