@@ -7,17 +7,18 @@ import Postgres
 ///
 /// `@unchecked Sendable`: it is created on one thread and then used only by its writer thread.
 final class BatchWriter: @unchecked Sendable {
-    private let database: PostgresConfiguration
     private let configuration: WebhookBatcher.Configuration
     private let metrics: GatewayMetrics
     private let logger: Logger
-    private var connection: PostgresConnection?
-    private var nextConnectAttempt = ContinuousClock.now
-    private var backoff: Duration = .milliseconds(100)
+    /// Between failed attempts it waits (100 ms, doubling up to `maxReconnectBackoff`) and fails
+    /// batches at once meanwhile, so requests get a quick 503 instead of each waiting on a
+    /// connect timeout.
+    private var connection: ReconnectingConnection
     private var batchNumber = 0
 
     init(database: PostgresConfiguration, configuration: WebhookBatcher.Configuration, metrics: GatewayMetrics, logger: Logger) {
-        self.database = database
+        self.connection = ReconnectingConnection(
+            configuration: database, backoff: .init(first: .milliseconds(100), maximum: configuration.maxReconnectBackoff))
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -39,7 +40,7 @@ final class BatchWriter: @unchecked Sendable {
             logger.error(
                 "webhook batch not stored; answering 503",
                 metadata: ["herald.batch.size": "\(batch.count)", "herald.error": "\(error)"])
-            if error.isConnectionError || !connection.isConnected { drop() }
+            if error.isConnectionError || !connection.isConnected { self.connection.drop() }
             fail(batch, .databaseUnavailable)
             return
         }
@@ -54,26 +55,17 @@ final class BatchWriter: @unchecked Sendable {
     }
 
     /// The connection, reconnecting when it broke; nil while the database is unreachable.
-    ///
-    /// Between failed attempts it waits (doubling up to `maxReconnectBackoff`) and fails batches
-    /// at once meanwhile, so requests get a quick 503 instead of each waiting on a connect timeout.
     private func liveConnection(_ logger: Logger) -> PostgresConnection? {
-        if let connection, connection.checkAlive() { return connection }
-        if connection != nil { drop() }
-        guard ContinuousClock.now >= nextConnectAttempt else { return nil }
+        let opened = connection.opened
         do {
-            let fresh = try PostgresConnection(configuration: database)
-            connection = fresh
-            backoff = .milliseconds(100)
-            logger.info("webhook batcher connected to the database")
-            return fresh
+            let live = try connection.live()
+            if connection.opened != opened { logger.info("webhook batcher connected to the database") }
+            return live
+        } catch is ReconnectingConnection.Waiting {
+            return nil
         } catch {
-            nextConnectAttempt = ContinuousClock.now + backoff
-            backoff = min(backoff * 2, configuration.maxReconnectBackoff)
             logger.warning("webhook batcher cannot reach the database", metadata: ["herald.error": "\(error)"])
             return nil
         }
     }
-
-    private func drop() { connection = nil }
 }

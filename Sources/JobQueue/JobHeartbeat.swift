@@ -33,10 +33,13 @@ final class JobLeases: Sendable {
 final class JobHeartbeat: @unchecked Sendable {
     private let context: JobWorkerContext
     private let dispatchQueue = DispatchQueue(label: "herald.jobs.heartbeat")
-    private var connection: PostgresConnection?
+    private var connection: ReconnectingConnection
     private var timer: (any DispatchSourceTimer)?
 
-    init(context: JobWorkerContext) { self.context = context }
+    init(context: JobWorkerContext) {
+        self.context = context
+        self.connection = ReconnectingConnection(configuration: context.postgres)
+    }
 
     func start() {
         dispatchQueue.async { [self] in
@@ -54,7 +57,7 @@ final class JobHeartbeat: @unchecked Sendable {
         dispatchQueue.async { [self] in
             timer?.cancel()
             timer = nil
-            connection = nil
+            connection.drop()
         }
     }
 
@@ -62,8 +65,7 @@ final class JobHeartbeat: @unchecked Sendable {
         let held = context.leases.byWorker()
         guard !held.isEmpty else { return }
         do {
-            if connection?.checkAlive() != true { connection = try PostgresConnection(configuration: context.postgres) }
-            guard let connection else { return }
+            let connection = try connection.live()
             let until = context.now().addingTimeInterval(context.configuration.lease.timeInterval)
             for (worker, ids) in held {
                 let extended = Set(try context.queue.extendLease(jobIDs: ids, worker: worker, until: until, on: connection))
@@ -75,7 +77,7 @@ final class JobHeartbeat: @unchecked Sendable {
                 }
             }
         } catch {
-            connection = nil
+            connection.drop()
             context.logger.error("job heartbeat failed", metadata: ["herald.error": "\(error)"])
         }
     }

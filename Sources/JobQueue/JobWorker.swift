@@ -14,7 +14,7 @@ final class JobWorker: @unchecked Sendable {
     private let context: JobWorkerContext
     private let onFinish: @Sendable () -> Void
     private let dispatchQueue: DispatchQueue
-    private var connection: PostgresConnection?
+    private var connection: ReconnectingConnection
     /// How long this thread's recent jobs took to run, on average (for `batchBudget`).
     private var pace: Duration?
 
@@ -33,6 +33,9 @@ final class JobWorker: @unchecked Sendable {
         self.context = context
         self.onFinish = onFinish
         self.dispatchQueue = DispatchQueue(label: "herald.jobs.worker.\(name)")
+        self.connection = ReconnectingConnection(configuration: context.postgres) { [sessionSetup = context.configuration.sessionSetup] in
+            if let sessionSetup { try $0.execute(script: sessionSetup) }
+        }
     }
 
     private var configuration: JobWorkerPool.Configuration { context.configuration }
@@ -64,8 +67,8 @@ final class JobWorker: @unchecked Sendable {
             logger.error(
                 "job worker failed; retrying after the poll interval",
                 metadata: ["herald.worker": "\(name)", "herald.error": "\(error)"])
-            if let connection, (error as? PostgresError)?.isConnectionError == true || !connection.isConnected {
-                self.connection = nil
+            if let held = connection.current, (error as? PostgresError)?.isConnectionError == true || !held.isConnected {
+                connection.drop()
             }
         }
         if context.isStopping { return finish() }
@@ -190,14 +193,7 @@ final class JobWorker: @unchecked Sendable {
         try? connection.execute(script: "ROLLBACK")
     }
 
-    private func liveConnection() throws -> PostgresConnection {
-        if let connection, connection.checkAlive() { return connection }
-        connection = nil
-        let fresh = try PostgresConnection(configuration: context.postgres)
-        if let setup = configuration.sessionSetup { try fresh.execute(script: setup) }
-        connection = fresh
-        return fresh
-    }
+    private func liveConnection() throws -> PostgresConnection { try connection.live() }
 
     private func finish() {
         let first = schedule.withLock { schedule -> Bool in
@@ -205,7 +201,7 @@ final class JobWorker: @unchecked Sendable {
             return !schedule.finished
         }
         guard first else { return }
-        connection = nil
+        connection.drop()
         onFinish()
     }
 }

@@ -9,7 +9,8 @@ import Synchronization
 final class PooledConnection: @unchecked Sendable {
     let index: Int
     private let queue: DispatchQueue
-    private var connection: PostgresConnection?
+    /// Opened on the first borrow (the pool's configuration comes with it).
+    private var connection: ReconnectingConnection?
     private let canceller = Mutex<PostgresCanceller?>(nil)
     /// Set when the borrowing task is cancelled before its statement could be cancelled on the server.
     private let cancelRequested = Mutex(false)
@@ -39,10 +40,7 @@ final class PooledConnection: @unchecked Sendable {
 
     /// Closes the connection (on its queue, after any work in flight).
     func disconnect() {
-        queue.async { [self] in
-            connection = nil
-            canceller.withLock { $0 = nil }
-        }
+        queue.async { [self] in drop() }
     }
 
     private func runOnQueue<T>(
@@ -69,16 +67,18 @@ final class PooledConnection: @unchecked Sendable {
     }
 
     private func liveConnection(_ configuration: PostgresConfiguration, _ logger: Logger) throws -> PostgresConnection {
-        if let connection, connection.checkAlive() { return connection }
-        if connection != nil {
-            logger.info("postgres connection closed by the server; reconnecting",
-                        metadata: ["postgres.connection": "\(index)"])
-            drop()
+        var held = connection ?? ReconnectingConnection(configuration: configuration)
+        defer { connection = held }
+        let (opened, hadOne) = (held.opened, held.current != nil)
+        let live = try held.live()
+        if held.opened != opened {
+            if hadOne {
+                logger.info("postgres connection closed by the server; replaced",
+                            metadata: ["postgres.connection": "\(index)"])
+            }
+            canceller.withLock { $0 = live.makeCanceller() }
         }
-        let fresh = try PostgresConnection(configuration: configuration)
-        connection = fresh
-        canceller.withLock { $0 = fresh.makeCanceller() }
-        return fresh
+        return live
     }
 
     /// Leaves the session clean for the next borrower: a closure that left a transaction open
@@ -97,7 +97,7 @@ final class PooledConnection: @unchecked Sendable {
     }
 
     private func drop() {
-        connection = nil
+        connection?.drop()
         canceller.withLock { $0 = nil }
     }
 }

@@ -55,28 +55,32 @@ public final class PostgresListener: Sendable {
     public func stop() { stopped.store(true, ordering: .relaxed) }
 
     private func loop() {
-        var backoff = 0.05
-        var everConnected = false
+        var connection = ReconnectingConnection(
+            configuration: configuration, backoff: .init(first: .milliseconds(50), maximum: .seconds(5))
+        ) { [channels] connection in
+            for channel in channels { try connection.execute(script: "LISTEN \(quoteIdentifier(channel))") }
+        }
         while !stopped.load(ordering: .relaxed) {
             do {
-                let connection = try PostgresConnection(configuration: configuration)
-                for channel in channels {
-                    try connection.execute(script: "LISTEN \(quoteIdentifier(channel))")
-                }
-                if everConnected {
+                let opened = connection.opened
+                let live = try connection.live()
+                if connection.opened > 1, connection.opened != opened {
                     logger.info("postgres listener reconnected", metadata: ["postgres.channels": "\(channels)"])
                     continuation.yield(.reconnected)
                 }
-                everConnected = true
-                backoff = 0.05
                 markListening()
-                try pump(connection)
+                try pump(live)
             } catch {
                 if stopped.load(ordering: .relaxed) { break }
-                logger.warning("postgres listener connection failed; retrying",
-                               metadata: ["postgres.error": "\(error)", "postgres.retry_in_seconds": "\(backoff)"])
-                Thread.sleep(forTimeInterval: backoff)
-                backoff = min(backoff * 2, 5)
+                connection.drop()
+                let wait = max(connection.nextAttempt - .now, .milliseconds(50)).components
+                let seconds = Double(wait.seconds) + Double(wait.attoseconds) / 1e18
+                if !(error is ReconnectingConnection.Waiting) {
+                    logger.warning(
+                        "postgres listener connection failed; retrying",
+                        metadata: ["postgres.error": "\(error)", "postgres.retry_in_seconds": "\(seconds)"])
+                }
+                Thread.sleep(forTimeInterval: seconds)
             }
         }
         continuation.finish()
