@@ -199,9 +199,13 @@ public final class ScheduledJobWorker: Service, Sendable {
                     finishedBefore: now.addingTimeInterval(-retention), limit: 10_000, on: connection)
                 if pruned < 10_000 { break }
             }
-            let pruned = try webhookRetention.prune(now: now, on: connection)
-            if pruned > 0 {
-                logger.info("processed webhooks past their retention pruned", metadata: ["herald.webhooks.pruned": "\(pruned)"])
+            let partitions = WebhookPartitions(retention: webhookRetention)
+            try partitions.createAhead(now: now, on: connection)
+            let pruned = try partitions.dropExpired(now: now, on: connection)
+            if pruned.rows > 0 || !pruned.partitions.isEmpty {
+                logger.info(
+                    "processed webhooks past their retention pruned",
+                    metadata: ["herald.webhooks.pruned": "\(pruned.rows)", "herald.partitions.dropped": "\(pruned.partitions)"])
             }
         }
     }
