@@ -17,7 +17,8 @@ import Synchronization
 ///
 /// It also keeps the tables healthy: every cycle it hands jobs whose lease expired (their worker
 /// died) back to the queue, and every minute it prunes finished jobs and processed webhooks past
-/// their retention.
+/// their retention (`WebhookPartitions`: the webhook log's day partitions are created ahead and
+/// dropped whole once expired).
 /// And it probes blocked URLs whose probe is due (the oldest message each holds back is resent).
 public final class ScheduledJobWorker: Service, Sendable {
     private let pool: PostgresPool
