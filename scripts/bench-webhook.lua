@@ -8,6 +8,7 @@
 --   HERALD_BENCH_BODIES_FILE instead: pre-signed webhooks, one per line ("<signature>\t<body>",
 --                            `herald-bench webhooks`); wrk thread i of n sends lines i, i+n, ...
 --                            in order, each once, and stops sending when its share runs out
+--   HERALD_BENCH_THREADS     with either of the two below: wrk's -t (default 1)
 --   HERALD_BENCH_RATE        optional: requests per second to offer, over all threads; each thread
 --                            schedules its requests at fixed times (start + k / its share of the
 --                            rate) and delays a connection until the next slot, so the offered
@@ -48,12 +49,14 @@ local rate = tonumber(os.getenv("HERALD_BENCH_RATE") or "") or 0
 -- done() (which runs in the main state) gathers them through the thread objects kept here.
 local threads = {}
 
+-- wrk runs a thread's init() right after that thread's setup(), before the next thread exists,
+-- so the number of threads comes from the caller (HERALD_BENCH_THREADS, wrk's -t).
+local thread_total = tonumber(os.getenv("HERALD_BENCH_THREADS") or "") or 1
+
 function setup(thread)
     thread:set("thread_index", #threads)
+    thread:set("thread_count", thread_total)
     table.insert(threads, thread)
-    for _, other in ipairs(threads) do
-        other:set("thread_count", #threads)
-    end
 end
 
 -- A monotonic clock in seconds (LuaJIT's FFI; wrk has no clock of its own for scripts).
