@@ -165,7 +165,7 @@ let package = Package(
         .executableTarget(
             name: "HeraldBench",
             dependencies: [
-                "JobQueue", "Postgres", "HeraldCore",
+                "JobQueue", "Postgres", "HeraldCore", "Messenger",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

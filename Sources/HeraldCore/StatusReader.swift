@@ -10,7 +10,7 @@ import Postgres
 /// webhooks (`webhook_events_pending`), parked ones (`webhook_events_parked`), live jobs
 /// (`jobs_ready`, `jobs_running_lease`, through `JobQueue.stats`), failures of the last hour
 /// (`messages_failed_at`); `pages` and `blocked_urls` are small tables. The processed webhooks are
-/// the one large count, and it is an estimate from `pg_class`.
+/// the one large count, and it is an estimate from `pg_class`, summed over the partitions.
 public struct StatusReader: Sendable {
     /// Job kinds listed even when they have no live job, so the report's shape is stable.
     public static let knownKinds = [OutboundStore.sendKind, IngestStore.inactivityCheck, PageSubscription.kind]
@@ -51,11 +51,11 @@ public struct StatusReader: Sendable {
                    (SELECT count(*) FROM webhook_events WHERE state = 'parked'),
                    (SELECT floor(extract(epoch FROM now() - min(next_attempt_at)))::int8 FROM webhook_events
                      WHERE state = 'pending' AND next_attempt_at <= now()),
-                   (SELECT CASE WHEN c.reltuples < 0 THEN NULL
-                                WHEN c.relpages = 0 THEN c.reltuples::float8
-                                ELSE c.reltuples::float8 / c.relpages::float8
-                                     * (pg_relation_size(c.oid) / current_setting('block_size')::float8) END
-                      FROM pg_class c WHERE c.oid = 'webhook_events'::regclass)
+                   (SELECT sum(CASE WHEN c.reltuples < 0 THEN NULL
+                                    WHEN c.relpages = 0 THEN c.reltuples::float8
+                                    ELSE c.reltuples::float8 / c.relpages::float8
+                                         * (pg_relation_size(c.oid) / current_setting('block_size')::float8) END)
+                      FROM pg_partition_tree('webhook_events') t JOIN pg_class c ON c.oid = t.relid WHERE t.isleaf)
             """)[0]
         let pending = try row.decode(0, as: Int.self)
         let parked = try row.decode(1, as: Int.self)

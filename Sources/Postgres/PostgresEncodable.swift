@@ -83,8 +83,15 @@ extension Data: PostgresEncodable {
 extension Date: PostgresEncodable {
     /// `timestamptz` in binary: microseconds since 2000-01-01 UTC, so no time-zone setting matters.
     public var postgresBinding: PostgresBinding {
-        let micros = ((timeIntervalSince1970 - PostgresEpoch.secondsSince1970) * 1_000_000).rounded()
-        return PostgresBinding(type: .timestamptz, format: .binary, bytes: BigEndianBytes.of(Int64(micros)))
+        PostgresBinding(type: .timestamptz, format: .binary, bytes: BigEndianBytes.of(postgresMicroseconds))
+    }
+
+    /// Microseconds since 2000-01-01 UTC, rounded: the `timestamptz` this date is sent as, and
+    /// exactly the stored value for a date read from Postgres. For statements that match stored
+    /// timestamps by equality from a JSON batch (`timestamptz '2000-01-01 00:00:00+00' + n *
+    /// interval '1 microsecond'` is exact, where a JSON or float seconds value may not be).
+    public var postgresMicroseconds: Int64 {
+        Int64(((timeIntervalSince1970 - PostgresEpoch.secondsSince1970) * 1_000_000).rounded())
     }
 }
 

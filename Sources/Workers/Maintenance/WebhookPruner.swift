@@ -4,21 +4,22 @@ import Logging
 import Postgres
 import ServiceLifecycle
 
-/// Deletes processed webhooks past their retention (`WebhookRetention`,
-/// `HERALD_WEBHOOK_RETENTION_DAYS`); pending and parked ones are never pruned.
+/// Keeps the webhook log's day partitions: creates the next days' ahead, and drops whole days
+/// past their retention (`WebhookPartitions`, `HERALD_WEBHOOK_RETENTION_DAYS`); a day still
+/// holding pending or parked webhooks keeps them and loses only its processed rows.
 public struct WebhookPruner: Service {
     /// Default: every minute.
     public static let defaultInterval: Duration = .seconds(60)
 
     private let runner: MaintenanceRunner
-    private let retention: WebhookRetention
+    private let partitions: WebhookPartitions
 
     public init(
         pool: PostgresPool, retention: WebhookRetention, clock: any HeraldClock, interval: Duration = Self.defaultInterval,
         logger: Logger
     ) {
         self.runner = MaintenanceRunner(name: "webhook_pruner", interval: interval, pool: pool, clock: clock, logger: logger)
-        self.retention = retention
+        self.partitions = WebhookPartitions(retention: retention)
     }
 
     public func run() async throws {
@@ -26,11 +27,13 @@ public struct WebhookPruner: Service {
     }
 
     @discardableResult
-    func prune(now: Date, on connection: PostgresConnection) throws -> Int {
-        let pruned = try retention.prune(now: now, on: connection)
-        if pruned > 0 {
+    func prune(now: Date, on connection: PostgresConnection) throws -> WebhookPartitions.Pruned {
+        try partitions.createAhead(now: now, on: connection)
+        let pruned = try partitions.dropExpired(now: now, on: connection)
+        if pruned.rows > 0 || !pruned.partitions.isEmpty {
             runner.logger.info(
-                "processed webhooks past their retention pruned", metadata: ["herald.webhooks.pruned": "\(pruned)"])
+                "processed webhooks past their retention pruned",
+                metadata: ["herald.webhooks.pruned": "\(pruned.rows)", "herald.partitions.dropped": "\(pruned.partitions)"])
         }
         return pruned
     }
