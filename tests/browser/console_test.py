@@ -407,7 +407,7 @@ def run(console):
     problems = [
         entry["message"]
         for entry in driver.get_log("browser")
-        if entry["level"] == "SEVERE" and ("Content Security Policy" in entry["message"] or "console.js" in entry["message"])
+        if entry["level"] == "SEVERE" and ("Content Security Policy" in entry["message"] or "/console/" in entry["message"])
     ]
     assert not problems, "browser console errors: %r" % problems
 
