@@ -11,6 +11,7 @@ import { els, state, STORAGE } from "./state.js";
 import { clearUnread, renderConversations, upsertCustomer } from "./conversation-list.js";
 import { renderCustomerInfo } from "./customer-panel.js";
 import { renderMessage, RESEND_WHEN_TEXT } from "./message-view.js";
+import { customerName } from "./people.js";
 
 const CONVERSATION_LIMIT = 100;
 const CONVERSATION_DEBOUNCE_MS = 60;
@@ -18,6 +19,7 @@ const CONVERSATION_DEBOUNCE_MS = 60;
 const messageActions = {
   onResend: resend,
   onMediaResize: () => state.followBottom && scrollToEnd(),
+  customerName: null, // set from the open customer before each render
 };
 
 export function openConversation(psid) {
@@ -31,7 +33,8 @@ export function openConversation(psid) {
     state.pendingIdempotencyKey = null;
     els.messages.replaceChildren();
     els.composerError.textContent = "";
-    renderCustomerInfo(null);
+    // The list's copy of the customer shows their name and picture before the fetch answers.
+    renderCustomerInfo(state.customers.get(psid) || state.search.results.get(psid) || null);
   }
   sessionStorage.setItem(STORAGE.psid, psid);
   state.lastTypingAt = 0;
@@ -40,7 +43,6 @@ export function openConversation(psid) {
   els.emptyState.hidden = true;
   els.conversationBody.hidden = false;
   document.body.classList.add("has-conversation");
-  els.conversationTitle.textContent = "Customer " + psid;
   renderConversations();
   refreshConversation();
 }
@@ -102,8 +104,11 @@ export async function refreshConversation() {
 
 /** The open conversation's customer changed (a fetch, or a customer.updated event's fields). */
 export function showCustomer(customer) {
+  const before = customerName(state.openCustomer);
   state.openCustomer = Object.assign({}, state.openCustomer || {}, customer);
   renderCustomerInfo(state.openCustomer);
+  // The customer's messages carry their name.
+  if (customerName(state.openCustomer) !== before && state.messages.size) renderMessages();
 }
 
 // mark_seen: the customer sees their messages were read, and the list's unread count drops to 0
@@ -153,12 +158,13 @@ export function renderMessages(options) {
   const list = els.messages;
   const previousHeight = list.scrollHeight;
   const sorted = Array.from(state.messages.values()).sort((a, b) => a.id - b.id);
+  messageActions.customerName = customerName(state.openCustomer);
   // Keyed update: an unchanged message keeps its element, so focus (e.g. on a Resend button)
   // and text selection survive the refetches every event causes.
   const existing = new Map();
   for (const child of list.children) existing.set(child.dataset.id, child);
   const nodes = sorted.map((message) => {
-    const signature = JSON.stringify(message);
+    const signature = JSON.stringify(message) + (message.direction === "inbound" ? messageActions.customerName : "");
     const old = existing.get(String(message.id));
     if (old && old.dataset.signature === signature) return old;
     const node = renderMessage(message, messageActions);

@@ -1,11 +1,15 @@
-// The open conversation's customer: first and last activity, message count, the 24-hour window.
+// The open conversation's customer: picture and name (from their profile, when Herald has it)
+// above first and last activity, message count and the 24-hour window.
 
 import { el, timeEl } from "./dom.js";
-import { els } from "./state.js";
-import { isInactive } from "./people.js";
+import { els, state } from "./state.js";
+import { avatar, customerName, isInactive } from "./people.js";
 
-/** Shows the customer resource's facts; null shows dashes (not loaded, or unknown customer). */
+const PROFILE_STATUS_TEXT = { pending: "profile not fetched yet", unavailable: "no profile from Messenger" };
+
+/** Shows the customer resource's facts; null shows the PSID and dashes (not loaded, or unknown customer). */
 export function renderCustomerInfo(customer) {
+  renderIdentity(customer, (customer && customer.psid) || state.openPsid);
   els.infoFirst.replaceChildren(customer ? timeEl(customer.first_active_at) : "—");
   els.infoLast.replaceChildren(customer ? timeEl(customer.last_active_at) : "—");
   els.infoTotal.textContent = customer ? String(customer.total_messages ?? 0) : "—";
@@ -23,4 +27,19 @@ export function renderCustomerInfo(customer) {
   if (customer && isInactive(customer)) {
     els.infoWindow.append(" ", el("span", { class: "badge inactive", text: "inactive over 24 h" }));
   }
+}
+
+// Re-rendered only when the name, picture or profile status changed, so a picture is not
+// reloaded on every live event.
+function renderIdentity(customer, psid) {
+  const name = customerName(customer);
+  const status = customer && customer.profile_status;
+  const signature = [psid, name, customer && customer.profile_pic, status].join("|");
+  if (els.customerAvatar.dataset.signature === signature) return;
+  els.customerAvatar.dataset.signature = signature;
+  els.customerAvatar.replaceChildren(avatar(customer, psid, "large", "customer-picture"));
+  els.conversationTitle.textContent = name || "Customer " + psid;
+  const note = PROFILE_STATUS_TEXT[status];
+  els.customerPsid.textContent = (name ? "PSID " + psid : "") + (name && note ? " · " : "") + (note || "");
+  els.customerPsid.hidden = !els.customerPsid.textContent;
 }

@@ -1,8 +1,10 @@
-// One message as the supporter sees it: who wrote it, its content (text, image, file, carousel,
+// One message as the supporter sees it: who wrote it (the customer by name; for outbound ones the
+// supporter, "API" or "Herald" that sent and resent it), its content (text, image, file, carousel,
 // attachments) and, for outbound messages, the status the server decided (display_status), the
 // failure in words and a Resend button that says what it waits for.
 
 import { el, formatBytes, timeEl } from "./dom.js";
+import { senderLine } from "./people.js";
 
 // Failure reasons in words (docs/design.md's table); shown on the page, not only in a tooltip.
 const REASON_TEXT = {
@@ -28,10 +30,17 @@ const AUTHOR_TEXT = { customer: "Customer", supporter: "Supporter", bot: "Bot / 
 
 /**
  * The message's list item. `actions.onResend(message, button)` runs when Resend is clicked;
- * `actions.onMediaResize()` when an image loads or fails (the item's height changed).
+ * `actions.onMediaResize()` when an image loads or fails (the item's height changed);
+ * `actions.customerName` is the customer's name, or null.
  */
 export function renderMessage(message, actions) {
   const outbound = message.direction === "outbound";
+  // Outbound: who sent (and resent) it, when the server says; else the author as before.
+  const author =
+    (outbound && senderLine(message)) ||
+    (message.author === "customer" && actions.customerName) ||
+    AUTHOR_TEXT[message.author] ||
+    message.author;
   const item = el("li", {
     class: "message " + (outbound ? "outbound" : "inbound") + (message.display_status ? " is-" + message.display_status : ""),
     testid: "message-" + message.id,
@@ -43,7 +52,7 @@ export function renderMessage(message, actions) {
     el(
       "div",
       { class: "message-head" },
-      el("span", { class: "author", text: AUTHOR_TEXT[message.author] || message.author }),
+      el("span", { class: "author", testid: "sender-" + message.id, text: author }),
       " ",
       timeEl(message.created_at, true)
     ),

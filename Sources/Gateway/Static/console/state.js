@@ -9,12 +9,16 @@ export const STORAGE = { token: "herald.console.token", page: "herald.console.pa
 export const state = {
   token: null,
   page: null,
+  signedIn: false, // the workspace is open (a 401 from then on signs out)
+  me: null, // GET /v1/me: {"type": "supporter", "id", "name"} or {"type": "api"}; null if unknown
   customers: new Map(), // psid -> customer resource
   markingSeen: new Set(), // psids whose mark_seen is on its way
   lastTypingAt: 0, // when typing_on was last sent for the open conversation (ms)
   listSupported: true, // false when the server has no GET /v1/pages/{page}/customers
   listNextBefore: null, // cursor for less recently active customers (null: none)
   listMoreLoaded: false, // the supporter loaded customers beyond the first page
+  // The search box's query and its matches (the list shows them instead of `customers`).
+  search: { q: "", results: new Map(), nextBefore: null, moreLoaded: false, done: false, seq: 0, timer: null },
   openPsid: null,
   openCustomer: null, // the open conversation's customer resource (may be outside the list)
   messages: new Map(), // id -> message resource of the open conversation
@@ -41,14 +45,17 @@ const IDS = {
   connection: "connection",
   signOut: "sign-out",
   refresh: "refresh",
-  openPsidForm: "open-psid-form",
-  openPsidInput: "open-psid-input",
+  signedInAs: "signed-in-as",
+  searchForm: "search-form",
+  searchInput: "search-input",
   listNote: "list-note",
   conversations: "conversations",
   moreConversations: "more-conversations",
   emptyState: "empty-state",
   conversationBody: "conversation-body",
   conversationTitle: "conversation-title",
+  customerAvatar: "customer-avatar",
+  customerPsid: "customer-psid",
   back: "back",
   infoFirst: "info-first",
   infoLast: "info-last",
