@@ -91,7 +91,10 @@ async function onLogin(event) {
   }
   els.loginError.textContent = "";
   state.token = token;
+  const submit = els.loginForm.querySelector("button[type=submit]");
+  submit.disabled = true; // one check at a time
   const me = await whoAmI();
+  submit.disabled = false;
   if (me instanceof ApiError && me.status === 401) {
     state.token = null;
     els.loginError.textContent = REFUSED;

@@ -44,9 +44,9 @@ export async function refreshList() {
   } catch (error) {
     if (error.status === 404 && error.code === "not_found") {
       // An older server without the list endpoint: customers still appear from live events
-      // and from "Open" by id.
+      // and by PSID from the search box (Enter).
       state.listSupported = false;
-      showListNote("This server cannot list conversations; they appear here as customers write, or open one by id.");
+      showListNote("This server cannot list conversations; they appear here as customers write, or type a PSID above and press Enter.");
     } else if (error.status !== 401 && error.code !== "network") {
       // (Unreachable: the connection indicator already says so, and polling retries.)
       showListNote("Could not load conversations: " + error.message);
