@@ -158,7 +158,10 @@ def script_profile(psid, first_name, last_name, picture):
 
 
 def customer(psid):
+    """The customer resource, or None while their first webhook is not ingested yet."""
     status, answer = http("GET", "/v1/pages/%s/customers/%s" % (PAGE, psid), token=API_TOKEN)
+    if status == 404:
+        return None
     assert status == 200, "GET customer answered %s %r" % (status, answer)
     return answer
 
@@ -481,7 +484,8 @@ def team(console):
     customer_writes(binh, "Xin chào!")
     customer_writes(an, "Cho tôi hỏi về đơn hàng.")
     for psid in (an, binh):
-        console.wait("%s's profile to be fetched" % psid, lambda d, p=psid: customer(p)["profile_status"] == "fetched")
+        console.wait("%s's profile to be fetched" % psid,
+                     lambda d, p=psid: (customer(p) or {}).get("profile_status") == "fetched")
     assert customer(an)["name"] == "Nguyễn Văn An", "name: %r" % customer(an)["name"]
 
     # Lan signs in in this browser (after the service token's session).
