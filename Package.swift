@@ -78,7 +78,10 @@ let package = Package(
         // The product: pages, customers, messages, statuses, notifications, and their SQL.
         .target(
             name: "HeraldCore",
-            dependencies: ["Postgres", "JobQueue", "Messenger", "Curl", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Postgres", "JobQueue", "Messenger", "Curl", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict
         ),
 
@@ -124,17 +127,29 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // The composition root: builds serve / work / run from a configuration value. The CLI
+        // and the end-to-end tests both use it.
+        .target(
+            name: "HeraldApp",
+            dependencies: [
+                "Postgres", "Curl", "Gateway", "Workers", "HeraldCore", "JobQueue",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+
         // The `herald` executable: the only place that reads the environment.
         .executableTarget(
             name: "HeraldCLI",
             dependencies: [
-                "Postgres", "Curl", "Gateway", "Workers", "HeraldCore", "JobQueue",
+                "HeraldApp", "Postgres", "HeraldCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -157,7 +172,7 @@ let package = Package(
         .executableTarget(
             name: "HeraldBench",
             dependencies: [
-                "JobQueue", "Postgres",
+                "JobQueue", "Postgres", "HeraldCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -207,7 +222,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport", "HeraldCore", "Workers", "FakeGraph",
+                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport", "HeraldCore", "Workers", "FakeGraph", "HeraldApp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -228,6 +243,17 @@ let package = Package(
             name: "WorkersTests",
             dependencies: [
                 "Workers", "HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport", "FakeGraph", "Curl",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        // The whole stack: the `herald` executable as a child process, or HeraldApp's composition.
+        .testTarget(
+            name: "HeraldEndToEndTests",
+            dependencies: [
+                "HeraldApp", "Workers", "HeraldCore", "Messenger", "Postgres", "JobQueue", "TestSupport", "FakeGraph",
+                "Curl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Helpers shared by scripts/db, scripts/run and scripts/test. Sourced, never executed:
-# each script sets HERALD_SCRIPT (its name, for messages) before using these.
+# Helpers shared by the scripts (db, run, test, the benchmarks and the drills). Sourced, never
+# executed: each script sets HERALD_SCRIPT (its name, for messages) before using these. What is
+# more than launching (load generators, analyses, reports) lives in tools/herald_tools (Python,
+# standard library only), run through herald_py.
 set -euo pipefail # the callers' options too; repeated so the helpers never run without them
 if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
     echo "scripts/lib.sh is a library: source it from another script" >&2
@@ -14,6 +16,8 @@ fi
 # path because a stock Debian box has none of them on PATH (only psql through a wrapper).
 # shellcheck disable=SC2034 # used by the sourcing scripts
 HERALD_PG_BIN=/usr/lib/postgresql/15/bin
+# The checkout this library belongs to.
+HERALD_ROOT="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
 herald_say() {
     printf '%s: %s\n' "${HERALD_SCRIPT:-herald}" "$*" >&2
@@ -84,4 +88,68 @@ herald_duration() {
     else
         printf '%ds' "$seconds"
     fi
+}
+
+# Runs a module of tools/herald_tools, e.g. `herald_py chaos load ...` (python3 -m herald_tools.chaos).
+herald_py() {
+    PYTHONPATH="$HERALD_ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" python3 -m "herald_tools.$1" "${@:2}"
+}
+
+# BYTES (default 24) random bytes as hex: safe in headers, URLs and shell files without quoting.
+herald_random_secret() {
+    od -An -N"${1:-24}" -tx1 /dev/urandom | tr -d ' \n'
+}
+
+# psql for scripts: no psqlrc, quiet, unaligned tuples only, stop at the first error. Drills set
+# HERALD_PSQL_TIMEOUT (seconds) so a stuck statement cannot hang them; 0 (the default) is none.
+herald_psql() {
+    timeout "${HERALD_PSQL_TIMEOUT:-0}" "$HERALD_PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 "$@"
+}
+
+# A TCP port nobody listens on right now; never 54329 (the developer's cluster).
+herald_free_port() {
+    herald_py processes free-port --not 54329
+}
+
+# Stops PID: SIGTERM, then SIGKILL when it is still there after 15 s; reaps it when it is our child.
+herald_stop_pid() {
+    local pid=$1 deadline=$((SECONDS + 15))
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+        herald_say "pid $pid did not stop within 15 s of SIGTERM; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+# herald_start_graph LOG_PREFIX ARGS...: fake-graph ($FAKE_GRAPH_BIN) on a free port with ARGS,
+# its output in LOG_PREFIX.out and .log; waits (20 s at most) for the URL it prints. Sets
+# GRAPH_PID and GRAPH_URL; the caller stops it (herald_stop_pid "$GRAPH_PID").
+herald_start_graph() {
+    local prefix=$1
+    shift
+    "$FAKE_GRAPH_BIN" --port 0 --log-level warning "$@" </dev/null >"$prefix.out" 2>"$prefix.log" &
+    GRAPH_PID=$!
+    local deadline=$((SECONDS + 20))
+    GRAPH_URL=""
+    until [[ -n $GRAPH_URL ]]; do
+        GRAPH_URL="$(grep -Eo 'http://[0-9.]+:[0-9]+' "$prefix.out" 2>/dev/null | head -n 1 || true)"
+        [[ -n $GRAPH_URL ]] && break
+        kill -0 "$GRAPH_PID" 2>/dev/null || herald_die "fake-graph exited at start; see $prefix.log"
+        ((SECONDS < deadline)) || herald_die "fake-graph did not start within 20 s; see $prefix.log"
+        sleep 0.05
+    done
+}
+
+# herald_wait_http URL PID WHAT: polls URL until it answers 2xx (30 s at most); dies when process
+# PID exits first or the time runs out. WHAT names the process in the message.
+herald_wait_http() {
+    local deadline=$((SECONDS + 30))
+    until curl -fs -o /dev/null --max-time 2 "$1"; do
+        kill -0 "$2" 2>/dev/null || herald_die "$3 exited at start"
+        ((SECONDS < deadline)) || herald_die "$3 did not answer $1 within 30 s"
+        sleep 0.1
+    done
 }

@@ -30,6 +30,10 @@ extension FakeGraphFailure {
             #"{"error":{"message":"(#17) User request limit reached","type":"OAuthException","code":17,"fbtrace_id":"AbCdEfGhIjK","error_subcode":2446079,"is_transient":true}}"#,
         .permissionDenied:
             #"{"error":{"message":"(#200) Requires pages_manage_metadata permission to manage the object","type":"OAuthException","code":200,"fbtrace_id":"AbCdEfGhIjK"}}"#,
+        .profilePermissionDenied:
+            #"{"error":{"message":"(#200) Requires pages_messaging permission to manage the object","type":"OAuthException","code":200,"fbtrace_id":"AbCdEfGhIjK"}}"#,
+        .profileNotFound:
+            #"{"error":{"message":"Unsupported get request. Object with ID '0' does not exist, cannot be loaded due to missing permissions, or does not support this operation. Please read the Graph API documentation at https://developers.facebook.com/docs/graph-api","type":"GraphMethodException","code":100,"error_subcode":33,"fbtrace_id":"AbCdEfGhIjK"}}"#,
         .missingToken:
             #"{"error":{"message":"An active access token must be used to query information about the current user.","type":"OAuthException","code":2500,"fbtrace_id":"AbCdEfGhIjK"}}"#,
         .malformedBody:

@@ -20,6 +20,11 @@ public enum FakeGraphFailure: String, Sendable, Hashable, CaseIterable {
     /// A page token without `pages_manage_metadata` subscribing the app (`subscribed_apps`):
     /// HTTP 403, code 200, no subcode.
     case permissionDenied = "permission-denied"
+    /// The User Profile API without the permission to read people's profiles: HTTP 403, code 200.
+    case profilePermissionDenied = "profile-permission-denied"
+    /// The User Profile API for a PSID Graph will not describe (the person is gone, or never
+    /// allowed it): `GraphMethodException`, code 100, subcode 33.
+    case profileNotFound = "profile-not-found"
     /// An outage in front of Graph: HTTP 500 with an HTML page, not JSON.
     case http500 = "http-500"
     /// No `access_token` query parameter: code 2500.
@@ -48,7 +53,8 @@ public enum FakeGraphFailure: String, Sendable, Hashable, CaseIterable {
     public var hasFixture: Bool {
         switch self {
         case .http500, .missingToken, .malformedBody, .missingRecipient, .missingMessage, .emptyMessage,
-            .textTooLong, .metadataTooLong, .accessTokenRequired, .missingSubscribedFields:
+            .textTooLong, .metadataTooLong, .accessTokenRequired, .missingSubscribedFields, .profilePermissionDenied,
+            .profileNotFound:
             false
         default: true
         }
@@ -58,7 +64,7 @@ public enum FakeGraphFailure: String, Sendable, Hashable, CaseIterable {
     public var status: Int {
         switch self {
         case .temporary, .http500: 500
-        case .permissionDenied: 403
+        case .permissionDenied, .profilePermissionDenied: 403
         default: 400
         }
     }

@@ -17,6 +17,8 @@ final class FakeGraphRecorder: Sendable {
     }
 
     private let state = Mutex(State())
+    /// The User Profile API's scripted answers and received calls.
+    let profiles = FakeGraphProfiles()
     private let capacity: Int
     /// Random per process, so ids from two runs never collide (Herald dedupes on `mid`).
     private let idPrefix: String
@@ -105,5 +107,6 @@ final class FakeGraphRecorder: Sendable {
             state.stats = FakeGraphStats()
             state.attempts = [:]
         }
+        profiles.clear()
     }
 }

@@ -6,7 +6,7 @@ import Logging
 import Messenger
 import NIOCore
 
-/// The Graph routes (`POST /{version}/{page}/messages`, `GET /{version}/me`,
+/// The Graph routes (`POST /{version}/{page}/messages`, `GET /{version}/me`, `GET /{version}/{psid}`,
 /// `POST /{version}/{page}/subscribed_apps`) and the recording routes under `/_fake`.
 struct FakeGraphRoutes: Sendable {
     let configuration: FakeGraphConfiguration
@@ -20,6 +20,12 @@ struct FakeGraphRoutes: Sendable {
     func add<Context: RequestContext>(to router: Router<Context>) {
         // `POST /{version}/{page}/messages` is answered before the router (FakeGraphSendChannelHandler).
         router.get(":version/me") { request, _ in await me(request) }
+        // The PSID sits where `subscribed_apps` has its page id: one parameter name for both (the router's rule).
+        router.get(":version/:page") { request, context in
+            await profile(request, version: context.parameters.get("version") ?? "", psid: context.parameters.get("page") ?? "")
+        }
+        router.post("_fake/profiles") { request, _ in try await scriptProfile(request) }
+        router.get("_fake/profile-requests") { _, _ in Self.json(try Self.encoder.encode(recorder.profiles.calls())) }
         router.post(":version/:page/subscribed_apps") { request, context in
             let parameters = context.parameters
             return try await subscribe(request, version: parameters.get("version") ?? "", page: parameters.get("page") ?? "")
@@ -210,7 +216,7 @@ struct FakeGraphRoutes: Sendable {
         return fields.isEmpty ? nil : fields
     }
 
-    private func applyLatency() async {
+    func applyLatency() async {
         // Task.sleep suspends the handler only; the event loop keeps serving other requests.
         guard configuration.latency > .zero else { return }
         try? await Task.sleep(for: configuration.latency)

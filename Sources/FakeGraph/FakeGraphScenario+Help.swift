@@ -49,6 +49,15 @@ extension FakeGraphScenario {
             lines.append(line(rule, per: "calls per page and token"))
         }
         lines.append("Subscriptions are recorded with the sends (\"endpoint\": \"subscribed_apps\").")
+        lines.append("")
+        lines.append("GET /{version}/{psid}?fields=first_name,last_name,profile_pic (User Profile API) answers the")
+        lines.append("profile scripted with POST /_fake/profiles {\"psid\", \"first_name\", \"last_name\", \"profile_pic\"},")
+        lines.append("else first_name \"User\", last_name the PSID and a picture URL (none for PSID no-picture[:suffix]).")
+        lines.append("Chosen by the token rows above, then by PSID (the 'recipient' below):")
+        for rule in profileTable where !rule.triggers.allSatisfy(\.isTokenTrigger) {
+            lines.append(line(rule, per: "calls per PSID"))
+        }
+        lines.append("Profile calls are recorded apart: GET /_fake/profile-requests.")
         return lines.joined(separator: "\n")
     }
 

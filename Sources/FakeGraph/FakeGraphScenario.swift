@@ -185,7 +185,7 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
         choose(input, rows: table)
     }
 
-    private static func choose(_ input: Input, rows: [Rule]) -> FakeGraphScenario {
+    static func choose(_ input: Input, rows: [Rule]) -> FakeGraphScenario {
         let keyword = input.recipient.map(keywordPart)
         for rule in rows {
             for trigger in rule.triggers {

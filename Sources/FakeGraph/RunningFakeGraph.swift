@@ -39,6 +39,16 @@ public final class RunningFakeGraph: Sendable {
         recorder.stats()
     }
 
+    /// The User Profile API calls received, oldest first (`GET /_fake/profile-requests`).
+    public func profileRequests() -> [ReceivedProfileCall] {
+        recorder.profiles.calls()
+    }
+
+    /// Answers `profile` for its PSID from now on, like `POST /_fake/profiles`.
+    public func script(_ profile: ScriptedProfile) {
+        recorder.profiles.script(profile)
+    }
+
     /// Takes `url` off the blocklist, like `POST /_fake/allowed-urls`.
     public func allow(url: String) {
         recorder.allow(url: url)

@@ -16,6 +16,7 @@ extension APIError.Code {
     public static let bodyTooLarge = APIError.Code("body_too_large")
     public static let customerNotFound = APIError.Code("customer_not_found")
     public static let databaseUnavailable = APIError.Code("database_unavailable")
+    public static let forbidden = APIError.Code("forbidden")
     public static let graphUnavailable = APIError.Code("graph_unavailable")
     public static let internalError = APIError.Code("internal_error")
     public static let invalidAction = APIError.Code("invalid_action")
@@ -38,6 +39,7 @@ extension APIError.Code {
     public static let shuttingDown = APIError.Code("shutting_down")
     public static let streamFull = APIError.Code("stream_full")
     public static let streamUnavailable = APIError.Code("stream_unavailable")
+    public static let supporterNotFound = APIError.Code("supporter_not_found")
     public static let tokenExpired = APIError.Code("token_expired")
     public static let tokenRejected = APIError.Code("token_rejected")
     public static let unauthorized = APIError.Code("unauthorized")
@@ -52,6 +54,7 @@ extension APIError.Code {
         .bodyTooLarge,
         .customerNotFound,
         .databaseUnavailable,
+        .forbidden,
         .graphUnavailable,
         .internalError,
         .invalidAction,
@@ -74,6 +77,7 @@ extension APIError.Code {
         .shuttingDown,
         .streamFull,
         .streamUnavailable,
+        .supporterNotFound,
         .tokenExpired,
         .tokenRejected,
         .unauthorized,

@@ -15,7 +15,7 @@ public enum GatewayApplication {
         public var port: Int
         public var appSecret: [UInt8]
         public var verifyToken: String
-        /// Bearer token for `/v1`.
+        /// The service token for `/v1` (an integration, attributed as `api`); supporters use their own.
         public var apiToken: String
         /// Bearer token for `/admin`.
         public var adminToken: String
@@ -82,27 +82,36 @@ public enum GatewayApplication {
         WebhookRoutes(verifyToken: configuration.verifyToken, intake: intake).add(to: router)
         HealthRoutes(pool: pool, migrator: migrator, registry: registry, connections: connections).add(to: router)
         StaticRoutes().add(to: router)
-        // Everything under /v1 needs the API token; the middleware applies to routes added after it.
-        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: configuration.apiToken))
+        let supporters = SupporterAuthenticator(pool: pool, clock: clock)
+        // Everything under /v1 needs the API token or a supporter's; the middleware applies to
+        // routes added after it.
+        let v1 = router.group("v1").add(
+            middleware: BearerAuthMiddleware(token: configuration.apiToken, door: .v1, supporters: supporters))
         V1Routes(pool: pool, clock: clock).add(to: v1)
-        V1StreamRoutes(changes: changes).add(to: v1)
+        V1MeRoutes().add(to: v1)
+        V1StreamRoutes(changes: changes, supporters: supporters).add(to: v1)
         let outbound = OutboundStore(maxAttempts: configuration.maxSendAttempts)
         V1SendRoutes(pool: pool, clock: clock, outbound: outbound, urlPolicy: configuration.urlPolicy).add(to: v1)
         V1ActionRoutes(
             pool: pool, clock: clock, store: SenderActionStore(tokenKey: configuration.tokenKey), sender: senderActions,
             metrics: metrics
         ).add(to: v1)
-        // Everything under /admin needs the admin token (the API token does not open it).
-        let admin = router.group("admin").add(middleware: BearerAuthMiddleware(token: configuration.adminToken))
+        // Everything under /admin needs the admin token (the API token does not open it; a
+        // supporter's is answered 403).
+        let admin = router.group("admin").add(
+            middleware: BearerAuthMiddleware(token: configuration.adminToken, door: .admin, supporters: supporters))
         let subscription = pageSubscriber.map { _ in
             PageSubscription(maxAttempts: configuration.maxSendAttempts, retryBase: configuration.retryBase)
         }
         AdminPageRoutes(
-            pool: pool, clock: clock, store: PageStore(outbound: outbound, subscription: subscription),
+            pool: pool, clock: clock, store: PageStore(
+                outbound: outbound, subscription: subscription,
+                profiles: ProfileRefresh(maxAttempts: configuration.maxSendAttempts)),
             tokenKey: configuration.tokenKey, tokenChecker: tokenChecker, subscriber: pageSubscriber, logger: logger
         ).add(to: admin)
         AdminBlockedURLRoutes(pool: pool, clock: clock, blockedURLs: BlockedURLs(outbound: outbound)).add(to: admin)
         AdminWebhookEventRoutes(pool: pool).add(to: admin)
+        AdminSupporterRoutes(pool: pool, clock: clock).add(to: admin)
         return Application(
             router: router,
             // Both made anew for each connection; the guard first, so its deadlines cover the fast path.

@@ -33,9 +33,11 @@ struct V1Routes: Sendable {
             }
             cursor = parsed
         }
+        // A blank `q` is the plain list.
+        let search = request.uri.queryParameters["q"].flatMap { CustomerSearch(String($0)) }
         let now = clock.now()
         let page = try await pool.api { [store, cursor] in
-            try store.customers(pageID: pageID, limit: limit, before: cursor, now: now, on: $0)
+            try store.customers(pageID: pageID, limit: limit, before: cursor, search: search, now: now, on: $0)
         }
         return try JSONResponse.make(page)
     }

@@ -36,6 +36,7 @@ struct V1SendRoutes: Sendable {
     /// (the same rule that `resendable` reports), else 409 naming what would allow it.
     func resend(_ context: some RequestContext) async throws -> Response {
         let id = try context.parameters.id(of: "message")
+        let actor = try Caller.required().actor
         let now = clock.now()
         let outcome: ResendOutcome
         do {
@@ -49,7 +50,7 @@ struct V1SendRoutes: Sendable {
                     guard failure.resendable else {
                         return .notAllowed(failure.reason, failure.resendWhen?.rawValue ?? "never")
                     }
-                    guard try outbound.requeue(messageID: id, now: now, on: connection) else { return .notFailed(MessageStatus.resend.rawValue) }
+                    guard try outbound.requeue(messageID: id, by: actor, now: now, on: connection) else { return .notFailed(MessageStatus.resend.rawValue) }
                     return .requeued(try store.message(id: id, now: now, on: connection))
                 }
             }
@@ -87,7 +88,7 @@ struct V1SendRoutes: Sendable {
         let stored = PostgresJSON(bytes: Array(try JSONEncoder().encode(content)))
         let draft = OutboundStore.Draft(
             pageID: pageID, psid: psid, content: stored, idempotencyKey: key,
-            violation: violation.map { (reason: $0.0, detail: $0.1) })
+            violation: violation.map { (reason: $0.0, detail: $0.1) }, sentBy: try Caller.required().actor)
         let now = clock.now()
         let (created, message): (OutboundStore.Created, MessageResource?)
         do {

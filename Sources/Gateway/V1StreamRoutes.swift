@@ -6,8 +6,15 @@ import NIOCore
 
 /// `GET /v1/stream`: Server-Sent Events of the changes supporters see, optionally of one page
 /// (`?page_id=`), resumable with `Last-Event-ID`. Behind the `/v1` bearer token.
+///
+/// A supporter's stream re-checks its token every `recheckInterval` (through the authenticator's
+/// short cache) and ends with `stream.reset` `token_revoked` once the token was revoked or
+/// replaced, on whichever replica the stream is open.
 struct V1StreamRoutes: Sendable {
     let changes: ChangeStream
+    let supporters: SupporterAuthenticator
+    /// Default: 1 s, so a revoked token's stream ends within the cache's 2 s plus this.
+    var recheckInterval: Duration = .seconds(1)
 
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
     /// Asks proxies (nginx) not to buffer the stream.
@@ -29,6 +36,8 @@ struct V1StreamRoutes: Sendable {
             }
             lastEventID = id
         }
+        let supporter: SupporterStore.Identity? =
+            if case .supporter(let identity) = try Caller.required() { identity } else { nil }
         let items: AsyncStream<ChangeStream.Item>
         do {
             items = try await changes.subscribe(pageID: pageID, lastEventID: lastEventID)
@@ -43,11 +52,54 @@ struct V1StreamRoutes: Sendable {
             body: ResponseBody { writer in
                 // Reconnect after 2 s; the comment flushes the headers at once.
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
-                for await item in items {
-                    try await writer.write(Self.encode(item))
+                if let supporter {
+                    try await Self.forward(items, whileValid: supporter, supporters: supporters, every: recheckInterval) {
+                        try await writer.write(Self.encode($0))
+                    }
+                } else {
+                    for await item in items {
+                        try await writer.write(Self.encode(item))
+                    }
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// Hands `items` to `write` until they end or the supporter's token stops being valid; then
+    /// a last `stream.reset` `token_revoked`. A database outage does not end the stream: only an
+    /// answer that the token is gone does.
+    static func forward(
+        _ items: AsyncStream<ChangeStream.Item>, whileValid identity: SupporterStore.Identity,
+        supporters: SupporterAuthenticator, every interval: Duration,
+        write: (ChangeStream.Item) async throws -> Void
+    ) async throws {
+        let (merged, continuation) = AsyncStream.makeStream(of: ChangeStream.Item.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await item in items { continuation.yield(item) }
+                continuation.finish()
+            }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: interval)
+                    let current: SupporterStore.Identity?
+                    do {
+                        current = try await supporters.identify(hash: identity.tokenHash)
+                    } catch {
+                        continue
+                    }
+                    if current?.id != identity.id {
+                        continuation.yield(.reset(reason: "token_revoked"))
+                        continuation.finish()
+                        return
+                    }
+                }
+            }
+            for await item in merged {
+                try await write(item)
+            }
+            group.cancelAll()
+        }
     }
 
     /// One SSE message. JSON has no raw newlines, so `data:` is always one line.

@@ -18,6 +18,7 @@ struct HeraldSettings: Sendable {
     var jobLeaseSeconds: Int
     var retryBaseSeconds: Int
     var maxAttempts: Int
+    var profileRefreshDays: Int
     var urlProbeSeconds: Int
     var autoResendOnReply: Bool
     var allowPrivateURLs: Bool
@@ -56,6 +57,7 @@ struct HeraldSettings: Sendable {
             jobLeaseSeconds: reader.integer(.jobLeaseSeconds, in: 5...3_600),
             retryBaseSeconds: reader.integer(.retryBaseSeconds, in: 1...3_600),
             maxAttempts: reader.integer(.maxAttempts, in: 1...100),
+            profileRefreshDays: reader.integer(.profileRefreshDays, in: 1...365),
             urlProbeSeconds: reader.integer(.urlProbeSeconds, in: 1...86_400),
             autoResendOnReply: reader.boolean(.autoResendOnReply),
             allowPrivateURLs: reader.boolean(.allowPrivateURLs),

@@ -40,7 +40,7 @@ struct Setting: Sendable {
         summary: "token typed in the App Dashboard for the GET /webhook handshake",
         usedBy: .serve, requiredBy: .serve)
     static let apiToken = Setting(
-        name: "HERALD_API_TOKEN", defaultValue: nil, summary: "bearer token for /v1 (supporters' API)",
+        name: "HERALD_API_TOKEN", defaultValue: nil, summary: "service token for /v1 (integrations; people use supporter accounts)",
         usedBy: .serve, requiredBy: .serve)
     static let adminToken = Setting(
         name: "HERALD_ADMIN_TOKEN", defaultValue: nil, summary: "bearer token for /admin",
@@ -71,6 +71,10 @@ struct Setting: Sendable {
         name: "HERALD_MAX_ATTEMPTS", defaultValue: "8",
         summary: "attempts before a job is discarded (1-100); serve stamps it on the send jobs it queues",
         usedBy: [.serve, .work], requiredBy: [])
+    static let profileRefreshDays = Setting(
+        name: "HERALD_PROFILE_REFRESH_DAYS", defaultValue: "7",
+        summary: "a customer's profile (name, picture) older than this is fetched again on their next activity (1-365)",
+        usedBy: .work, requiredBy: [])
     static let urlProbeSeconds = Setting(
         name: "HERALD_URL_PROBE_SECONDS", defaultValue: "900",
         summary: "first retry of a message held back by a blocked URL; doubles per probe, up to a day",
@@ -123,7 +127,7 @@ struct Setting: Sendable {
 
     static let all: [Setting] = [
         databaseURL, host, port, appSecret, verifyToken, apiToken, adminToken, tokenKey, graphURL, graphVersion,
-        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, urlProbeSeconds, autoResendOnReply, allowPrivateURLs, webhookRetentionDays, metricsPort, maxBodyBytes,
+        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, profileRefreshDays, urlProbeSeconds, autoResendOnReply, allowPrivateURLs, webhookRetentionDays, metricsPort, maxBodyBytes,
         readTimeoutSeconds, idleTimeoutSeconds, maxConnections, databasePoolSize,
         migrationsDirectory, logLevel, logFormat,
     ]

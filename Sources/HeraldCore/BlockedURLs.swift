@@ -117,7 +117,7 @@ public struct BlockedURLs: Sendable {
                 "UPDATE blocked_urls SET probe_attempts = probe_attempts + 1, next_probe_at = $2 WHERE url = $1",
                 [url, message == nil ? nil : now.addingTimeInterval(wait)])
         }
-        return try outbound.requeue(messageIDs: Array(Set(oldest)), now: now, on: connection).count
+        return try outbound.requeue(messageIDs: Array(Set(oldest)), by: .system, now: now, on: connection).count
     }
 
     /// Failed `url_blacklisted` messages linked to any of `urls` whose every blocked URL is released.
@@ -131,7 +131,7 @@ public struct BlockedURLs: Sendable {
                               WHERE other.message_id = m.id AND b.released_at IS NULL)
             """, [PostgresArrayLiteral.text(urls)]
         ).map { try $0.decode(0, as: Int64.self) }
-        return try outbound.requeue(messageIDs: ready, now: now, on: connection).count
+        return try outbound.requeue(messageIDs: ready, by: .system, now: now, on: connection).count
     }
 
     private func resources(url: String?, on connection: PostgresConnection) throws -> [BlockedURLResource] {

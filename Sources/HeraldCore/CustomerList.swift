@@ -51,39 +51,16 @@ public struct CustomerCursor: Sendable, Hashable {
 
 extension ReadStore {
     /// The customers of a page, most recently active first (never-active ones last), `limit` at
-    /// most, after `before`. Uses the `customers_recent` index.
+    /// most, after `before`; with a `search`, only those it matches (`CustomerSearch`). Uses the
+    /// `customers_recent` index, or for a search whichever of it, `customers_name_search` and the
+    /// primary key (PSID prefixes) the planner finds cheaper.
     public func customers(
-        pageID: String, limit: Int, before: CustomerCursor?, now: Date, on connection: PostgresConnection
+        pageID: String, limit: Int, before: CustomerCursor?, search: CustomerSearch? = nil, now: Date,
+        on connection: PostgresConnection
     ) throws -> CustomerPage {
-        let afterTime = before?.lastActiveMicroseconds.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
-        let rows = try connection.query(
-            """
-            SELECT c.psid, c.first_active_at, c.last_active_at, c.last_message_at, c.total_messages,
-                   EXISTS (SELECT 1 FROM notifications n
-                           WHERE n.kind = 'customer_inactive' AND n.page_id = c.page_id AND n.psid = c.psid
-                             AND n.cleared_at IS NULL) AS notified,
-                   \(unreadColumn)
-            FROM customers c
-            WHERE c.page_id = $1
-              AND ($2::text IS NULL
-                   OR ($3::timestamptz IS NOT NULL AND (c.last_active_at < $3 OR (c.last_active_at = $3 AND c.psid > $2)
-                                                        OR c.last_active_at IS NULL))
-                   OR ($3::timestamptz IS NULL AND c.last_active_at IS NULL AND c.psid > $2))
-            ORDER BY c.last_active_at DESC NULLS LAST, c.psid
-            LIMIT $4
-            """, [pageID, before?.psid, afterTime, limit + 1])
-        let customers = try rows.prefix(limit).map { row in
-            let lastActiveAt = try row.decode("last_active_at", as: Date?.self)
-            return CustomerResource(
-                pageID: pageID, psid: try row.decode("psid", as: String.self),
-                firstActiveAt: try row.decode("first_active_at", as: Date?.self), lastActiveAt: lastActiveAt,
-                totalMessages: try row.decode("total_messages", as: Int.self),
-                inactiveOver24h: CustomerActivity.isInactiveOver24h(
-                    lastActiveAt: lastActiveAt, activeNotification: try row.decode("notified", as: Bool.self), now: now),
-                windowClosesAt: CustomerActivity.windowClosesAt(
-                    lastMessageAt: try row.decode("last_message_at", as: Date?.self)),
-                unread: try row.decode("unread", as: Int.self))
-        }
+        let (sql, parameters) = Self.customerListQuery(pageID: pageID, limit: limit, before: before, search: search)
+        let rows = try connection.query(sql, parameters)
+        let customers = try rows.prefix(limit).map { try CustomerResource(row: $0, pageID: pageID, now: now) }
         let next = rows.count > limit ? customers.last.map {
             CustomerCursor(
                 lastActiveMicroseconds: $0.lastActiveAt.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) },
@@ -91,5 +68,36 @@ extension ReadStore {
             ).text
         } : nil
         return CustomerPage(customers: Array(customers), nextBefore: next ?? nil)
+    }
+
+    /// `EXPLAIN` of the first page of a search, as the API runs it: the proof (a test, the
+    /// benchmark) that it is answered from an index.
+    public func explainCustomers(pageID: String, search: CustomerSearch, limit: Int = 50, on connection: PostgresConnection)
+        throws -> String
+    {
+        let (sql, parameters) = Self.customerListQuery(pageID: pageID, limit: limit, before: nil, search: search)
+        return try connection.query("EXPLAIN " + sql, parameters).map { try $0.decode(0, as: String.self) }
+            .joined(separator: "\n")
+    }
+
+    private static func customerListQuery(pageID: String, limit: Int, before: CustomerCursor?, search: CustomerSearch?)
+        -> (String, [any PostgresEncodable])
+    {
+        let afterTime = before?.lastActiveMicroseconds.map { Date(timeIntervalSince1970: Double($0) / 1_000_000) }
+        let filter = search?.condition(first: 5)
+        let sql = """
+            SELECT \(CustomerResource.columns)
+            FROM customers c
+            WHERE c.page_id = $1
+              AND ($2::text IS NULL
+                   OR ($3::timestamptz IS NOT NULL AND (c.last_active_at < $3 OR (c.last_active_at = $3 AND c.psid > $2)
+                                                        OR c.last_active_at IS NULL))
+                   OR ($3::timestamptz IS NULL AND c.last_active_at IS NULL AND c.psid > $2))
+              \(filter.map { "AND " + $0.sql } ?? "")
+            ORDER BY c.last_active_at DESC NULLS LAST, c.psid
+            LIMIT $4
+            """
+        let parameters: [any PostgresEncodable] = [pageID, before?.psid, afterTime, limit + 1]
+        return (sql, parameters + (filter?.parameters ?? []).map { $0 as any PostgresEncodable })
     }
 }

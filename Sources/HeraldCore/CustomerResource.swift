@@ -4,6 +4,13 @@ import Foundation
 public struct CustomerResource: Sendable, Hashable, Encodable {
     public var pageID: String
     public var psid: String
+    /// First and last name joined and trimmed (`GraphUserProfile.Profile.name`); nil without a profile.
+    public var name: String?
+    public var firstName: String?
+    public var lastName: String?
+    /// Graph's CDN URL of the picture (it expires after some days; refreshed with the profile).
+    public var profilePic: String?
+    public var profileStatus: ProfileStatus
     public var firstActiveAt: Date?
     public var lastActiveAt: Date?
     public var totalMessages: Int
@@ -17,8 +24,13 @@ public struct CustomerResource: Sendable, Hashable, Encodable {
 
     public init(
         pageID: String, psid: String, firstActiveAt: Date?, lastActiveAt: Date?, totalMessages: Int,
-        inactiveOver24h: Bool, windowClosesAt: Date?, unread: Int = 0
+        inactiveOver24h: Bool, windowClosesAt: Date?, unread: Int = 0, profile: Profile = Profile()
     ) {
+        self.name = profile.name
+        self.firstName = profile.firstName
+        self.lastName = profile.lastName
+        self.profilePic = profile.profilePic
+        self.profileStatus = profile.status
         self.unread = unread
         self.pageID = pageID
         self.psid = psid
@@ -32,6 +44,11 @@ public struct CustomerResource: Sendable, Hashable, Encodable {
     enum CodingKeys: String, CodingKey {
         case pageID = "page_id"
         case psid
+        case name
+        case firstName = "first_name"
+        case lastName = "last_name"
+        case profilePic = "profile_pic"
+        case profileStatus = "profile_status"
         case firstActiveAt = "first_active_at"
         case lastActiveAt = "last_active_at"
         case totalMessages = "total_messages"
@@ -40,10 +57,35 @@ public struct CustomerResource: Sendable, Hashable, Encodable {
         case unread
     }
 
+    /// The profile part of a customer, as stored.
+    public struct Profile: Sendable, Hashable {
+        public var name: String?
+        public var firstName: String?
+        public var lastName: String?
+        public var profilePic: String?
+        public var status: ProfileStatus
+
+        public init(
+            name: String? = nil, firstName: String? = nil, lastName: String? = nil, profilePic: String? = nil,
+            status: ProfileStatus = .pending
+        ) {
+            self.name = name
+            self.firstName = firstName
+            self.lastName = lastName
+            self.profilePic = profilePic
+            self.status = status
+        }
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(pageID, forKey: .pageID)
         try container.encode(psid, forKey: .psid)
+        try container.encodeOrNull(name, forKey: .name)
+        try container.encodeOrNull(firstName, forKey: .firstName)
+        try container.encodeOrNull(lastName, forKey: .lastName)
+        try container.encodeOrNull(profilePic, forKey: .profilePic)
+        try container.encode(profileStatus, forKey: .profileStatus)
         try container.encodeTime(firstActiveAt, forKey: .firstActiveAt)
         try container.encodeTime(lastActiveAt, forKey: .lastActiveAt)
         try container.encode(totalMessages, forKey: .totalMessages)

@@ -122,7 +122,7 @@ struct IngestStore {
                 """, [PostgresJSON(bytes: rows.document)])
         let ready = try candidates.map { try ReadStore.message($0, latestSuccessful: nil, now: now) }
             .filter { $0.failure?.resendable == true }.map(\.id)
-        _ = try store.requeue(messageIDs: ready, now: now, on: connection)
+        _ = try store.requeue(messageIDs: ready, by: .system, now: now, on: connection)
     }
 
     /// Another app's (or the Page inbox's) messages become `bot` messages, status `sent`.

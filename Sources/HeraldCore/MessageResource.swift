@@ -59,11 +59,16 @@ public struct MessageResource: Sendable, Hashable, Encodable {
     public var sentAt: Date?
     public var deliveredAt: Date?
     public var seenAt: Date?
+    /// Who created it (outbound supporter messages only; nil on inbound and `bot` messages).
+    public var sentBy: MessageAttribution?
+    /// Who requeued it last (nil until a resend).
+    public var resentBy: MessageAttribution?
 
     public init(
         id: Int64, pageID: String, psid: String, mid: String?, direction: MessageDirection,
         author: MessageAuthor, content: JSONValue, status: MessageStatus, displayStatus: DisplayStatus?, failure: Failure?, attempts: Int,
-        createdAt: Date, sentAt: Date?, deliveredAt: Date?, seenAt: Date?
+        createdAt: Date, sentAt: Date?, deliveredAt: Date?, seenAt: Date?, sentBy: MessageAttribution? = nil,
+        resentBy: MessageAttribution? = nil
     ) {
         self.id = id
         self.pageID = pageID
@@ -80,6 +85,8 @@ public struct MessageResource: Sendable, Hashable, Encodable {
         self.sentAt = sentAt
         self.deliveredAt = deliveredAt
         self.seenAt = seenAt
+        self.sentBy = sentBy
+        self.resentBy = resentBy
     }
 
     enum CodingKeys: String, CodingKey {
@@ -92,6 +99,8 @@ public struct MessageResource: Sendable, Hashable, Encodable {
         case sentAt = "sent_at"
         case deliveredAt = "delivered_at"
         case seenAt = "seen_at"
+        case sentBy = "sent_by"
+        case resentBy = "resent_by"
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -111,6 +120,8 @@ public struct MessageResource: Sendable, Hashable, Encodable {
         try container.encodeTime(sentAt, forKey: .sentAt)
         try container.encodeTime(deliveredAt, forKey: .deliveredAt)
         try container.encodeTime(seenAt, forKey: .seenAt)
+        try container.encodeOrNull(sentBy, forKey: .sentBy)
+        try container.encodeOrNull(resentBy, forKey: .resentBy)
     }
 }
 

@@ -40,11 +40,15 @@ public struct OutboundStore: Sendable {
         public var idempotencyKey: String?
         /// A format rule the content breaks: the message is stored as failed and never sent.
         public var violation: (reason: FailureReason, detail: String)?
+        /// Who creates it (`sent_by`). Default: the service token.
+        public var sentBy: MessageActor
 
         public init(
             pageID: String, psid: String, content: PostgresJSON, author: MessageAuthor = .supporter,
-            idempotencyKey: String? = nil, violation: (reason: FailureReason, detail: String)? = nil
+            idempotencyKey: String? = nil, violation: (reason: FailureReason, detail: String)? = nil,
+            sentBy: MessageActor = .api
         ) {
+            self.sentBy = sentBy
             self.pageID = pageID
             self.psid = psid
             self.content = content
@@ -65,8 +69,8 @@ public struct OutboundStore: Sendable {
         let inserted = try connection.query(
             """
             INSERT INTO messages (page_id, psid, direction, author, content, status, failure_reason, failure_detail,
-                                  failed_at, idempotency_key, created_at, updated_at)
-            VALUES ($1, $2, \(MessageDirection.outbound.sql), $3, $4, $5, $6, $7, $8, $9, $10, $10)
+                                  failed_at, idempotency_key, created_at, updated_at, sent_by, sent_by_supporter_id)
+            VALUES ($1, $2, \(MessageDirection.outbound.sql), $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12)
             ON CONFLICT (page_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
             RETURNING id
             """,
@@ -74,7 +78,7 @@ public struct OutboundStore: Sendable {
                 draft.pageID, draft.psid, draft.author.rawValue, draft.content,
                 (draft.violation == nil ? MessageStatus.queued : .failed).rawValue,
                 draft.violation?.reason.rawValue, draft.violation?.detail, draft.violation == nil ? nil : now,
-                draft.idempotencyKey, now,
+                draft.idempotencyKey, now, draft.sentBy.kind.rawValue, draft.sentBy.supporterID,
             ])
         guard let id = try inserted.first?.decode(0, as: Int64.self) else {
             let existing = try connection.query(
@@ -90,24 +94,27 @@ public struct OutboundStore: Sendable {
     /// The send job of a message.
     public func sendJob(messageID: Int64, pageID: String, psid: String) -> NewJob {
         NewJob(
-            kind: Self.sendKind, payload: PostgresJSON(#"{"message_id":\#(messageID)}"#), maxAttempts: maxAttempts,
+            kind: Self.sendKind, payload: SendJobPayload(messageID: messageID).json, maxAttempts: maxAttempts,
             orderingKey: "\(pageID)|\(psid)")
     }
 }
 
 extension OutboundStore {
     /// Requeues the messages among `messageIDs` that are still failed, each with a new send job
-    /// enqueued in id order (creation order within a conversation); run it inside the caller's
-    /// transaction. Returns the ids requeued.
-    public func requeue(messageIDs: [Int64], now: Date, on connection: PostgresConnection) throws -> [Int64] {
+    /// enqueued in id order (creation order within a conversation), and records `actor` as their
+    /// `resent_by`; run it inside the caller's transaction. Returns the ids requeued.
+    public func requeue(
+        messageIDs: [Int64], by actor: MessageActor, now: Date, on connection: PostgresConnection
+    ) throws -> [Int64] {
         guard !messageIDs.isEmpty else { return [] }
         let rows = try connection.query(
             """
             UPDATE messages SET status = \(MessageStatus.resend.sql), failure_reason = NULL, failure_detail = NULL, graph_code = NULL,
-                                graph_subcode = NULL, failed_at = NULL, updated_at = $2
+                                graph_subcode = NULL, failed_at = NULL, updated_at = $2, resent_by = $3,
+                                resent_by_supporter_id = $4
             WHERE id = ANY($1::bigint[]) AND status = \(MessageStatus.failed.sql) AND direction = \(MessageDirection.outbound.sql)
             RETURNING id, page_id, psid
-            """, [PostgresArrayLiteral.int8(messageIDs), now])
+            """, [PostgresArrayLiteral.int8(messageIDs), now, actor.kind.rawValue, actor.supporterID])
         let requeued = try rows.map {
             (id: try $0.decode(0, as: Int64.self), page: try $0.decode(1, as: String.self), psid: try $0.decode(2, as: String.self))
         }.sorted { $0.id < $1.id }
@@ -119,7 +126,9 @@ extension OutboundStore {
     /// Requeues a failed message for a real new attempt: status `resend` (its failure cleared)
     /// and a new send job; run it inside the caller's transaction. Returns false when the message
     /// was no longer failed (another resend or trigger got there first).
-    public func requeue(messageID: Int64, now: Date, on connection: PostgresConnection) throws -> Bool {
-        try !requeue(messageIDs: [messageID], now: now, on: connection).isEmpty
+    public func requeue(
+        messageID: Int64, by actor: MessageActor, now: Date, on connection: PostgresConnection
+    ) throws -> Bool {
+        try !requeue(messageIDs: [messageID], by: actor, now: now, on: connection).isEmpty
     }
 }

@@ -13,10 +13,16 @@ public struct PageStore: Sendable {
     public let outbound: OutboundStore
     /// Nil: connecting does not subscribe (a gateway without a Graph client, as in most tests).
     public let subscription: PageSubscription?
+    /// Schedules, paced, the profiles of the page's customers that have none on every (re)connect.
+    public let profiles: ProfileRefresh
 
-    public init(outbound: OutboundStore = OutboundStore(), subscription: PageSubscription? = nil) {
+    public init(
+        outbound: OutboundStore = OutboundStore(), subscription: PageSubscription? = nil,
+        profiles: ProfileRefresh = ProfileRefresh()
+    ) {
         self.outbound = outbound
         self.subscription = subscription
+        self.profiles = profiles
     }
 
     /// A page's connection request.
@@ -64,6 +70,7 @@ public struct PageStore: Sendable {
                 """,
                 [request.pageID, request.name, stored.bytes, stored.encrypted, now, request.humanAgentEnabled])
             let requeued = try requeueTokenExpired(pageID: request.pageID, now: now, on: connection)
+            try profiles.scheduleConnectedPage(request.pageID, now: now, on: connection)
             var target: PageSubscription.Target?
             if let subscription {
                 try subscription.request(pageID: request.pageID, now: now, on: connection)
@@ -109,7 +116,7 @@ public struct PageStore: Sendable {
             ORDER BY id
             """, [pageID]
         ).map { try $0.decode(0, as: Int64.self) }
-        return try outbound.requeue(messageIDs: ids, now: now, on: connection).count
+        return try outbound.requeue(messageIDs: ids, by: .system, now: now, on: connection).count
     }
 
     private func pages(id: String?, on connection: PostgresConnection) throws -> [PageResource] {

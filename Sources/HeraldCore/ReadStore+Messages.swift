@@ -9,7 +9,8 @@ extension ReadStore {
         """
         SELECT m.id, m.page_id, m.psid, m.mid, m.direction, m.author, m.content, m.status, m.failure_reason,
                m.failure_detail, m.graph_code, m.graph_subcode, m.failed_at, m.attempts, m.created_at, m.sent_at,
-               m.delivered_at, m.seen_at,
+               m.delivered_at, m.seen_at, m.sent_by, m.sent_by_supporter_id, sender.name AS sent_by_name,
+               m.resent_by, m.resent_by_supporter_id, resender.name AS resent_by_name,
                c.last_message_at AS customer_last_message_at,
                COALESCE(p.access_token IS NOT NULL AND p.token_status = 'valid', false) AS page_token_valid,
                GREATEST(p.connected_at, p.reconnected_at) AS page_connected_at,
@@ -19,6 +20,8 @@ extension ReadStore {
         FROM \(source)
         LEFT JOIN customers c ON c.page_id = m.page_id AND c.psid = m.psid
         LEFT JOIN pages p ON p.id = m.page_id
+        LEFT JOIN supporters sender ON sender.id = m.sent_by_supporter_id
+        LEFT JOIN supporters resender ON resender.id = m.resent_by_supporter_id
         """
     }
 
@@ -42,17 +45,32 @@ extension ReadStore {
                 graphSubcode: try row.decode("graph_subcode", as: Int?.self),
                 decision: ResendPolicy.decide(reason, context))
         }
+        let author = try MessageAuthor(stored: try row.decode("author", as: String.self), column: "author")
         return MessageResource(
             id: id, pageID: try row.decode("page_id", as: String.self), psid: try row.decode("psid", as: String.self),
             mid: try row.decode("mid", as: String?.self), direction: direction,
-            author: try MessageAuthor(stored: try row.decode("author", as: String.self), column: "author"),
+            author: author,
             content: try JSONValue(parsing: try row.decode("content", as: [UInt8].self)), status: status,
             displayStatus: DisplayStatus.of(
                 direction: direction, status: status, isLatestSuccessful: id == latestSuccessful),
             failure: failure, attempts: try row.decode("attempts", as: Int.self),
             createdAt: try row.decode("created_at", as: Date.self), sentAt: try row.decode("sent_at", as: Date?.self),
             deliveredAt: try row.decode("delivered_at", as: Date?.self),
-            seenAt: try row.decode("seen_at", as: Date?.self))
+            seenAt: try row.decode("seen_at", as: Date?.self), sentBy: try sentBy(row, author: author),
+            resentBy: try MessageAttribution.stored(
+                kind: try row.decode("resent_by", as: String?.self),
+                supporterID: try row.decode("resent_by_supporter_id", as: Int64?.self),
+                name: try row.decode("resent_by_name", as: String?.self), column: "resent_by"))
+    }
+
+    /// `sent_by` as stored. A supporter message older than sql/0010 has none stored and is
+    /// reported as the service token's: it was the only way to send before supporter accounts.
+    private static func sentBy(_ row: PostgresRow, author: MessageAuthor) throws -> MessageAttribution? {
+        let stored = try MessageAttribution.stored(
+            kind: try row.decode("sent_by", as: String?.self),
+            supporterID: try row.decode("sent_by_supporter_id", as: Int64?.self),
+            name: try row.decode("sent_by_name", as: String?.self), column: "sent_by")
+        return stored ?? (author == .supporter ? .api : nil)
     }
 }
 

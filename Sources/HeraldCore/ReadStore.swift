@@ -30,24 +30,8 @@ public struct ReadStore: Sendable {
         -> CustomerResource?
     {
         let rows = try connection.query(
-            """
-            SELECT c.first_active_at, c.last_active_at, c.last_message_at, c.total_messages,
-                   EXISTS (SELECT 1 FROM notifications n
-                           WHERE n.kind = 'customer_inactive' AND n.page_id = c.page_id AND n.psid = c.psid
-                             AND n.cleared_at IS NULL) AS notified,
-                   \(unreadColumn)
-            FROM customers c WHERE c.page_id = $1 AND c.psid = $2
-            """, [pageID, psid])
-        guard let row = try rows.singleRow() else { return nil }
-        let lastActiveAt = try row.decode("last_active_at", as: Date?.self)
-        return CustomerResource(
-            pageID: pageID, psid: psid, firstActiveAt: try row.decode("first_active_at", as: Date?.self),
-            lastActiveAt: lastActiveAt, totalMessages: try row.decode("total_messages", as: Int.self),
-            inactiveOver24h: CustomerActivity.isInactiveOver24h(
-                lastActiveAt: lastActiveAt, activeNotification: try row.decode("notified", as: Bool.self), now: now),
-            windowClosesAt: CustomerActivity.windowClosesAt(
-                lastMessageAt: try row.decode("last_message_at", as: Date?.self)),
-            unread: try row.decode("unread", as: Int.self))
+            "SELECT \(CustomerResource.columns) FROM customers c WHERE c.page_id = $1 AND c.psid = $2", [pageID, psid])
+        return try rows.singleRow().map { try CustomerResource(row: $0, pageID: pageID, now: now) }
     }
 
     /// A page of the conversation with a customer, oldest first: the newest `paging.limit`

@@ -20,6 +20,9 @@ public struct WebhookIngestor: Sendable {
         public var retryBase: TimeInterval
         /// Herald's own Facebook app id, when known: echoes from it are Herald's sends.
         public var heraldAppID: String?
+        /// Schedules `fetch_profile` jobs for the customers a batch touched (first sight, stale
+        /// profile). Default: 7-day refresh.
+        public var profileRefresh = ProfileRefresh()
 
         public init(batchSize: Int = 200, maxAttempts: Int = 5, retryBase: TimeInterval = 5, heraldAppID: String? = nil) {
             self.batchSize = batchSize
@@ -105,6 +108,9 @@ public struct WebhookIngestor: Sendable {
             plan.add(event.envelope!, receivedAt: event.receivedAt, heraldAppID: options.heraldAppID)
         }
         try store.apply(plan, now: now, on: connection)
+        // Customer profiles: one statement per batch, inside its transaction; ingest never waits for Graph.
+        try options.profileRefresh.schedule(
+            customers: plan.activity.keys.map { (pageID: $0.pageID, psid: $0.psid) }, now: now, on: connection)
         var rows = JSONRecordSet()
         for event in events {
             rows.beginRow()
@@ -139,13 +145,14 @@ public struct WebhookIngestor: Sendable {
     private func recordFailure(id: Int64, attempts: Int, error: String, now: Date, _ connection: PostgresConnection) throws -> Bool {
         let attempt = attempts + 1
         let park = attempt >= options.maxAttempts
-        let delay = options.retryBase * pow(4, Double(attempt - 1)) * Double.random(in: 0.8...1.2)
+        // The job engine's backoff (base × 4^(n−1) ± 20 %, capped at an hour), shared by every runner.
+        let delay = JobQueue.backoff(attempt: attempt, base: .seconds(options.retryBase)).timeInterval
         try connection.query(
             """
             UPDATE webhook_events SET attempts = $2, last_error = $3, state = $4, next_attempt_at = $5,
                                       processed_at = CASE WHEN $4 = 'parked' THEN $6 ELSE processed_at END
             WHERE id = $1
-            """, [id, attempt, error, park ? "parked" : "pending", now + min(delay, 3600), now])
+            """, [id, attempt, error, park ? "parked" : "pending", now + delay, now])
         return park
     }
 

@@ -34,7 +34,7 @@ public final class Doorbell: Sendable {
         waiter?.continuation.resume()
     }
 
-    /// Returns when rung, after `timeout`, or when the task is cancelled.
+    /// Returns when rung, after `timeout`, or when the task is cancelled (also when it already was).
     public func wait(timeout: Duration) async {
         let id = state.withLock { state in
             state.nextID += 1
@@ -47,6 +47,10 @@ public final class Doorbell: Sendable {
                         state.rung = false
                         return true
                     }
+                    // Cancelled before this wait began: the cancellation handler already ran and
+                    // found no waiter to release, so waiting would last the whole timeout (a
+                    // service with a minute's interval would hold up shutdown for a minute).
+                    if Task.isCancelled { return true }
                     state.waiter = Waiter(id: id, continuation: continuation)
                     return false
                 }

@@ -1,4 +1,5 @@
 import Metrics
+import Synchronization
 
 /// The job engine's figures, through swift-metrics (the process decides the backend; `herald`
 /// exports Prometheus): counters by kind for claims and outcomes, gauges by kind for the backlog.
@@ -23,15 +24,35 @@ public enum JobMetrics {
         case discarded = "herald_jobs_discarded_total"
     }
 
-    static let counters = CounterHandles()
+    static let handles = MetricHandles()
+
+    /// Each event's counter per kind, kept here so counting a claimed or completed batch is one
+    /// dictionary lookup per kind, with no label array built on the hot path.
+    private static let byKind = Mutex<[EventKind: Counter]>([:])
+
+    private struct EventKind: Hashable {
+        let event: Event
+        let kind: JobKind
+    }
 
     static func count(_ event: Event, _ kinds: [JobKind]) {
-        guard !kinds.isEmpty else { return }
+        guard let first = kinds.first else { return }
+        // A batch is nearly always of one kind (a pool's sends): no grouping then.
+        if kinds.allSatisfy({ $0 == first }) {
+            counter(event, first).increment(by: kinds.count)
+            return
+        }
         var byKind: [JobKind: Int] = [:]
         for kind in kinds { byKind[kind, default: 0] += 1 }
-        for (kind, count) in byKind {
-            counters.counter(event.rawValue, [("kind", kind.rawValue)]).increment(by: count)
-        }
+        for (kind, count) in byKind { counter(event, kind).increment(by: count) }
+    }
+
+    private static func counter(_ event: Event, _ kind: JobKind) -> Counter {
+        let key = EventKind(event: event, kind: kind)
+        if let cached = byKind.withLock({ $0[key] }) { return cached }
+        let made = handles.counter(event.rawValue, [("kind", kind.rawValue)])
+        byKind.withLock { $0[key] = made }
+        return made
     }
 
     /// Sets the backlog gauges from a `JobQueue.stats` snapshot; `kinds` get a zero when absent,
@@ -39,12 +60,12 @@ public enum JobMetrics {
     public static func publish(_ stats: JobQueueStats, kinds: [JobKind]) {
         for kind in Set(kinds).union(stats.counts.keys) {
             let dimensions = [("kind", kind.rawValue)]
-            Gauge(label: "herald_jobs_ready", dimensions: dimensions)
+            handles.gauge("herald_jobs_ready", dimensions)
                 .record(stats.count(.available, kind: kind) + stats.count(.retryable, kind: kind))
-            Gauge(label: "herald_jobs_running", dimensions: dimensions).record(stats.count(.running, kind: kind))
-            Gauge(label: "herald_jobs_lag_seconds", dimensions: dimensions)
+            handles.gauge("herald_jobs_running", dimensions).record(stats.count(.running, kind: kind))
+            handles.gauge("herald_jobs_lag_seconds", dimensions)
                 .record((stats.dueLag[kind] ?? .zero).timeInterval)
         }
-        Gauge(label: "herald_jobs_expired_leases").record(stats.expiredLeases)
+        handles.gauge("herald_jobs_expired_leases").record(stats.expiredLeases)
     }
 }

@@ -99,8 +99,9 @@ public struct JobQueue: Sendable {
         return []
     }
 
-    /// SET clause completing a claimed job; `$3` is now. See `record` on re-arming.
-    private static let completion = """
+    /// SET clause completing a claimed job; `$3` is now. See `record` on re-arming. Public so
+    /// `herald-bench statements` can hand it to pgbench's ceiling measurement unchanged.
+    public static let completion = """
         state = CASE WHEN run_at > $3 THEN (CASE WHEN attempts > 1 THEN 'retryable' ELSE 'available' END)
                      ELSE 'completed' END,
         attempts = CASE WHEN run_at > $3 THEN attempts - 1 ELSE attempts END,
@@ -125,7 +126,9 @@ public struct JobQueue: Sendable {
     // lookups. With `LIMIT $n`, or the update joined to `picked`, it overrated the generic plan
     // and planned the statement afresh on every call: about 0.5 ms of Postgres CPU per claim,
     // the largest single cost of sending a message.
-    private static func claimSQL(limit: Int) -> String {
+    //
+    // Public so `herald-bench statements` hands pgbench this very text, not a copy.
+    public static func claimSQL(limit: Int) -> String {
         """
         WITH picked AS MATERIALIZED (
             SELECT j.id FROM jobs j

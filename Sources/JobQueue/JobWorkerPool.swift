@@ -103,6 +103,9 @@ public final class JobWorkerPool: Sendable {
         workers.forEach { $0.wake() }
     }
 
+    /// True once a stop was requested: handlers may check it to end long work early.
+    public var isStopping: Bool { context.isStopping }
+
     /// Stops claiming, lets running handlers finish and hands unstarted claimed jobs back, then
     /// returns once every thread has stopped and closed its connection.
     public func stop() async {

@@ -3,7 +3,7 @@ import HeraldCore
 import Messenger
 
 /// ``PageSubscriber``: `POST {graph}/{version}/{page-id}/subscribed_apps` on the
-/// client's own threads, so the caller (an HTTP handler, the scheduled-job loop) only suspends.
+/// client's own threads, so the caller (an HTTP handler, the `subscribe_page` job) only suspends.
 extension GraphHTTPClient: PageSubscriber {
     public func subscribe(pageID: String, accessToken: String) async -> GraphPageSubscription.Outcome {
         let url = GraphPageSubscription.url(

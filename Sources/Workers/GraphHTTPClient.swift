@@ -2,7 +2,7 @@ import Curl
 
 /// Herald's Graph calls other than sends — the token check, the page subscription and sender
 /// actions — over libcurl on the client's own threads, so the caller (an HTTP handler, the
-/// scheduled-job loop) only suspends. One type, since all of them need the same four things.
+/// `subscribe_page` job) only suspends. One type, since all of them need the same four things.
 public struct GraphHTTPClient: Sendable {
     let graphBaseURL: String
     let version: String

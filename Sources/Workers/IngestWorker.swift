@@ -5,7 +5,10 @@ import Postgres
 import ServiceLifecycle
 
 /// Drains `webhook_events`: claims batches and applies them until none are due, then sleeps until
-/// a NOTIFY from the gateway (or the poll interval) wakes it.
+/// a NOTIFY from the gateway (or the poll interval) wakes it. It keeps its own batched claim of
+/// `webhook_events` (one transaction claims, applies and marks up to 200 events: what ingest's
+/// speed needs) but shares the job engine's backoff (`JobQueue.backoff`, in `WebhookIngestor`),
+/// its metrics style (cached handles, `WorkerMetrics`) and its lifecycle (`ServiceLoop`).
 ///
 /// Several loops run side by side (SKIP LOCKED keeps them apart): while one decodes its batch in
 /// this process, another waits on Postgres, so both the process and the database stay busy.
@@ -42,17 +45,15 @@ public final class IngestWorker: Service, Sendable {
     /// Wakes the loop now (new webhooks were committed).
     public func wake() { doorbells.forEach { $0.ring() } }
 
+    /// The loops share the engine's lifecycle (`ServiceLoop`): on graceful shutdown each finishes
+    /// the batch it is applying (claim and apply are one transaction, so nothing claimed is left
+    /// behind) and stops.
     public func run() async throws {
         logger.info("ingest worker started", metadata: ["herald.ingest.loops": "\(doorbells.count)"])
-        await cancelWhenGracefulShutdown {
-            await withTaskGroup(of: Void.self) { group in
-                for doorbell in self.doorbells {
-                    group.addTask {
-                        while !Task.isCancelled {
-                            let claimed = await self.drainOnce()
-                            if claimed == 0 { await doorbell.wait(timeout: self.options.pollInterval) }
-                        }
-                    }
+        await withTaskGroup(of: Void.self) { group in
+            for doorbell in self.doorbells {
+                group.addTask {
+                    await ServiceLoop.run(every: self.options.pollInterval, doorbell: doorbell) { await self.drainOnce() > 0 }
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import HeraldCore
+import JobQueue
 import Metrics
 import Postgres
 
@@ -18,9 +19,9 @@ enum PageMetrics {
     static func publish(now: Date, on connection: PostgresConnection) throws {
         let pages = try PageStore().health(on: connection)
         for page in pages {
-            Gauge(label: "herald_page_last_webhook_age_seconds", dimensions: [("page_id", page.pageID)])
+            WorkerMetrics.handles.gauge("herald_page_last_webhook_age_seconds", [("page_id", page.pageID)])
                 .record(max(now.timeIntervalSince(page.lastHeardAt), 0))
         }
-        Gauge(label: "herald_pages_token_expired").record(pages.filter(\.tokenExpired).count)
+        WorkerMetrics.handles.gauge("herald_pages_token_expired").record(pages.filter(\.tokenExpired).count)
     }
 }

@@ -3,7 +3,6 @@ import HeraldCore
 import JobQueue
 import Messenger
 import Metrics
-import Postgres
 
 /// What the workers count, through swift-metrics (exported by `herald work` on
 /// `HERALD_METRICS_PORT`, and by the gateway's `/metrics` under `herald run`).
@@ -21,25 +20,31 @@ import Postgres
 /// The job engine's own figures (`herald_jobs_*`) are documented on `JobMetrics`, the pages'
 /// (`herald_page_last_webhook_age_seconds`, `herald_pages_token_expired`) on `PageMetrics`.
 enum WorkerMetrics {
-    static let counters = CounterHandles()
+    static let handles = MetricHandles()
+
+    /// Made on first use, after the process bootstrapped its metrics backend; kept, so the ingest
+    /// and send hot paths only increment.
+    private static let ingestedProcessed = handles.counter("herald_webhook_events_total", [("outcome", "processed")])
+    private static let ingestedParked = handles.counter("herald_webhook_events_total", [("outcome", "parked")])
+    private static let ingestedRetried = handles.counter("herald_webhook_events_total", [("outcome", "retried")])
+    private static let messagesSent = handles.counter("herald_messages_sent_total")
 
     static func ingested(_ outcome: WebhookIngestor.Outcome) {
-        for (name, count) in [("processed", outcome.processed), ("parked", outcome.parked), ("retried", outcome.retried)]
-        where count > 0 {
-            counters.counter("herald_webhook_events_total", [("outcome", name)]).increment(by: count)
-        }
+        if outcome.processed > 0 { ingestedProcessed.increment(by: outcome.processed) }
+        if outcome.parked > 0 { ingestedParked.increment(by: outcome.parked) }
+        if outcome.retried > 0 { ingestedRetried.increment(by: outcome.retried) }
     }
 
     static func sendResult(_ result: SendAttempts.Result, final: Bool) {
         switch result {
         case .sent:
-            counters.counter("herald_messages_sent_total").increment()
+            messagesSent.increment()
         case .failed(let reason, _, _, _):
-            counters.counter("herald_messages_failed_total", [("reason", reason.rawValue)]).increment()
+            handles.counter("herald_messages_failed_total", [("reason", reason.rawValue)]).increment()
         case .transient(let reason, _, _, _) where final:
-            counters.counter("herald_messages_failed_total", [("reason", reason.rawValue)]).increment()
+            handles.counter("herald_messages_failed_total", [("reason", reason.rawValue)]).increment()
         case .transient(let reason, _, _, _):
-            counters.counter("herald_messages_retried_total", [("reason", reason.rawValue)]).increment()
+            handles.counter("herald_messages_retried_total", [("reason", reason.rawValue)]).increment()
         }
     }
 
@@ -51,14 +56,9 @@ enum WorkerMetrics {
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    /// The backlog gauges: jobs by kind (`JobMetrics.publish`), pending webhook events and the
-    /// pages (`PageMetrics`). One pass over the live jobs (partial indexes), one over pending
-    /// events, one over the pages.
-    static func publishBacklog(jobQueue: JobQueue, kinds: [JobKind], now: Date, on connection: PostgresConnection) throws {
-        JobMetrics.publish(try jobQueue.stats(now: now, includeFinished: false, on: connection), kinds: kinds)
-        let (pending, oldest) = try WebhookEventStore().pendingBacklog(on: connection)
-        Gauge(label: "herald_webhook_events_pending").record(pending)
-        Gauge(label: "herald_webhook_events_lag_seconds").record(oldest.map { max(now.timeIntervalSince($0), 0) } ?? 0)
-        try PageMetrics.publish(now: now, on: connection)
+    /// The webhook backlog gauges (`QueueGauges` refreshes them with the jobs' and the pages').
+    static func publishWebhookBacklog(pending: Int, oldest: Date?, now: Date) {
+        handles.gauge("herald_webhook_events_pending").record(pending)
+        handles.gauge("herald_webhook_events_lag_seconds").record(oldest.map { max(now.timeIntervalSince($0), 0) } ?? 0)
     }
 }

@@ -1,6 +1,7 @@
 import Curl
 import FakeGraph
 import Foundation
+import TestSupport
 import Testing
 
 /// The `/_fake` controls that change Graph's answers while a test runs.
@@ -51,8 +52,9 @@ struct FakeGraphControlTests {
             // While it lasts it answers 500 (the test above); here only that it ends on time.
             let started = try await graph.post("/_fake/outage?seconds=0.5", body: "")
             #expect(started.status == 204)
-            try await Task.sleep(for: .seconds(1))
-            #expect(try await graph.send(to: "1").status == 200)
+            try await waitUntil("the half-second outage ended", timeout: .seconds(5)) {
+                try await graph.send(to: "1").status == 200
+            }
         }
     }
 

@@ -6,7 +6,7 @@ import Testing
 
 /// Sends are answered before Hummingbird's router (FakeGraphSendChannelHandler); these check
 /// that the answers still keep request order and HTTP/1.1's connection rules.
-@Suite("fake-graph's send path keeps HTTP/1.1 order")
+@Suite("fake-graph's send path keeps HTTP/1.1 order", .onTestThreads)
 struct FakeGraphPipeliningTests {
     static func sendRequest(_ recipient: String, close: Bool = false) -> [UInt8] {
         RawHTTPConnection.request(

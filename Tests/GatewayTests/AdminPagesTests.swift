@@ -152,13 +152,17 @@ struct AdminPagesTests {
                 #expect(page["reconnected_at"] is String)
 
                 let statuses = try connection.query(
-                    "SELECT id, status, failure_reason FROM messages ORDER BY id"
-                ).map { (try $0.decode(0, as: Int64.self), try $0.decode(1, as: String.self), try $0.decode(2, as: String?.self)) }
-                for (id, status, reason) in statuses {
+                    "SELECT id, status, failure_reason, resent_by FROM messages ORDER BY id"
+                ).map {
+                    (try $0.decode(0, as: Int64.self), try $0.decode(1, as: String.self), try $0.decode(2, as: String?.self),
+                     try $0.decode(3, as: String?.self))
+                }
+                for (id, status, reason, resentBy) in statuses {
                     if id == other {
-                        #expect(status == "failed" && reason == "invalid_format")
+                        #expect(status == "failed" && reason == "invalid_format" && resentBy == nil)
                     } else {
-                        #expect(status == "resend" && reason == nil)
+                        // A reconnect is Herald's requeue, not a person's.
+                        #expect(status == "resend" && reason == nil && resentBy == "system")
                     }
                 }
                 let jobs = try connection.query(

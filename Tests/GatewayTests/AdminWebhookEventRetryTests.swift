@@ -1,5 +1,6 @@
 import Curl
 import Foundation
+import HeraldApp
 import HeraldCore
 import JobQueue
 import Logging
@@ -9,7 +10,7 @@ import TestSupport
 import Testing
 import Workers
 
-/// The point of a retry: a running `herald work` takes the event up. Its ingest loop polls only
+/// The point of a retry: a running `herald work` (as HeraldApp composes it) takes the event up. Its ingest loop polls only
 /// once a minute here, so the event is processed within seconds only because the retry NOTIFYs.
 @Suite("/admin/webhook-events retry reaches a worker")
 struct AdminWebhookEventRetryTests {
@@ -22,16 +23,13 @@ struct AdminWebhookEventRetryTests {
             let id = try AdminWebhookEventTests.store(body, state: "parked", connection)
             var logger = Logger(label: "herald.tests.retry")
             logger.logLevel = .warning
-            let pool = schema.makePool(maxConnections: 2)
-            let ingest = IngestWorker(
-                pool: pool, ingestor: WebhookIngestor(jobQueue: JobQueue()), clock: SystemClock(),
-                options: .init(pollInterval: .seconds(60), loops: 1), logger: logger)
-            let wakeUps = WakeUpListener(
-                configuration: schema.configuration, routes: [WebhookEventStore.notifyChannel: [{ ingest.wake() }]],
-                logger: logger)
+            let pool = schema.makePool(maxConnections: 4)
+            var configuration = HeraldConfiguration(database: schema.configuration)
+            configuration.intervals.ingestPoll = .seconds(60)
+            let workers = WorkerServices(configuration: configuration, pool: pool, subscriber: nil, logger: logger)
             defer { pool.close() }
-            try await withRunningServices([wakeUps, ingest], logger: logger) {
-                await wakeUps.waitUntilListening()
+            try await withRunningServices(workers.all, logger: logger) {
+                await workers.wakeUps.waitUntilListening()
                 try await TestGateway.with(database: schema.configuration) { gateway in
                     // The worker's first pass found nothing: it now sleeps until woken.
                     try await Task.sleep(for: .milliseconds(300))

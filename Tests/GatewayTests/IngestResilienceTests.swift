@@ -6,7 +6,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite("Webhook ingest under failure: database down, queue full, shutdown")
+@Suite("Webhook ingest under failure: database down, queue full, shutdown", .onTestThreads)
 struct IngestResilienceTests {
     @Test("with Postgres stopped every post gets 503; once it is back, posts get 200 without restarting herald")
     func databaseRestart() async throws {

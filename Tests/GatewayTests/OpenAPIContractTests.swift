@@ -41,6 +41,8 @@ struct OpenAPIContractTests {
         "GET /admin/blocked-urls", "POST /admin/blocked-urls/release",
         "GET /admin/webhook-events", "GET /admin/webhook-events/{id}", "POST /admin/webhook-events/{id}/retry",
         "POST /admin/webhook-events/retry",
+        "GET /v1/me", "POST /admin/supporters", "GET /admin/supporters", "DELETE /admin/supporters/{id}",
+        "POST /admin/supporters/{id}/token",
     ]
 
     static let methods = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
@@ -480,6 +482,7 @@ struct ContractCase {
             var text = text.replacingOccurrences(of: "{verify_token}", with: TestGateway.verifyToken)
                 .replacingOccurrences(of: "{api_token}", with: TestGateway.apiToken)
                 .replacingOccurrences(of: "{admin_token}", with: TestGateway.adminToken)
+                .replacingOccurrences(of: "{supporter_token}", with: ContractDataSet.supporterToken)
             if text.contains("{signature}") {
                 let signature = WebhookSignature(appSecret: Array(gateway.appSecret.utf8)).headerValue(for: bytes ?? [])
                 text = text.replacingOccurrences(of: "{signature}", with: signature)
@@ -525,6 +528,8 @@ enum ContractDataSet {
     static let page = "104857600012345"
     static let webhookOnlyPage = "200000000000002"
     static let blockedURL = "https://shop.example/sale"
+    /// Supporter 5001's token (only its SHA-256 is stored, as Herald stores them).
+    static let supporterToken = "hs_contract-lan-0123456789abcdefghijklmnopqrstuv"
 
     static func load(into connection: PostgresConnection) throws {
         try connection.query(
@@ -538,9 +543,12 @@ enum ContractDataSet {
             "INSERT INTO pages (id, last_webhook_at) VALUES ($1, now() - interval '1 hour')", [webhookOnlyPage])
         try connection.query(
             """
-            INSERT INTO customers (page_id, psid, first_active_at, last_active_at, last_message_at, total_messages)
-            VALUES ($1, 'alice', now() - interval '3 days', now() - interval '1 hour', now() - interval '1 hour', 2),
-                   ($1, 'bob', now() - interval '5 days', now() - interval '2 days', now() - interval '2 days', 1)
+            INSERT INTO customers (page_id, psid, first_active_at, last_active_at, last_message_at, total_messages,
+                                   first_name, last_name, name, profile_pic, profile_status, profile_fetched_at)
+            VALUES ($1, 'alice', now() - interval '3 days', now() - interval '1 hour', now() - interval '1 hour', 2,
+                    'Alice', 'Nguyễn', 'Alice Nguyễn', 'https://cdn.example/alice.jpg', 'fetched', now() - interval '1 hour'),
+                   ($1, 'bob', now() - interval '5 days', now() - interval '2 days', now() - interval '2 days', 1,
+                    NULL, NULL, NULL, NULL, 'pending', NULL)
             """, [page])
         try connection.query(
             """
@@ -551,11 +559,17 @@ enum ContractDataSet {
             """, [page])
         try connection.query(
             """
+            INSERT INTO supporters (id, name, email, token_hash, created_at, revoked_at) OVERRIDING SYSTEM VALUE
+            VALUES (5001, 'Lan', 'lan@shop.example', sha256(convert_to($1, 'UTF8')), now() - interval '30 days', NULL),
+                   (5002, 'Minh', NULL, sha256(convert_to('minh', 'UTF8')), now() - interval '30 days', now() - interval '1 day')
+            """, [supporterToken])
+        try connection.query(
+            """
             INSERT INTO messages (id, page_id, psid, mid, direction, author, content, status, attempts, idempotency_key,
-                                  created_at, sent_at)
+                                  created_at, sent_at, sent_by, sent_by_supporter_id)
             OVERRIDING SYSTEM VALUE
             VALUES (1002, $1, 'alice', 'm_1002', 'outbound', 'supporter', '{"text": "Hi Alice"}', 'sent', 1, 'order-1002',
-                    now() - interval '55 minutes', now() - interval '55 minutes')
+                    now() - interval '55 minutes', now() - interval '55 minutes', 'supporter', 5001)
             """, [page])
         try connection.query(
             """

@@ -11,9 +11,9 @@ import Testing
 import Workers
 
 /// Connecting a page subscribes the app to its webhooks: the gateway calls fake-graph's
-/// `subscribed_apps` over real HTTP (libcurl) and answers with Graph's word, and the scheduled-job
-/// worker retries transient failures, all on a real Postgres schema.
-@Suite("Page subscription end to end: gateway + scheduled-job worker + fake-graph + Postgres")
+/// `subscribed_apps` over real HTTP (libcurl) and answers with Graph's word, and the job engine's
+/// `subscribe_page` jobs retry transient failures, all on a real Postgres schema.
+@Suite("Page subscription end to end: gateway + job engine + fake-graph + Postgres")
 struct PageSubscriptionTests {
     static let page = "104857600012345"
     static let six = [
@@ -21,8 +21,8 @@ struct PageSubscriptionTests {
     ]
     static let appSecret = Array("subscription-app-secret".utf8)
 
-    /// A gateway that checks tokens and subscribes pages, the scheduled-job worker that retries
-    /// subscriptions (`retryBase`, `maxAttempts`), and fake-graph answering for `page`.
+    /// A gateway that checks tokens and subscribes pages, the `subscribe_page` job service that
+    /// retries subscriptions (`retryBase`, `maxAttempts`), and fake-graph answering for `page`.
     struct Stack {
         let gateway: TestGateway
         let graph: RunningFakeGraph
@@ -83,13 +83,14 @@ struct PageSubscriptionTests {
                     database: schema.configuration, tokenKey: tokenKey, tokenChecker: checker, pageSubscriber: subscriber,
                     retryBase: retryBase, maxSendAttempts: maxAttempts, logger: logger
                 ) { gateway in
-                    let pool = schema.makePool(maxConnections: 2)
-                    let worker = ScheduledJobWorker(
-                        pool: pool, jobQueue: JobQueue(), clock: SystemClock(), pollInterval: .milliseconds(50),
-                        subscriber: subscriber,
+                    let handler = PageSubscriptionHandler(
                         subscription: PageSubscription(maxAttempts: maxAttempts, retryBase: retryBase, tokenKey: tokenKey),
-                        workerID: "subscription-test", logger: logger)
-                    defer { pool.close() }
+                        subscriber: subscriber, clock: SystemClock(), logger: logger)
+                    let worker = JobService(
+                        database: schema.configuration, jobQueue: JobQueue(),
+                        configuration: .init(kinds: [], threads: 1, pollInterval: .milliseconds(50)),
+                        handlers: [PageSubscriptionHandler.kind: { try handler.run($0, $1) }], clock: SystemClock(),
+                        logger: logger)
                     let stack = Stack(
                         gateway: gateway, graph: graph, connection: try schema.connect(), schema: schema, logs: logs)
                     try await withRunningServices([worker], logger: logger) { try await body(stack) }

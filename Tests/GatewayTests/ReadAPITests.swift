@@ -352,7 +352,7 @@ struct ReadAPITests {
                 Set(json.keys) == [
                     "id", "page_id", "psid", "mid", "direction", "author", "content", "status", "display_status",
                     "failure",
-                    "attempts", "created_at", "sent_at", "delivered_at", "seen_at",
+                    "attempts", "created_at", "sent_at", "delivered_at", "seen_at", "sent_by", "resent_by",
                 ])
             #expect(json["id"] as? Int == Int(id))
             #expect(json["page_id"] as? String == "p1")

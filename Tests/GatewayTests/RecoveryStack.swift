@@ -1,6 +1,7 @@
 import Curl
 import FakeGraph
 import Foundation
+import HeraldApp
 import HeraldCore
 import JobQueue
 import Logging
@@ -11,8 +12,8 @@ import Testing
 import Workers
 
 /// The whole of `herald run` for recovery tests: a real gateway (admin and /v1 API, token check
-/// against fake-graph), the workers (ingest, scheduled jobs with URL probes, sends through
-/// libcurl) and fake-graph, on one schema.
+/// against fake-graph), the workers as HeraldApp builds them (ingest, jobs, URL probes and the
+/// other maintenance, sends through libcurl) and fake-graph, on one schema.
 struct RecoveryStack {
     static let page = WebhookBuilder.page
 
@@ -64,25 +65,21 @@ struct RecoveryStack {
         _ schema: TestSchema, graph: RunningFakeGraph, options: Options, logger: Logger, _ body: () async throws -> Void
     ) async throws {
         let pool = schema.makePool(maxConnections: 4)
-        let jobQueue = JobQueue()
-        let outbound = OutboundStore(jobQueue: jobQueue, maxAttempts: 3)
-        let blockedURLs = BlockedURLs(outbound: outbound, probeInterval: options.probeInterval)
-        let clock = SystemClock()
-        let ingest = IngestWorker(
-            pool: pool,
-            ingestor: WebhookIngestor(jobQueue: jobQueue, autoResend: options.autoResendOnReply ? outbound : nil),
-            clock: clock, options: .init(pollInterval: .milliseconds(100)), logger: logger)
-        let scheduled = ScheduledJobWorker(
-            pool: pool, jobQueue: jobQueue, clock: clock, pollInterval: .milliseconds(100), blockedURLs: blockedURLs,
-            workerID: "recovery-test", logger: logger)
-        let send = SendWorker(
-            database: schema.configuration,
-            settings: .init(
-                graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 2,
-                retryBase: .milliseconds(20), blockedURLs: blockedURLs),
-            jobQueue: jobQueue, clock: clock, pollInterval: .milliseconds(50), logger: logger)
+        // `herald work` as HeraldApp composes it, with short poll and maintenance intervals.
+        var configuration = HeraldConfiguration(database: schema.configuration)
+        configuration.graphURL = graph.baseURL
+        configuration.concurrency = 2
+        configuration.retryBase = .milliseconds(20)
+        configuration.maxAttempts = 3
+        configuration.urlProbeInterval = options.probeInterval
+        configuration.autoResendOnReply = options.autoResendOnReply
+        configuration.intervals.ingestPoll = .milliseconds(100)
+        configuration.intervals.jobPoll = .milliseconds(50)
+        configuration.intervals.leaseRescue = .milliseconds(100)
+        configuration.intervals.urlProbeCheck = .milliseconds(100)
+        let workers = WorkerServices(configuration: configuration, pool: pool, subscriber: nil, logger: logger)
         defer { pool.close() }
-        try await withRunningServices([ingest, scheduled, send], logger: logger, body)
+        try await withRunningServices(workers.all, logger: logger, body)
     }
 
     // MARK: - Acting as admin, supporter and customer

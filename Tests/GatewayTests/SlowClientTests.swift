@@ -10,7 +10,7 @@ import Testing
 /// `ConnectionLimits` on a real gateway: slow clients are cut at the read timeout on both the
 /// webhook fast path and the router, idle keep-alive connections at the idle timeout, and
 /// connections past the maximum at once, while good clients are served throughout.
-@Suite("Slow and idle clients: read and idle timeouts, the connection limit, readiness while draining")
+@Suite("Slow and idle clients: read and idle timeouts, the connection limit, readiness while draining", .onTestThreads)
 struct SlowClientTests {
     static let slowCount = 300
 

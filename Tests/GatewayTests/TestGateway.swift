@@ -72,7 +72,7 @@ struct TestGateway {
         }()
         registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2, acquireTimeout: .seconds(60)), logger: logger)
+        let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2), logger: logger)
         batcher = WebhookBatcher(database: database, options: options, metrics: metrics, logger: logger)
         changes = ChangeStream(database: database, pool: pool, options: streamOptions, clock: clock, logger: logger)
         connections = GatewayConnections(limits: connectionLimits, metrics: metrics)

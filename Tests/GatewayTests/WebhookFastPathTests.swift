@@ -9,7 +9,7 @@ import Testing
 /// `POST /webhook` is answered on the event loop (`WebhookChannelHandler`) unless that would
 /// break HTTP/1.1's answer order; these tests drive one raw connection to check the order, the
 /// hand-over to the router, early answers and closing.
-@Suite("POST /webhook on the event loop: answer order, hand-over to the router, early answers, closing")
+@Suite("POST /webhook on the event loop: answer order, hand-over to the router, early answers, closing", .onTestThreads)
 struct WebhookFastPathTests {
     static func signed(_ body: [UInt8], secret: String = TestGateway.appSecret, headers: [(String, String)] = []) -> [UInt8] {
         let signature = WebhookSignature(appSecret: Array(secret.utf8)).headerValue(for: body)

@@ -39,6 +39,9 @@ struct AutoResendMatrixTests {
                         .decode(0, as: String.self)
                     let expected = wroteAfterFailure && [.outsideWindow, .recipientUnavailable].contains(reason)
                     #expect(status == (expected ? "resend" : "failed"), "\(reason.rawValue), wrote after: \(wroteAfterFailure)")
+                    let resentBy = try harness.connection.query("SELECT resent_by FROM messages WHERE id = $1", [id])[0]
+                        .decode(0, as: String?.self)
+                    #expect(resentBy == (expected ? "system" : nil), "an auto-resend is Herald's: \(reason.rawValue)")
                     // The same message through the API's read model: resendable now in exactly these cases
                     // or for reasons a customer does not gate.
                     if status == "failed" {

@@ -101,7 +101,7 @@ struct StatusMachineHarness {
             // POST /v1/messages/{id}/resend: only what the message's failure allows now.
             let message = try ReadStore().message(id: cell.id, now: now, on: connection)
             if message?.failure?.resendable == true {
-                _ = try connection.transaction { try OutboundStore().requeue(messageID: cell.id, now: now, on: $0) }
+                _ = try connection.transaction { try OutboundStore().requeue(messageID: cell.id, by: .api, now: now, on: $0) }
             }
         case .reconnect:
             _ = try PageStore().connect(.init(pageID: cell.page, accessToken: "new-token"), key: nil, now: now, on: connection)

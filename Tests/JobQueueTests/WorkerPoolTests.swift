@@ -124,7 +124,8 @@ struct WorkerPoolTests {
             } _: { pool in
                 #expect(try await eventually { started.value.count == 1 })
                 let stopping = Task { await pool.stop() }
-                try await Task.sleep(for: .milliseconds(300))
+                // The handler returns only once the stop has begun, so the pool must not start the next job.
+                try await waitUntil("the pool is stopping") { pool.isStopping }
                 gate.signal()
                 await stopping.value
             }

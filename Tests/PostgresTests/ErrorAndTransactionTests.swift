@@ -3,7 +3,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite("Errors and transactions")
+@Suite("Errors and transactions", .onTestThreads)
 struct ErrorAndTransactionTests {
     struct Boom: Error {}
 

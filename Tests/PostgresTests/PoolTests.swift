@@ -5,7 +5,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-@Suite("Connection pool")
+@Suite("Connection pool", .onTestThreads)
 struct PoolTests {
     @Test("a pool of 4 serves 64 concurrent tasks, never opening more than 4 connections")
     func concurrentTasks() async throws {

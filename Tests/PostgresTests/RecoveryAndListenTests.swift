@@ -4,7 +4,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite("LISTEN/NOTIFY and recovery from a server restart")
+@Suite("LISTEN/NOTIFY and recovery from a server restart", .onTestThreads)
 struct RecoveryAndListenTests {
     @Test("a listener receives a NOTIFY sent from another connection")
     func listenNotify() async throws {

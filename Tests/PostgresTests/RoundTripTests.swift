@@ -3,7 +3,7 @@ import Postgres
 import TestSupport
 import Testing
 
-@Suite("Parameters and row decoding against the real server")
+@Suite("Parameters and row decoding against the real server", .onTestThreads)
 struct RoundTripTests {
     @Test("NULL, unicode, bytea, int8, bool, float8 and jsonb round-trip")
     func scalarRoundTrips() throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// `scripts/check-paths`, which `scripts/test` runs before building: a clone of this repository
 /// must pass its tests alone, so nothing in it may refer to a folder beside the checkout.
-@Suite("scripts/check-paths: nothing refers outside the repository")
+@Suite("scripts/check-paths: nothing refers outside the repository", .onTestThreads)
 struct RepositoryPathGuardTests {
     static let guardScript = RepositoryPaths.scripts.appendingPathComponent("check-paths").path
 

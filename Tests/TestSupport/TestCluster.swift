@@ -17,10 +17,13 @@ public final class TestCluster: Sendable {
 
     /// Starts a cluster named `name` (its folder is reused across runs, so only the first is slow).
     public init(name: String) throws {
-        // A port per name, below Linux's ephemeral range (32768–60999): a port in it can be held by
+        // Suites of several checkouts may run at once, each on its own database port: the
+        // throwaway cluster is theirs alone too.
+        let key = "\(name)-\(ProcessInfo.processInfo.environment["HERALD_DB_PORT"] ?? "default")"
+        // A port per key, below Linux's ephemeral range (32768–60999): a port in it can be held by
         // one of the suite's own outgoing connections at the moment the cluster binds.
-        port = 25_000 + Int(UInt32(truncatingIfNeeded: name.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }) % 4000)
-        directory = "/tmp/herald-test-cluster-\(name)"
+        port = 28_000 + Int(UInt32(truncatingIfNeeded: key.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }) % 4000)
+        directory = "/tmp/herald-test-cluster-\(key)"
         url = "postgresql://postgres@127.0.0.1:\(port)/herald"
         try run("start")
     }

@@ -39,7 +39,8 @@ public enum TestDatabase {
     ) async throws -> T {
         let schema = try await offPool { try TestSchema.create(migrated: migrated, url: url) }
         do {
-            let value = try await body(schema)
+            // Test bodies talk to libpq synchronously: they run on threads of their own.
+            let value = try await TestThreads.run { try await body(schema) }
             try await offPool { schema.drop() }
             return value
         } catch {
@@ -82,10 +83,9 @@ public struct TestSchema: Sendable {
         try PostgresConnection(configuration: configuration)
     }
 
-    /// A pool bound to this schema. The acquire timeout is generous: many tests run at once on
-    /// 2 cores, and test bodies run their own SQL synchronously on the cooperative threads, so a
-    /// pool's continuation can wait seconds for a thread under a full suite.
-    public func makePool(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(60)) -> PostgresPool {
+    /// A pool bound to this schema, with the pool's default acquire timeout: test bodies run on
+    /// `TestThreads`, so the pool's continuations never wait for a cooperative thread.
+    public func makePool(maxConnections: Int = 4, acquireTimeout: Duration = .seconds(10)) -> PostgresPool {
         PostgresPool(
             configuration: configuration,
             options: .init(maxConnections: maxConnections, acquireTimeout: acquireTimeout),

@@ -38,10 +38,9 @@ struct AbandonedSendTests {
             var logger = Logger(label: "herald.tests.abandon")
             logger.logLevel = .warning
             let pool = schema.makePool(maxConnections: 2)
-            let scheduled = ScheduledJobWorker(
-                pool: pool, jobQueue: queue, clock: SystemClock(), pollInterval: .milliseconds(100), workerID: "rescuer",
-                logger: logger)
-            try await withRunningServices([scheduled], logger: logger) {
+            let rescuer = LeaseRescuer(
+                pool: pool, jobQueue: queue, clock: SystemClock(), interval: .milliseconds(100), logger: logger)
+            try await withRunningServices([rescuer], logger: logger) {
                 try await waitUntil("the message settled") {
                     try connection.query("SELECT status FROM messages WHERE id = $1", [id])[0].decode(0, as: String.self) == "failed"
                 }
@@ -58,7 +57,7 @@ struct AbandonedSendTests {
                 .map { try $0.decode(0, as: String.self) }
             #expect(outcomes == ["failed:graph_unavailable"])
             // graph_unavailable may be resent at any time.
-            let requeued = try connection.transaction { try store.requeue(messageID: id, now: Date(), on: $0) }
+            let requeued = try connection.transaction { try store.requeue(messageID: id, by: .api, now: Date(), on: $0) }
             #expect(requeued)
         }
     }

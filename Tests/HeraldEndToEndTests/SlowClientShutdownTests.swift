@@ -9,7 +9,7 @@ import Testing
 
 /// SIGTERM to a real `herald run` while slow clients hold connections: readiness turns 503 at
 /// once, the slow clients are cut at the read timeout, and the process exits soon after.
-@Suite("herald run: SIGTERM with slow clients attached")
+@Suite("herald run: SIGTERM with slow clients attached", .onTestThreads)
 struct SlowClientShutdownTests {
     @Test("50 clients that sent a signed webhook's head and 1 byte of its body: after SIGTERM /readyz answers 503, every client is cut, and herald exits 0 within the 3 s read timeout plus a margin")
     func sigtermWithSlowClients() async throws {

@@ -1,6 +1,6 @@
 import Foundation
+import HeraldApp
 import HeraldCore
-import JobQueue
 import Logging
 import Postgres
 import ServiceLifecycle
@@ -12,26 +12,21 @@ import Workers
 struct WorkerServiceTests {
     typealias W = WebhookBuilder
 
-    /// Runs the worker services of `herald work` against a schema while `body` runs.
+    /// Runs the worker services of `herald work` (as `HeraldApp` composes them) against a schema
+    /// while `body` runs.
     static func withWorkers(_ schema: TestSchema, clock: TestClock, _ body: () async throws -> Void) async throws {
         var logger = Logger(label: "herald.tests.workers")
         logger.logLevel = .warning
         let pool = schema.makePool(maxConnections: 4)
-        let jobQueue = JobQueue()
-        // A long poll interval: the test passes only if NOTIFY wakes the workers.
-        let ingest = IngestWorker(
-            pool: pool, ingestor: WebhookIngestor(jobQueue: jobQueue), clock: clock,
-            options: .init(pollInterval: .seconds(60)), logger: logger)
-        let scheduled = ScheduledJobWorker(
-            pool: pool, jobQueue: jobQueue, clock: clock, pollInterval: .milliseconds(100), workerID: "test",
-            logger: logger)
-        let wakeUps = WakeUpListener(
-            configuration: schema.configuration,
-            routes: [WebhookEventStore.notifyChannel: [{ ingest.wake() }], jobQueue.notifyChannel: [{ scheduled.wake() }]],
-            logger: logger)
+        var configuration = HeraldConfiguration(database: schema.configuration)
+        // A long ingest poll interval: the test passes only if NOTIFY wakes the ingest loops.
+        configuration.intervals.ingestPoll = .seconds(60)
+        configuration.intervals.jobPoll = .milliseconds(100)
+        configuration.intervals.leaseRescue = .milliseconds(100)
+        let workers = WorkerServices(configuration: configuration, pool: pool, subscriber: nil, clock: clock, logger: logger)
         defer { pool.close() }
-        try await withRunningServices([wakeUps, ingest, scheduled], logger: logger) {
-            await wakeUps.waitUntilListening()
+        try await withRunningServices(workers.all, logger: logger) {
+            await workers.wakeUps.waitUntilListening()
             try await body()
         }
     }

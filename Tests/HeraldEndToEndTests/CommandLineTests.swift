@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// The `herald` executable's own checks, run as a process the way an operator runs it.
-@Suite("herald command line")
+@Suite("herald command line", .onTestThreads)
 struct CommandLineTests {
     static var binary: String { RepositoryPaths.root.appendingPathComponent(".build/debug/herald").path }
 

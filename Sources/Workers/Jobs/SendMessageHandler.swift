@@ -32,10 +32,6 @@ struct SendMessageHandler: Sendable {
     let attempts: SendAttempts
     let logger: Logger
 
-    private struct Payload: Decodable {
-        var message_id: Int64
-    }
-
     /// What a claimed batch shares while its messages are sent one after another.
     private struct Batch {
         /// Accepted by Graph, recorded together once the batch is through.
@@ -50,7 +46,7 @@ struct SendMessageHandler: Sendable {
     /// the thread expects to send within its `batchBudget`, so that is at most the sends of its
     /// last ~100 ms (16 at the most), one message when Graph is slow.
     func run(_ jobs: [Job], _ connection: PostgresConnection, isStopping: () -> Bool) throws -> [JobOutcome] {
-        let messageIDs = jobs.map { try? $0.payload.decode(Payload.self, decoder: Self.decoder).message_id }
+        let messageIDs = jobs.map { SendJobPayload($0.payload)?.messageID }
         let started = try attempts.startAll(messageIDs: messageIDs.compactMap { $0 }, now: clock.now(), on: connection)
         var batch = Batch()
         var outcomes: [JobOutcome] = []
@@ -163,8 +159,6 @@ struct SendMessageHandler: Sendable {
             return .retry(at: now.addingTimeInterval(delay.timeInterval), error: detail)
         }
     }
-
-    private static let decoder = JSONDecoder()
 
     /// The Graph call, or the failure that stands for it (bad stored content, network errors),
     /// and the content's URLs when Graph refused one of them (finding URLs in a text costs more

@@ -5,7 +5,7 @@ import Testing
 
 /// `herald status` (and `herald replay`, which shares the retry with the admin API) as the real
 /// executable, the way an operator or a monitoring check runs it.
-@Suite("herald status")
+@Suite("herald status", .onTestThreads)
 struct StatusCommandTests {
     /// Runs `herald` with `arguments` against `schema`.
     static func herald(_ arguments: [String], schema: TestSchema) throws -> (status: Int32, output: String) {
