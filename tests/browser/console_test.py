@@ -188,7 +188,10 @@ def make_driver():
     if ENV.get("HERALD_BROWSER_HEADED") != "1":
         options.add_argument("--headless=new")
     for argument in ("--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,860",
-                     "--no-first-run", "--disable-extensions", "--disable-background-networking"):
+                     "--no-first-run", "--disable-extensions", "--disable-background-networking",
+                     # Nothing leaves the machine: fake-graph's default profile pictures name Facebook's
+                     # CDN, and the console must show initials when they do not load anyway.
+                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
         options.add_argument(argument)
     # performance: the DevTools network log, to see the headers the stream was requested with.
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
