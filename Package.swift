@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Postgres", "Messenger", "HeraldCore", "JobQueue", "Curl",
+                "Postgres", "Messenger", "HeraldCore", "Curl",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 // HTTPParserError only: a request cut mid-body is the client's doing, not a 500.

@@ -17,11 +17,11 @@ final class BatchQueue: @unchecked Sendable {
     private var runningWriters = 0
     private var finished = false
     private var finishWaiters: [CheckedContinuation<Void, Never>] = []
-    private let options: WebhookBatcher.Options
+    private let configuration: WebhookBatcher.Configuration
     private let metrics: GatewayMetrics
 
-    init(options: WebhookBatcher.Options, metrics: GatewayMetrics) {
-        self.options = options
+    init(configuration: WebhookBatcher.Configuration, metrics: GatewayMetrics) {
+        self.configuration = configuration
         self.metrics = metrics
     }
 
@@ -30,7 +30,7 @@ final class BatchQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if stopping { return .shuttingDown }
-        guard pending.count < options.queueCapacity, pendingBytes + body.count <= options.queueCapacityBytes else {
+        guard pending.count < configuration.queueCapacity, pendingBytes + body.count <= configuration.queueCapacityBytes else {
             return .queueFull
         }
         pending.append(PendingWebhook(body: body, completion: completion))
@@ -46,7 +46,7 @@ final class BatchQueue: @unchecked Sendable {
         defer { condition.unlock() }
         while pending.isEmpty && !stopping { condition.wait() }
         if pending.isEmpty { return nil }
-        let count = min(pending.count, options.maxBatchSize)
+        let count = min(pending.count, configuration.maxBatchSize)
         let batch = Array(pending.prefix(count))
         pending.removeFirst(count)
         pendingBytes -= batch.reduce(0) { $0 + $1.body.count }

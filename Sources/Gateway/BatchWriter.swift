@@ -8,7 +8,7 @@ import Postgres
 /// `@unchecked Sendable`: it is created on one thread and then used only by its writer thread.
 final class BatchWriter: @unchecked Sendable {
     private let database: PostgresConfiguration
-    private let options: WebhookBatcher.Options
+    private let configuration: WebhookBatcher.Configuration
     private let metrics: GatewayMetrics
     private let logger: Logger
     private var connection: PostgresConnection?
@@ -16,9 +16,9 @@ final class BatchWriter: @unchecked Sendable {
     private var backoff: Duration = .milliseconds(100)
     private var batchNumber = 0
 
-    init(database: PostgresConfiguration, options: WebhookBatcher.Options, metrics: GatewayMetrics, logger: Logger) {
+    init(database: PostgresConfiguration, configuration: WebhookBatcher.Configuration, metrics: GatewayMetrics, logger: Logger) {
         self.database = database
-        self.options = options
+        self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
     }
@@ -34,7 +34,7 @@ final class BatchWriter: @unchecked Sendable {
         }
         let started = ContinuousClock.now
         do {
-            try WebhookEventStore().insert(bodies: batch.map(\.body), notifying: options.notifyChannel, on: connection)
+            try WebhookEventStore().insert(bodies: batch.map(\.body), notifying: configuration.notifyChannel, on: connection)
         } catch {
             logger.error(
                 "webhook batch not stored; answering 503",
@@ -69,7 +69,7 @@ final class BatchWriter: @unchecked Sendable {
             return fresh
         } catch {
             nextConnectAttempt = ContinuousClock.now + backoff
-            backoff = min(backoff * 2, options.maxReconnectBackoff)
+            backoff = min(backoff * 2, configuration.maxReconnectBackoff)
             logger.warning("webhook batcher cannot reach the database", metadata: ["herald.error": "\(error)"])
             return nil
         }

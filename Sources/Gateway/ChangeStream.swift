@@ -1,6 +1,5 @@
 import Foundation
 import HeraldCore
-import JobQueue
 import Logging
 import Postgres
 import ServiceLifecycle
@@ -25,7 +24,7 @@ public final class ChangeStream: Service, Sendable {
         case reset(reason: String)
     }
 
-    public struct Options: Sendable {
+    public struct Configuration: Sendable {
         /// Comment lines keep idle connections (and proxies) open. Default: 15 s.
         public var heartbeatInterval: Duration
         /// Events buffered for a slow client before it is cut off. Default: 1,000.
@@ -80,7 +79,7 @@ public final class ChangeStream: Service, Sendable {
 
     private let pool: PostgresPool
     private let listener: PostgresListener
-    private let options: Options
+    private let configuration: Configuration
     private let clock: any HeraldClock
     private let logger: Logger
     private let log = ChangeLog()
@@ -89,12 +88,12 @@ public final class ChangeStream: Service, Sendable {
     private let started = Doorbell()
 
     public init(
-        database: PostgresConfiguration, pool: PostgresPool, options: Options = Options(), clock: any HeraldClock = SystemClock(),
+        database: PostgresConfiguration, pool: PostgresPool, configuration: Configuration = Configuration(), clock: any HeraldClock = SystemClock(),
         logger: Logger
     ) {
         self.pool = pool
         self.listener = PostgresListener(configuration: database, channels: [ChangeLog.channel], logger: logger)
-        self.options = options
+        self.configuration = configuration
         self.clock = clock
         self.logger = logger
     }
@@ -133,11 +132,11 @@ public final class ChangeStream: Service, Sendable {
     public func subscribe(pageID: String?, lastEventID: Int64?) async throws(Refusal) -> AsyncStream<Item> {
         try await waitUntilPumping()
         let (stream, continuation) = AsyncStream.makeStream(
-            of: Item.self, bufferingPolicy: .bufferingOldest(options.maxBufferedEvents))
+            of: Item.self, bufferingPolicy: .bufferingOldest(configuration.maxBufferedEvents))
         let registration = state.withLock { state -> Result<(UInt64, Int64), Refusal> in
             guard !state.stopped else { return .failure(.stopped) }
             guard let cursor = state.cursor else { return .failure(.unavailable) }
-            guard state.subscribers.count < options.maxSubscribers else { return .failure(.full) }
+            guard state.subscribers.count < configuration.maxSubscribers else { return .failure(.full) }
             state.nextID += 1
             let resumeFrom = lastEventID.map { min($0, cursor) } ?? cursor
             state.subscribers[state.nextID] = Subscriber(
@@ -180,7 +179,7 @@ public final class ChangeStream: Service, Sendable {
             items = [.reset(reason: "unknown_event_id")]
         } else if lastEventID < last {
             let now = clock.now()
-            let (limit, log) = (options.maxReplay, log)
+            let (limit, log) = (configuration.maxReplay, log)
             do {
                 let replayed = try await pool.withConnection { connection -> [ChangeLog.Event]? in
                     // Resuming from a pruned id would silently skip what was pruned.
@@ -215,17 +214,17 @@ public final class ChangeStream: Service, Sendable {
 
     private func beat() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: options.heartbeatInterval)
+            try? await Task.sleep(for: configuration.heartbeatInterval)
             let continuations = state.withLock { $0.subscribers.values.map(\.continuation) }
             for continuation in continuations { _ = continuation.yield(.heartbeat) }
         }
     }
 
     private func pump() async {
-        var gaps = GapTracker(timeout: options.gapTimeout)
+        var gaps = GapTracker(timeout: configuration.gapTimeout)
         while !Task.isCancelled {
             let waitingForGap = await drain(&gaps)
-            await doorbell.wait(timeout: waitingForGap ? .milliseconds(50) : options.pollInterval)
+            await doorbell.wait(timeout: waitingForGap ? .milliseconds(50) : configuration.pollInterval)
         }
     }
 

@@ -17,7 +17,7 @@ import ServiceLifecycle
 /// throw a `Rejection`, which the route turns into a 503 so Facebook retries.
 public final class WebhookBatcher: Service, Sendable {
     /// Batcher settings.
-    public struct Options: Sendable {
+    public struct Configuration: Sendable {
         /// Most bodies waiting at once before new ones are refused. Default: 10,000.
         public var queueCapacity: Int
         /// Most bytes waiting at once before new bodies are refused. Default: 256 MiB.
@@ -58,13 +58,13 @@ public final class WebhookBatcher: Service, Sendable {
     private let logger: Logger
 
     public init(
-        database: PostgresConfiguration, options: Options = Options(), metrics: GatewayMetrics, logger: Logger
+        database: PostgresConfiguration, configuration: Configuration = Configuration(), metrics: GatewayMetrics, logger: Logger
     ) {
-        self.queue = BatchQueue(options: options, metrics: metrics)
-        self.writers = (1...options.writers).map { number in
+        self.queue = BatchQueue(configuration: configuration, metrics: metrics)
+        self.writers = (1...configuration.writers).map { number in
             var logger = logger
             logger[metadataKey: "herald.batcher.writer"] = "\(number)"
-            return BatchWriter(database: database, options: options, metrics: metrics, logger: logger)
+            return BatchWriter(database: database, configuration: configuration, metrics: metrics, logger: logger)
         }
         self.logger = logger
     }

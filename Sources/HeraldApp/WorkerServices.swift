@@ -32,16 +32,16 @@ public struct WorkerServices: Sendable {
         let outbound = OutboundStore(jobQueue: jobQueue, maxAttempts: configuration.maxAttempts)
         let blockedURLs = BlockedURLs(outbound: outbound, probeInterval: configuration.urlProbeInterval)
         let intervals = configuration.intervals
-        var ingestOptions = WebhookIngestor.Options(maxAttempts: configuration.maxAttempts)
-        ingestOptions.profileRefresh = ProfileRefresh(
+        var ingestConfiguration = WebhookIngestor.Configuration(maxAttempts: configuration.maxAttempts)
+        ingestConfiguration.profileRefresh = ProfileRefresh(
             jobQueue: jobQueue, refreshAfter: configuration.profileRefresh, maxAttempts: configuration.maxAttempts)
         let ingestor = WebhookIngestor(
-            options: ingestOptions, jobQueue: jobQueue, autoResend: configuration.autoResendOnReply ? outbound : nil)
+            configuration: ingestConfiguration, jobQueue: jobQueue, autoResend: configuration.autoResendOnReply ? outbound : nil)
         let ingest = IngestWorker(
-            pool: pool, ingestor: ingestor, clock: clock, options: .init(pollInterval: intervals.ingestPoll), logger: logger)
+            pool: pool, ingestor: ingestor, clock: clock, configuration: .init(pollInterval: intervals.ingestPoll), logger: logger)
         let send = SendWorker(
             database: configuration.database,
-            settings: .init(
+            configuration: .init(
                 graphURL: configuration.graphURL, graphVersion: configuration.graphVersion,
                 appSecret: configuration.graphAppSecret, concurrency: configuration.concurrency, lease: configuration.jobLease,
                 retryBase: configuration.retryBase, urlPolicy: configuration.urlPolicy, tokenKey: configuration.tokenKey,
@@ -56,7 +56,7 @@ public struct WorkerServices: Sendable {
             clock: clock, logger: logger)
         let profiles = ProfileWorker(
             database: configuration.database,
-            settings: .init(
+            configuration: .init(
                 graphURL: configuration.graphURL, graphVersion: configuration.graphVersion,
                 appSecret: configuration.graphAppSecret, lease: configuration.jobLease, retryBase: configuration.retryBase,
                 tokenKey: configuration.tokenKey),

@@ -51,6 +51,16 @@ public struct IngestPlan: Sendable, Equatable {
     /// Events that were read but changed nothing (unknown kinds), and events that could not be read.
     public var notes: [String] = []
 
+    /// Every customer the batch touches (activity, messages, echoes, receipts), sorted: the set a
+    /// per-batch follow-up (such as refreshing profiles) works on, in the order rows are locked.
+    public var customers: [CustomerKey] {
+        var keys = Set(activity.keys).union(deliveries.keys).union(reads.keys)
+        for message in inboundMessages + foreignEchoes + heraldEchoes.values {
+            keys.insert(CustomerKey(pageID: message.pageID, psid: message.psid))
+        }
+        return keys.sorted()
+    }
+
     public init() {}
 
     /// Adds one decoded body received at `receivedAt`.
@@ -69,7 +79,7 @@ public struct IngestPlan: Sendable, Equatable {
         case .message(let message):
             inboundMessages.append(
                 StoredMessage(
-                    pageID: key.pageID, psid: key.psid, mid: message.mid, content: Self.json(message),
+                    pageID: key.pageID, psid: key.psid, mid: message.mid, content: message.storedJSON,
                     timestamp: event.timestamp))
         case .echo(let echo):
             // Herald's own sends carry `herald:<id>` in metadata; they are already stored.
@@ -83,7 +93,7 @@ public struct IngestPlan: Sendable, Equatable {
             if let heraldAppID, echo.appID == heraldAppID { return }
             foreignEchoes.append(
                 StoredMessage(
-                    pageID: key.pageID, psid: key.psid, mid: echo.mid, content: Self.json(echo), timestamp: event.timestamp))
+                    pageID: key.pageID, psid: key.psid, mid: echo.mid, content: echo.storedJSON, timestamp: event.timestamp))
         case .delivery(let delivery):
             deliveries[key] = Self.forward(deliveries[key], delivery.watermark, event.timestamp)
         case .read(let read):
@@ -109,11 +119,5 @@ public struct IngestPlan: Sendable, Equatable {
     private static func forward(_ current: Watermark?, _ watermark: Int64, _ eventTime: Int64) -> Watermark {
         guard let current else { return Watermark(watermark: watermark, eventTime: eventTime) }
         return Watermark(watermark: max(current.watermark, watermark), eventTime: max(current.eventTime, eventTime))
-    }
-
-    private static func json(_ value: some Encodable) -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? Array(encoder.encode(value))) ?? Array("{}".utf8)
     }
 }

@@ -44,7 +44,8 @@ extension IngestStore {
     }
 
     /// A message recorded after a read or delivery that covers it (events arrive out of order)
-    /// takes the status the customer's stored watermarks give it.
+    /// takes the status the customer's stored watermarks give it. A message that this batch's
+    /// deliveries already moved to `delivered` still catches up with an earlier batch's read.
     func catchUpWatermarks(mids: [String], now: Date, _ connection: PostgresConnection) throws {
         guard !mids.isEmpty else { return }
         var rows = JSONRecordSet()
@@ -62,9 +63,10 @@ extension IngestStore {
                 seen_at = CASE WHEN m.sent_at <= c.read_watermark THEN COALESCE(m.seen_at, c.read_watermark) ELSE m.seen_at END,
                 updated_at = $2
             FROM customers c
-            WHERE c.page_id = m.page_id AND c.psid = m.psid AND m.status = \(MessageStatus.sent.sql) AND m.direction = \(MessageDirection.outbound.sql)
+            WHERE c.page_id = m.page_id AND c.psid = m.psid AND m.direction = \(MessageDirection.outbound.sql)
               AND m.mid IN (SELECT x.mid FROM jsonb_to_recordset($1::jsonb) AS x(mid text))
-              AND (m.sent_at <= c.read_watermark OR m.sent_at <= c.delivered_watermark)
+              AND ((m.status = \(MessageStatus.sent.sql) AND (m.sent_at <= c.read_watermark OR m.sent_at <= c.delivered_watermark))
+                   OR (m.status = \(MessageStatus.delivered.sql) AND m.sent_at <= c.read_watermark))
             """, [document, now])
     }
 
@@ -147,10 +149,13 @@ extension IngestStore {
             rows.field("at", Int64((times[page]!.timeIntervalSince1970 * 1000).rounded()))
             rows.endRow()
         }
+        // Pages already at or past the batch's time are left out before the upsert: every batch
+        // of a page would otherwise wait for the previous one's commit on that page's row lock.
         try connection.query(
             """
             INSERT INTO pages AS p (id, last_webhook_at)
             SELECT id, to_timestamp(at / 1000.0) FROM jsonb_to_recordset($1::jsonb) AS x(id text, at float8)
+            WHERE NOT EXISTS (SELECT 1 FROM pages o WHERE o.id = x.id AND o.last_webhook_at >= to_timestamp(x.at / 1000.0))
             ON CONFLICT (id) DO UPDATE SET last_webhook_at = GREATEST(p.last_webhook_at, EXCLUDED.last_webhook_at)
             """, [PostgresJSON(bytes: rows.document)])
     }

@@ -11,8 +11,9 @@ import Postgres
 /// backoff and finally parked with its error while the others go through.
 public struct WebhookIngestor: Sendable {
     /// Ingest settings.
-    public struct Options: Sendable {
-        /// Events claimed per transaction. Default: 200.
+    public struct Configuration: Sendable {
+        /// Events claimed per transaction. Default: 1,000 (each statement's fixed cost, planning
+        /// included, spread over more events; docs/benchmarks.md, "Event ingest").
         public var batchSize: Int
         /// Attempts before a failing event is parked. Default: 5.
         public var maxAttempts: Int
@@ -24,7 +25,7 @@ public struct WebhookIngestor: Sendable {
         /// profile). Default: 7-day refresh.
         public var profileRefresh = ProfileRefresh()
 
-        public init(batchSize: Int = 200, maxAttempts: Int = 5, retryBase: TimeInterval = 5, heraldAppID: String? = nil) {
+        public init(batchSize: Int = 1000, maxAttempts: Int = 5, retryBase: TimeInterval = 5, heraldAppID: String? = nil) {
             self.batchSize = batchSize
             self.maxAttempts = maxAttempts
             self.retryBase = retryBase
@@ -42,13 +43,13 @@ public struct WebhookIngestor: Sendable {
         public init() {}
     }
 
-    public let options: Options
+    public let configuration: Configuration
     private let store: IngestStore
 
     /// `autoResend` is `HERALD_AUTO_RESEND_ON_REPLY`: the store that requeues a customer's
     /// window failures once they write again. Nil (the default) leaves those to a supporter.
-    public init(options: Options = Options(), jobQueue: JobQueue = JobQueue(), autoResend: OutboundStore? = nil) {
-        self.options = options
+    public init(configuration: Configuration = Configuration(), jobQueue: JobQueue = JobQueue(), autoResend: OutboundStore? = nil) {
+        self.configuration = configuration
         self.store = IngestStore(jobQueue: jobQueue, autoResend: autoResend)
     }
 
@@ -56,12 +57,13 @@ public struct WebhookIngestor: Sendable {
     public func ingestBatch(now: Date, on connection: PostgresConnection) throws -> Outcome {
         try connection.execute(script: "BEGIN")
         do {
-            let claimed = try claim(limit: options.batchSize, now: now, connection)
+            let claimed = try claimAndMarkProcessed(limit: configuration.batchSize, now: now, connection)
             var decoded = claimed.map { StoredEvent(id: $0.id, attempts: $0.attempts, receivedAt: $0.receivedAt, body: $0.body) }
             for index in decoded.indices { decoded[index].decode() }
             var outcome = Outcome()
             outcome.events = decoded.compactMap(\.envelope).reduce(0) { $0 + $1.events.count }
-            try applyAndMark(decoded, now: now, connection)
+            try apply(plan(decoded), now: now, connection)
+            try markExceptions(decoded, connection)
             try connection.execute(script: "COMMIT")
             outcome.processed = decoded.filter { $0.parkReason == nil }.count
             outcome.parked = decoded.count - outcome.processed
@@ -76,7 +78,7 @@ public struct WebhookIngestor: Sendable {
     /// After a batch failed: each event in its own transaction, recording failures per event.
     private func ingestOneByOne(now: Date, _ connection: PostgresConnection) throws -> Outcome {
         var outcome = Outcome()
-        for _ in 0..<options.batchSize {
+        for _ in 0..<configuration.batchSize {
             var failed: (id: Int64, attempts: Int, error: String)?
             let claimedOne = try connection.transaction { connection -> Bool in
                 guard let row = try claim(limit: 1, now: now, connection).first else { return false }
@@ -102,15 +104,24 @@ public struct WebhookIngestor: Sendable {
         return outcome
     }
 
-    private func applyAndMark(_ events: [StoredEvent], now: Date, _ connection: PostgresConnection) throws {
+    private func plan(_ events: [StoredEvent]) -> IngestPlan {
         var plan = IngestPlan()
         for event in events where event.parkReason == nil {
-            plan.add(event.envelope!, receivedAt: event.receivedAt, heraldAppID: options.heraldAppID)
+            plan.add(event.envelope!, receivedAt: event.receivedAt, heraldAppID: configuration.heraldAppID)
         }
+        return plan
+    }
+
+    /// Applies a batch's plan, then schedules the profiles of the customers who acted in it: one
+    /// statement per batch, inside its transaction (ingest never waits for Graph).
+    private func apply(_ plan: IngestPlan, now: Date, _ connection: PostgresConnection) throws {
         try store.apply(plan, now: now, on: connection)
-        // Customer profiles: one statement per batch, inside its transaction; ingest never waits for Graph.
-        try options.profileRefresh.schedule(
-            customers: plan.activity.keys.map { (pageID: $0.pageID, psid: $0.psid) }, now: now, on: connection)
+        try configuration.profileRefresh.schedule(
+            customers: plan.activity.keys.sorted().map { (pageID: $0.pageID, psid: $0.psid) }, now: now, on: connection)
+    }
+
+    private func applyAndMark(_ events: [StoredEvent], now: Date, _ connection: PostgresConnection) throws {
+        try apply(plan(events), now: now, connection)
         var rows = JSONRecordSet()
         for event in events {
             rows.beginRow()
@@ -126,14 +137,58 @@ public struct WebhookIngestor: Sendable {
             """, [PostgresJSON(bytes: rows.document), now])
     }
 
+    /// Claims a batch and marks it processed in one statement (one pass over the rows instead of a
+    /// claim and an update). Safe because the marks commit with the batch's effects or not at all:
+    /// a failed batch rolls back to pending. Returns the attempts before this one, oldest first.
+    private func claimAndMarkProcessed(
+        limit: Int, now: Date, _ connection: PostgresConnection
+    ) throws -> [(id: Int64, attempts: Int, receivedAt: Date, body: [UInt8])] {
+        try connection.query(
+            """
+            UPDATE webhook_events e SET state = \(WebhookEventState.processed.sql), processed_at = $2, attempts = e.attempts + 1,
+                                        last_error = NULL
+            WHERE e.id IN (SELECT id FROM webhook_events
+                           WHERE state = \(WebhookEventState.pending.sql) AND next_attempt_at <= GREATEST($2, now())
+                           ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+            RETURNING e.id, e.attempts - 1, e.received_at, e.body
+            """, [limit, now]
+        ).map { row in
+            (try row.decode(0, as: Int64.self), try row.decode(1, as: Int.self), try row.decode(2, as: Date.self),
+             try row.decode(3, as: [UInt8].self))
+        }.sorted { $0.id < $1.id }
+    }
+
+    /// After `claimAndMarkProcessed`: parks what could not be read and keeps notes on the rest.
+    private func markExceptions(_ events: [StoredEvent], _ connection: PostgresConnection) throws {
+        var rows = JSONRecordSet()
+        for event in events where event.parkReason != nil || event.notes != nil {
+            rows.beginRow()
+            rows.field("id", event.id)
+            rows.field("state", event.parkReason == nil ? WebhookEventState.processed.rawValue : WebhookEventState.parked.rawValue)
+            rows.field("note", event.parkReason ?? event.notes)
+            rows.endRow()
+        }
+        guard rows.count > 0 else { return }
+        try connection.query(
+            """
+            UPDATE webhook_events e SET state = x.state, last_error = x.note
+            FROM jsonb_to_recordset($1::jsonb) AS x(id int8, state text, note text) WHERE e.id = x.id
+            """, [rows.json])
+    }
+
     /// Rows are stamped by the gateway with the database's clock, backoff with Herald's: a row is
     /// due when either says so, so clock skew between hosts never strands events.
+    ///
+    /// Due order is the order of the partial index `webhook_events_pending (next_attempt_at, id)`,
+    /// which therefore reads only pending rows. `ORDER BY id` made the planner walk the primary
+    /// key from the oldest row, past every processed one: 60 ms a claim half-way through a
+    /// 100,000-event backlog (docs/benchmarks.md, "Event ingest profile").
     private func claim(limit: Int, now: Date, _ connection: PostgresConnection) throws -> [(id: Int64, attempts: Int, receivedAt: Date, body: [UInt8])] {
         try connection.query(
             """
             SELECT id, attempts, received_at, body FROM webhook_events
-            WHERE state = 'pending' AND next_attempt_at <= GREATEST($2, now())
-            ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+            WHERE state = \(WebhookEventState.pending.sql) AND next_attempt_at <= GREATEST($2, now())
+            ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
             """, [limit, now]
         ).map { row in
             (try row.decode(0, as: Int64.self), try row.decode(1, as: Int.self), try row.decode(2, as: Date.self),
@@ -144,9 +199,9 @@ public struct WebhookIngestor: Sendable {
     /// Counts a failed attempt; parks the event after `maxAttempts`. Returns true when parked.
     private func recordFailure(id: Int64, attempts: Int, error: String, now: Date, _ connection: PostgresConnection) throws -> Bool {
         let attempt = attempts + 1
-        let park = attempt >= options.maxAttempts
+        let park = attempt >= configuration.maxAttempts
         // The job engine's backoff (base × 4^(n−1) ± 20 %, capped at an hour), shared by every runner.
-        let delay = JobQueue.backoff(attempt: attempt, base: .seconds(options.retryBase)).timeInterval
+        let delay = JobQueue.backoff(attempt: attempt, base: .seconds(configuration.retryBase)).timeInterval
         try connection.query(
             """
             UPDATE webhook_events SET attempts = $2, last_error = $3, state = $4, next_attempt_at = $5,

@@ -28,7 +28,19 @@ public struct WebhookEnvelope: Sendable, Equatable {
 
     /// Decodes a raw body. Throws only when the body as a whole is unusable: not JSON, not an
     /// object, `entry` missing or not an array.
+    ///
+    /// Bodies of the common shape are read by `WebhookScanner` in one pass; every other body by
+    /// the general decoder, which gives the same result for the common shape.
     public static func decode(_ body: [UInt8]) throws(WebhookDecodingError) -> WebhookEnvelope {
+        if let envelope = WebhookScanner.envelope(body) { return envelope }
+        return try decodeAnyShape(body)
+    }
+
+    /// The common shape only, without Foundation: nil for any body `decodeAnyShape` must read.
+    public static func scanCommonShape(_ body: [UInt8]) -> WebhookEnvelope? { WebhookScanner.envelope(body) }
+
+    /// The general, tolerant decoder (over `JSONSerialization`): every shape and every odd case.
+    public static func decodeAnyShape(_ body: [UInt8]) throws(WebhookDecodingError) -> WebhookEnvelope {
         let json: Any
         do {
             // JSONSerialization rejects invalid UTF-8 and caps nesting (512 levels), so hostile

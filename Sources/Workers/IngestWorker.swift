@@ -14,7 +14,7 @@ import ServiceLifecycle
 /// this process, another waits on Postgres, so both the process and the database stay busy.
 public final class IngestWorker: Service, Sendable {
     /// Worker settings.
-    public struct Options: Sendable {
+    public struct Configuration: Sendable {
         /// Longest sleep without a NOTIFY before looking for work anyway. Default: 2 s.
         public var pollInterval: Duration
         /// Drain loops in this process, each with its own pooled connection. Default: 2.
@@ -29,17 +29,17 @@ public final class IngestWorker: Service, Sendable {
     private let pool: PostgresPool
     private let ingestor: WebhookIngestor
     private let clock: any HeraldClock
-    private let options: Options
+    private let configuration: Configuration
     private let logger: Logger
     private let doorbells: [Doorbell]
 
-    public init(pool: PostgresPool, ingestor: WebhookIngestor, clock: any HeraldClock, options: Options = Options(), logger: Logger) {
+    public init(pool: PostgresPool, ingestor: WebhookIngestor, clock: any HeraldClock, configuration: Configuration = Configuration(), logger: Logger) {
         self.pool = pool
         self.ingestor = ingestor
         self.clock = clock
-        self.options = options
+        self.configuration = configuration
         self.logger = logger
-        self.doorbells = (0..<options.loops).map { _ in Doorbell() }
+        self.doorbells = (0..<configuration.loops).map { _ in Doorbell() }
     }
 
     /// Wakes the loop now (new webhooks were committed).
@@ -53,7 +53,7 @@ public final class IngestWorker: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             for doorbell in self.doorbells {
                 group.addTask {
-                    await ServiceLoop.run(every: self.options.pollInterval, doorbell: doorbell) { await self.drainOnce() > 0 }
+                    await ServiceLoop.run(every: self.configuration.pollInterval, doorbell: doorbell) { await self.drainOnce() > 0 }
                 }
             }
         }

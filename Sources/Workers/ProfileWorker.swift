@@ -11,8 +11,8 @@ import ServiceLifecycle
 /// each with its own database connection and a reusable libcurl handle, so neither the Graph
 /// call nor libpq ever runs on Swift's cooperative pool. No transaction is open during the call.
 public final class ProfileWorker: Service, Sendable {
-    /// Profile settings.
-    public struct Settings: Sendable {
+    /// Profile configuration.
+    public struct Configuration: Sendable {
         public var graphURL: String
         public var graphVersion: String
         /// Signs `appsecret_proof`; nil leaves it out.
@@ -45,17 +45,17 @@ public final class ProfileWorker: Service, Sendable {
     private let pool: JobWorkerPool
 
     public init(
-        database: PostgresConfiguration, settings: Settings, jobQueue: JobQueue = JobQueue(),
+        database: PostgresConfiguration, configuration: Configuration, jobQueue: JobQueue = JobQueue(),
         clock: any HeraldClock = SystemClock(), pollInterval: Duration = .seconds(1), logger: Logger
     ) {
         let handler = FetchProfileHandler(
-            settings: settings, fetch: ProfileFetch(retryBase: settings.retryBase, tokenKey: settings.tokenKey),
-            curl: CurlHandles(configuration: settings.curl), clock: clock, logger: logger)
+            configuration: configuration, fetch: ProfileFetch(retryBase: configuration.retryBase, tokenKey: configuration.tokenKey),
+            curl: CurlHandles(configuration: configuration.curl), clock: clock, logger: logger)
         pool = JobWorkerPool(
             postgres: database, queue: jobQueue,
             configuration: .init(
-                kinds: [ProfileRefresh.kind], threads: settings.threads, batchSize: 4, lease: settings.lease,
-                pollInterval: pollInterval, retryBase: settings.retryBase),
+                kinds: [ProfileRefresh.kind], threads: configuration.threads, batchSize: 4, lease: configuration.lease,
+                pollInterval: pollInterval, retryBase: configuration.retryBase),
             now: { clock.now() }, logger: logger,
             handler: { job, connection in try handler.run(job, connection) })
     }
@@ -70,7 +70,7 @@ public final class ProfileWorker: Service, Sendable {
 
 /// One `fetch_profile` job on a pool thread: start, the Graph call, finish.
 struct FetchProfileHandler: Sendable {
-    let settings: ProfileWorker.Settings
+    let configuration: ProfileWorker.Configuration
     let fetch: ProfileFetch
     let curl: CurlHandles
     let clock: any HeraldClock
@@ -90,8 +90,8 @@ struct FetchProfileHandler: Sendable {
 
     private func call(_ target: ProfileFetch.Target) -> GraphUserProfile.Outcome {
         let url = GraphUserProfile.url(
-            graphBaseURL: settings.graphURL, version: settings.graphVersion, psid: target.psid,
-            accessToken: target.accessToken, appSecret: settings.appSecret)
+            graphBaseURL: configuration.graphURL, version: configuration.graphVersion, psid: target.psid,
+            accessToken: target.accessToken, appSecret: configuration.appSecret)
         do {
             let response = try curl.withHandle { try $0.perform(HTTPRequest(method: .get, url: url)) }
             return GraphUserProfile.outcome(

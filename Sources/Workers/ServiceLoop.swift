@@ -1,4 +1,4 @@
-import JobQueue
+import Postgres
 import ServiceLifecycle
 
 /// The lifecycle every loop-shaped worker service shares (the ingest loops, the maintenance

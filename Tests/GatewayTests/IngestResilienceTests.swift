@@ -46,7 +46,7 @@ struct IngestResilienceTests {
     @Test("when the queue is full, new posts get 503 queue_full with Retry-After; queued ones are stored once the database frees up")
     func queueFull() async throws {
         try await TestDatabase.withSchema { schema in
-            let options = WebhookBatcher.Options(queueCapacity: 2, maxBatchSize: 1, writers: 1)
+            let options = WebhookBatcher.Configuration(queueCapacity: 2, maxBatchSize: 1, writers: 1)
             try await TestGateway.with(database: schema.configuration, batcherOptions: options) { gateway in
                 // Hold a lock that blocks the batcher's INSERT, so bodies pile up in its queue.
                 let blocker = try schema.connect()

@@ -31,12 +31,12 @@ struct TestGateway {
     /// Runs `body` against a gateway storing into `database`, then shuts it down gracefully.
     static func with<T>(
         database: PostgresConfiguration, appSecret: String = TestGateway.appSecret, maxBodyBytes: Int = 4 << 20,
-        batcherOptions: WebhookBatcher.Options = .init(maxReconnectBackoff: .milliseconds(200)),
+        batcherOptions: WebhookBatcher.Configuration = .init(maxReconnectBackoff: .milliseconds(200)),
         apiToken: String = TestGateway.apiToken, adminToken: String = TestGateway.adminToken,
         tokenKey: [UInt8]? = nil, clock: any HeraldClock = SystemClock(), tokenChecker: (any PageTokenChecker)? = nil,
         pageSubscriber: (any PageSubscriber)? = nil, retryBase: Duration = .seconds(10), maxSendAttempts: Int = 8,
         senderActions: (any SenderActionSender)? = nil,
-        logger: Logger? = nil, streamOptions: ChangeStream.Options = .init(), clientThreads: Int = 8,
+        logger: Logger? = nil, streamOptions: ChangeStream.Configuration = .init(), clientThreads: Int = 8,
         urlPolicy: AddressPolicy = .publicOnly, connectionLimits: ConnectionLimits = .init(), drains: Bool = false,
         _ body: (TestGateway) async throws -> T
     ) async throws -> T {
@@ -57,11 +57,11 @@ struct TestGateway {
     }
 
     private init(
-        database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Options,
+        database: PostgresConfiguration, appSecret: String, maxBodyBytes: Int, options: WebhookBatcher.Configuration,
         apiToken: String, adminToken: String, tokenKey: [UInt8]?, clock: any HeraldClock,
         tokenChecker: (any PageTokenChecker)?, pageSubscriber: (any PageSubscriber)?, retryBase: Duration,
         maxSendAttempts: Int, senderActions: (any SenderActionSender)?, logger: Logger?,
-        streamOptions: ChangeStream.Options, clientThreads: Int, urlPolicy: AddressPolicy,
+        streamOptions: ChangeStream.Configuration, clientThreads: Int, urlPolicy: AddressPolicy,
         connectionLimits: ConnectionLimits, drains: Bool
     ) async throws {
         self.appSecret = appSecret
@@ -73,8 +73,8 @@ struct TestGateway {
         registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2), logger: logger)
-        batcher = WebhookBatcher(database: database, options: options, metrics: metrics, logger: logger)
-        changes = ChangeStream(database: database, pool: pool, options: streamOptions, clock: clock, logger: logger)
+        batcher = WebhookBatcher(database: database, configuration: options, metrics: metrics, logger: logger)
+        changes = ChangeStream(database: database, pool: pool, configuration: streamOptions, clock: clock, logger: logger)
         connections = GatewayConnections(limits: connectionLimits, metrics: metrics)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = GatewayApplication.makeApplication(

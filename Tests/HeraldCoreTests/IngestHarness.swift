@@ -12,13 +12,13 @@ struct IngestHarness {
     let ingestor: WebhookIngestor
 
     init(
-        _ schema: TestSchema, clock: TestClock = TestClock(), options: WebhookIngestor.Options = .init(),
+        _ schema: TestSchema, clock: TestClock = TestClock(), options: WebhookIngestor.Configuration = .init(),
         autoResend: OutboundStore? = nil
     ) throws {
         self.schema = schema
         self.connection = try schema.connect()
         self.clock = clock
-        self.ingestor = WebhookIngestor(options: options, autoResend: autoResend)
+        self.ingestor = WebhookIngestor(configuration: options, autoResend: autoResend)
     }
 
     func store(_ bodies: [UInt8]...) throws { try store(bodies) }

@@ -97,7 +97,7 @@ struct ProfileRefreshTests {
     func refreshPeriodIsASetting() async throws {
         try await TestDatabase.withSchema { schema in
             try await TestDatabase.offPool {
-                var options = WebhookIngestor.Options()
+                var options = WebhookIngestor.Configuration()
                 options.profileRefresh = ProfileRefresh(refreshAfter: 1 * 86_400)
                 let harness = try IngestHarness(schema, options: options)
                 try Self.connectPage(harness.connection)

@@ -160,8 +160,8 @@ struct IngestHarness: RunnerHarness {
     func process(_ schema: TestSchema, pollInterval: Duration, logger: Logger) -> RunnerProcess {
         let pool = schema.makePool(maxConnections: 2)
         let ingest = IngestWorker(
-            pool: pool, ingestor: WebhookIngestor(options: .init(batchSize: 20, maxAttempts: 3, retryBase: 0.01)),
-            clock: SystemClock(), options: .init(pollInterval: pollInterval), logger: logger)
+            pool: pool, ingestor: WebhookIngestor(configuration: .init(batchSize: 20, maxAttempts: 3, retryBase: 0.01)),
+            clock: SystemClock(), configuration: .init(pollInterval: pollInterval), logger: logger)
         let wakeUps = WakeUpListener(
             configuration: schema.configuration, routes: [WebhookEventStore.notifyChannel: [{ ingest.wake() }]],
             logger: logger)

@@ -66,7 +66,7 @@ struct ProfileFetchTests {
             let graph = try await FakeGraphServer.start(configuration: .init(pageID: page), logger: logger)
             let worker = ProfileWorker(
                 database: schema.configuration,
-                settings: .init(
+                configuration: .init(
                     graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: Array("secret".utf8),
                     retryBase: .milliseconds(20)),
                 pollInterval: .milliseconds(50), logger: logger)

@@ -48,7 +48,7 @@ struct SendBatchTests {
     ) async throws {
         let worker = SendWorker(
             database: schema.configuration,
-            settings: .init(
+            configuration: .init(
                 graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: nil, concurrency: 1, batchSize: 16,
                 batchBudget: nil),
             pollInterval: .milliseconds(50), logger: logger)

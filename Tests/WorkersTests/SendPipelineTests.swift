@@ -77,14 +77,14 @@ struct SendPipelineTests {
             let jobQueue = JobQueue()
             let worker = SendWorker(
                 database: schema.configuration,
-                settings: .init(
+                configuration: .init(
                     graphURL: graph.baseURL, graphVersion: "v25.0", appSecret: Array("secret".utf8),
                     concurrency: concurrency, retryBase: .milliseconds(20),
                     // The size check's HEAD goes to fake-graph's router, which a busy test run can
                     // keep waiting for seconds: no timeout decides a test.
                     sizeProbe: CurlConfiguration(
                         totalTimeout: .seconds(60), followRedirects: true,
-                        maxRedirects: SendWorker.Settings.maxSizeProbeRedirects),
+                        maxRedirects: SendWorker.Configuration.maxSizeProbeRedirects),
                     urlPolicy: urlPolicy, tokenKey: tokenKey),
                 jobQueue: jobQueue, pollInterval: .milliseconds(50), logger: logger)
             let pipeline = Pipeline(schema: schema, connection: connection, graph: graph)

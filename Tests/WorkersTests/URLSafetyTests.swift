@@ -144,7 +144,7 @@ struct URLSafetyTests {
 
     @Test("the size check's configuration: the policy on every connection and at most 3 redirects, whatever it was given")
     func sizeProbeConfiguration() {
-        var settings = SendWorker.Settings(
+        var settings = SendWorker.Configuration(
             graphURL: "http://127.0.0.1:9", graphVersion: "v25.0", appSecret: nil,
             sizeProbe: CurlConfiguration(followRedirects: true, maxRedirects: 10, proxy: "http://proxy.invalid:3128"))
         #expect(settings.urlPolicy == .publicOnly)
@@ -152,7 +152,7 @@ struct URLSafetyTests {
         #expect(settings.guardedSizeProbe.maxRedirects == 3)
         settings.urlPolicy = .anyAddress
         #expect(settings.guardedSizeProbe.addressPolicy == .anyAddress)
-        #expect(SendWorker.Settings.defaultSizeProbe.maxRedirects == 3)
+        #expect(SendWorker.Configuration.defaultSizeProbe.maxRedirects == 3)
     }
 
     /// A URL on `server` that answers 302 to `location`.

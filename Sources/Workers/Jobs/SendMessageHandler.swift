@@ -24,7 +24,7 @@ struct SendMessageHandler: Sendable {
     let clock: any HeraldClock
     let retryBase: Duration
     let curl: CurlHandles
-    /// For the HEAD size checks, apart from Graph's handles (SendWorker.Settings.sizeProbe, with
+    /// For the HEAD size checks, apart from Graph's handles (SendWorker.Configuration.sizeProbe, with
     /// the address policy on every connection).
     let sizeProbes: CurlHandles
     /// Where supporters' URLs may lead (`HERALD_ALLOW_PRIVATE_URLS`).
@@ -231,7 +231,7 @@ struct SendMessageHandler: Sendable {
     /// Files without a declared size, and images, are measured with a HEAD request; a server that
     /// does not answer it leaves the decision to Graph. The HEAD connects only to addresses the
     /// URL policy allows, checked by libcurl's open-socket callback on the address it connects
-    /// to, on every redirect hop (`SendWorker.Settings.sizeProbe`).
+    /// to, on every redirect hop (`SendWorker.Configuration.sizeProbe`).
     private func sizeCheck(_ content: OutboundContent) -> SizeCheck {
         if let violation = content.sizeViolation() { return .tooLarge(violation) }
         let url: String?

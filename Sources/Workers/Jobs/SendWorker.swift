@@ -10,8 +10,8 @@ import ServiceLifecycle
 /// connection and a reusable libcurl handle, sending queued messages through the Graph Send API.
 /// Jobs of one conversation run one at a time, in creation order (the job's ordering key).
 public final class SendWorker: Service, Sendable {
-    /// Send settings.
-    public struct Settings: Sendable {
+    /// Send configuration.
+    public struct Configuration: Sendable {
         public var graphURL: String
         public var graphVersion: String
         public var appSecret: [UInt8]?
@@ -60,7 +60,7 @@ public final class SendWorker: Service, Sendable {
             graphURL: String, graphVersion: String, appSecret: [UInt8]?, concurrency: Int = 4,
             lease: Duration = .seconds(30), retryBase: Duration = .seconds(10),
             curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(20)),
-            sizeProbe: CurlConfiguration = Settings.defaultSizeProbe, urlPolicy: AddressPolicy = .publicOnly,
+            sizeProbe: CurlConfiguration = Configuration.defaultSizeProbe, urlPolicy: AddressPolicy = .publicOnly,
             tokenKey: [UInt8]? = nil, blockedURLs: BlockedURLs = BlockedURLs(), batchSize: Int = 16,
             batchBudget: Duration? = .milliseconds(100)
         ) {
@@ -92,19 +92,19 @@ public final class SendWorker: Service, Sendable {
     private let pool: JobWorkerPool
 
     public init(
-        database: PostgresConfiguration, settings: Settings, jobQueue: JobQueue = JobQueue(),
+        database: PostgresConfiguration, configuration: Configuration, jobQueue: JobQueue = JobQueue(),
         clock: any HeraldClock = SystemClock(), pollInterval: Duration = .seconds(1), logger: Logger
     ) {
         let handler = SendMessageHandler(
-            graph: .init(baseURL: settings.graphURL, version: settings.graphVersion, appSecret: settings.appSecret),
-            clock: clock, retryBase: settings.retryBase, curl: CurlHandles(configuration: settings.curl),
-            sizeProbes: CurlHandles(configuration: settings.guardedSizeProbe), urlPolicy: settings.urlPolicy,
-            attempts: SendAttempts(tokenKey: settings.tokenKey, blockedURLs: settings.blockedURLs), logger: logger)
+            graph: .init(baseURL: configuration.graphURL, version: configuration.graphVersion, appSecret: configuration.appSecret),
+            clock: clock, retryBase: configuration.retryBase, curl: CurlHandles(configuration: configuration.curl),
+            sizeProbes: CurlHandles(configuration: configuration.guardedSizeProbe), urlPolicy: configuration.urlPolicy,
+            attempts: SendAttempts(tokenKey: configuration.tokenKey, blockedURLs: configuration.blockedURLs), logger: logger)
         pool = JobWorkerPool(
             postgres: database, queue: jobQueue,
             configuration: .init(
-                kinds: [OutboundStore.sendKind], threads: settings.concurrency, batchSize: settings.batchSize, lease: settings.lease,
-                pollInterval: pollInterval, retryBase: settings.retryBase,
+                kinds: [OutboundStore.sendKind], threads: configuration.concurrency, batchSize: configuration.batchSize, lease: configuration.lease,
+                pollInterval: pollInterval, retryBase: configuration.retryBase,
                 // A send's bookkeeping (claim, sending, outcome, completion) commits without waiting
                 // for the WAL flush: four commits per batch would otherwise bound a thread to the
                 // disk's flush rate. A database crash can lose the last few hundred milliseconds of
@@ -113,7 +113,7 @@ public final class SendWorker: Service, Sendable {
                 // The send statements take arrays of ids, whose custom plans Postgres would
                 // otherwise redo on every call (measured: a third of their time in planning).
                 sessionSetup: "SET synchronous_commit = off; SET plan_cache_mode = force_generic_plan",
-                batchBudget: settings.batchBudget),
+                batchBudget: configuration.batchBudget),
             now: { clock.now() }, logger: logger,
             batchHandler: { jobs, connection, isStopping in try handler.run(jobs, connection, isStopping: isStopping) })
     }

@@ -1,4 +1,4 @@
-import JobQueue
+import Postgres
 import Testing
 
 @Suite("Doorbell")

@@ -4,7 +4,8 @@ import Synchronization
 /// Wakes a worker loop early: rung on NOTIFY, waited on with a timeout (the slow poll fallback).
 /// One waiter at a time (the loop that owns it).
 ///
-/// Lives with the job engine, whose wake-ups it serves; the gateway's change stream uses it too.
+/// The waiting half of LISTEN/NOTIFY, beside `PostgresListener` (what rings it): the worker
+/// loops, the job engine's callers and the gateway's change stream all wait on one.
 public final class Doorbell: Sendable {
     private struct Waiter {
         let id: UInt64

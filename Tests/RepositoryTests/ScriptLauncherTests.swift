@@ -1,0 +1,46 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The scripts in `scripts/` only launch: their Python lives in `tools/herald_tools` (unit-tested
+/// by `scripts/test`), and the rows they start from come from Herald's own code through
+/// `herald-bench seed`, so no script carries a program in a heredoc or a copy of product SQL.
+@Suite("Scripts are launchers")
+struct ScriptLauncherTests {
+    /// A Python program inside a shell script: a heredoc or `-c` fed to python3.
+    static let inlinePython = try! NSRegularExpression(pattern: #"python3\s+(-\s|-c\b)|<<-?\s*'?PY'?\b"#)
+    /// A copy of product SQL: a queued message as OutboundStore writes it, or JobQueue's claim.
+    /// (bench-status's job and message fixtures in other states are its own, not copies.)
+    static let productSQL = try! NSRegularExpression(
+        pattern: #"INSERT\s+INTO\s+messages\b[^;]*'queued'|LIMIT\s+\d+\s+FOR\s+UPDATE\s+SKIP\s+LOCKED"#)
+
+    static func findings(in scripts: URL) throws -> [String] {
+        var found: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: scripts.path).sorted() {
+            let text = try String(contentsOf: scripts.appendingPathComponent(name), encoding: .utf8)
+            if text.hasPrefix("#!/usr/bin/env python3") { continue }  // a Python program of its own, e.g. check-paths
+            let range = NSRange(text.startIndex..., in: text)
+            if inlinePython.firstMatch(in: text, range: range) != nil { found.append("\(name): inline Python") }
+            if productSQL.firstMatch(in: text, range: range) != nil { found.append("\(name): a copy of product SQL") }
+        }
+        return found
+    }
+
+    @Test("no script holds inline Python or a copy of product SQL")
+    func none() throws {
+        #expect(try Self.findings(in: RepositoryPaths.scripts) == [])
+    }
+
+    @Test("the check finds both")
+    func findsThem() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-scripts-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "#!/usr/bin/env bash\npython3 - \"$1\" <<'PY'\nprint(1)\nPY\n"
+            .write(to: folder.appendingPathComponent("a"), atomically: true, encoding: .utf8)
+        try "#!/usr/bin/env bash\npsql <<'SQL'\nINSERT INTO messages (status)\nSELECT 'queued' FROM m;\nSQL\n"
+            .write(to: folder.appendingPathComponent("b"), atomically: true, encoding: .utf8)
+        try "#!/usr/bin/env python3\nimport sys\n".write(to: folder.appendingPathComponent("c"), atomically: true, encoding: .utf8)
+        #expect(try Self.findings(in: folder) == ["a: inline Python", "b: a copy of product SQL"])
+    }
+}
