@@ -114,8 +114,15 @@ let package = Package(
             ],
             // Compiled into the binary, so a deployed `herald` needs no files beside it.
             resources: [
-                .embedInCode("Static/console.html"), .embedInCode("Static/console.js"),
-                .embedInCode("Static/console.css"), .embedInCode("Static/openapi.yaml"),
+                .embedInCode("Static/console.html"), .embedInCode("Static/console.css"),
+                .embedInCode("Static/openapi.yaml"),
+                // The console's ES modules, served under /console/ by file name (StaticRoutes).
+                .embedInCode("Static/console/console.js"), .embedInCode("Static/console/api.js"),
+                .embedInCode("Static/console/stream.js"), .embedInCode("Static/console/conversation-list.js"),
+                .embedInCode("Static/console/conversation.js"), .embedInCode("Static/console/message-view.js"),
+                .embedInCode("Static/console/composer.js"), .embedInCode("Static/console/customer-panel.js"),
+                .embedInCode("Static/console/people.js"), .embedInCode("Static/console/dom.js"),
+                .embedInCode("Static/console/state.js"),
             ],
             swiftSettings: strict
         ),

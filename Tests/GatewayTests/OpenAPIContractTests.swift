@@ -27,7 +27,7 @@ struct OpenAPIContractTests {
     static let registeredRoutes: Set<String> = [
         "GET /webhook", "POST /webhook",
         "GET /healthz", "GET /readyz", "GET /metrics",
-        "GET /openapi.yaml", "GET /console", "GET /console/console.js", "GET /console/console.css",
+        "GET /openapi.yaml", "GET /console", "GET /console/{file}",
         "GET /v1/pages/{page_id}/customers",
         "GET /v1/pages/{page_id}/customers/{psid}",
         "GET /v1/pages/{page_id}/customers/{psid}/messages",
@@ -159,6 +159,7 @@ struct OpenAPIContractTests {
                     }
                     let concrete = path.replacingOccurrences(of: "{page_id}", with: "104857600012345")
                         .replacingOccurrences(of: "{psid}", with: "alice").replacingOccurrences(of: "{id}", with: "1")
+                        .replacingOccurrences(of: "{file}", with: "console.js")
                     // Without a token, and with a signature that does not parse, nothing is done.
                     let response = try await gateway.client.execute(
                         HTTPRequest(method: curlMethod, url: gateway.url(concrete), body: curlMethod == .get ? nil : []))

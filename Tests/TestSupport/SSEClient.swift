@@ -77,7 +77,10 @@ public final class SSEClient: Sendable {
         var chunked = false
         var current = Message()
         var buffer = [UInt8](repeating: 0, count: 65_536)
-        reading: while true {
+        // The last chunk arrived: what came before it in the same read is still parsed (a stream
+        // that ends with `stream.reset` often sends both at once).
+        var ended = false
+        reading: while !ended {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count <= 0 { break }
             raw += buffer[0..<count]
@@ -93,7 +96,10 @@ public final class SSEClient: Sendable {
             if chunked {
                 while let lineEnd = LoopbackSocket.find([13, 10], in: raw) {
                     guard let size = Int(String(decoding: raw[..<lineEnd], as: UTF8.self), radix: 16) else { break reading }
-                    if size == 0 { break reading }
+                    if size == 0 {
+                        ended = true
+                        break
+                    }
                     guard raw.count >= lineEnd + 2 + size + 2 else { break }
                     body += raw[(lineEnd + 2)..<(lineEnd + 2 + size)]
                     raw.removeFirst(lineEnd + 2 + size + 2)

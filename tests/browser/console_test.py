@@ -20,7 +20,12 @@ The scenario (issue #8):
      the customer writes again -> Resend becomes enabled; clicking it -> Resend while the new
      attempt is in flight (fake-graph holds it 1 s) -> Sent;
   4. the browser goes offline (DevTools network emulation) while a third customer writes; back
-     online, the stream reconnects with Last-Event-ID and the replay shows the new conversation.
+     online, the stream reconnects with Last-Event-ID and the replay shows the new conversation;
+  5. a team (issue #19, `team`): two supporters created through the admin API sign in with their
+     own tokens (two browsers), their names show in the header and on each other's replies;
+     customers show their profile's name and picture (an initial where the picture does not
+     load); "nguyen" finds "Nguyễn Văn An"; revoking one supporter signs their console out
+     within 5 s with a message.
 
 Waits are explicit (WebDriverWait on what the page shows); nothing sleeps and then asserts. A
 screenshot is saved after each step, and on failure one more with the page's HTML and the
@@ -44,6 +49,7 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 ENV = os.environ
@@ -135,11 +141,45 @@ def server_unread(psid):
     return answer["unread"]
 
 
+def create_supporter(name):
+    """A supporter account through the admin API: its resource, with the token shown once."""
+    status, answer = http("POST", "/admin/supporters", {"name": name}, token=ADMIN_TOKEN)
+    assert status == 201 and answer.get("token"), "POST /admin/supporters answered %s %r" % (status, answer)
+    return answer
+
+
+def script_profile(psid, first_name, last_name, picture):
+    """What fake-graph's User Profile API answers for psid from now on."""
+    body = json.dumps({"psid": psid, "first_name": first_name, "last_name": last_name, "profile_pic": picture}).encode()
+    request = urllib.request.Request(GRAPH + "/_fake/profiles", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 204, "POST /_fake/profiles answered %s" % response.status
+
+
+def customer(psid):
+    """The customer resource, or None while their first webhook is not ingested yet."""
+    status, answer = http("GET", "/v1/pages/%s/customers/%s" % (PAGE, psid), token=API_TOKEN)
+    if status == 404:
+        return None
+    assert status == 200, "GET customer answered %s %r" % (status, answer)
+    return answer
+
+
 def psql(sql):
     subprocess.run([PSQL, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", DATABASE_URL, "-c", sql], check=True)
 
 
 # ---------- browser ----------
+
+
+# A picture the page's CSP lets in without a network (img-src allows data:): a green square with
+# a white circle, so the screenshots show a picture where a profile has one.
+PICTURE = ("data:image/svg+xml," + urllib.parse.quote(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><rect width="64" height="64" fill="#2e7d5b"/>'
+    '<circle cx="32" cy="26" r="12" fill="#fff"/><rect x="14" y="42" width="36" height="22" rx="11" fill="#fff"/></svg>'))
+# A picture that does not load (nothing listens on port 1): the console falls back to the initial.
+BROKEN_PICTURE = "https://127.0.0.1:1/picture.jpg"
 
 
 def make_driver():
@@ -148,7 +188,10 @@ def make_driver():
     if ENV.get("HERALD_BROWSER_HEADED") != "1":
         options.add_argument("--headless=new")
     for argument in ("--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,860",
-                     "--no-first-run", "--disable-extensions", "--disable-background-networking"):
+                     "--no-first-run", "--disable-extensions", "--disable-background-networking",
+                     # Nothing leaves the machine: fake-graph's default profile pictures name Facebook's
+                     # CDN, and the console must show initials when they do not load anyway.
+                     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"):
         options.add_argument(argument)
     # performance: the DevTools network log, to see the headers the stream was requested with.
     options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
@@ -160,9 +203,10 @@ def make_driver():
 class Console:
     """The console page, driven through its data-testid attributes."""
 
-    def __init__(self, driver):
+    def __init__(self, driver, shots=None):
         self.driver = driver
-        self.shots = 0
+        # A second browser numbers its screenshots in the same sequence as the first.
+        self.counter = shots.counter if shots else [0]
 
     def testid(self, value):
         return '[data-testid="%s"]' % value.replace("\\", "\\\\").replace('"', '\\"')
@@ -217,8 +261,8 @@ class Console:
         return found[0].text if found else None
 
     def screenshot(self, name):
-        self.shots += 1
-        path = os.path.join(OUTPUT, "%02d-%s.png" % (self.shots, name))
+        self.counter[0] += 1
+        path = os.path.join(OUTPUT, "%02d-%s.png" % (self.counter[0], name))
         self.driver.save_screenshot(path)
         log("screenshot " + path)
         return path
@@ -252,6 +296,8 @@ def run(console):
     console.click("login-submit")
     console.wait("the live stream to connect",
                  lambda d: console.find("connection").get_attribute("data-state") == "live")
+    console.wait("the service token named in the header",
+                 lambda d: console.text_of("signed-in-as") == "Signed in as API (service token)")
     stored = driver.execute_script("return [sessionStorage.getItem('herald.console.token'), localStorage.length]")
     assert stored[0] == API_TOKEN and stored[1] == 0, "token must be in sessionStorage only, got %r" % (stored,)
     console.screenshot("connected")
@@ -286,6 +332,8 @@ def run(console):
     console.wait("the reply to show Sent",
                  lambda d: console.text_of("status-%s" % reply_id) == "Sent")
     assert console.find("composer-text").get_attribute("value") == "", "the composer was not cleared"
+    assert console.text_of("sender-%s" % reply_id) == "Sent by API", \
+        "sender of the service token's reply: %r" % console.text_of("sender-%s" % reply_id)
     console.screenshot("reply-sent")
 
     customer_reads(alice)
@@ -371,6 +419,8 @@ def run(console):
     statuses = driver.execute_script("return window.__statuses")
     assert statuses == ["Failed: outside the 24-hour window", "Resend", "Sent"], \
         "a resend must read Resend until it is sent, got %r" % statuses
+    assert console.text_of("sender-%s" % late_id) == "Sent by API · resent by API", \
+        "sender of the resent reply: %r" % console.text_of("sender-%s" % late_id)
     console.wait("bob to lose the inactive badge", lambda d: not console.find_all(console.testid("inactive-" + bob)))
     console.wait("bob (who wrote last) to come first",
                  lambda d: console.conversation_order()[:1] == ["conversation-" + bob])
@@ -403,13 +453,138 @@ def run(console):
     assert not console.find("list-note").is_displayed(), "left-over note: %r" % console.text_of("list-note")
     console.screenshot("resumed")
 
+    # ---- 5. a team ----
+    team(console)
+
     # ---- the page ran under its CSP without complaints ----
     problems = [
         entry["message"]
         for entry in driver.get_log("browser")
-        if entry["level"] == "SEVERE" and ("Content Security Policy" in entry["message"] or "console.js" in entry["message"])
+        if entry["level"] == "SEVERE" and ("Content Security Policy" in entry["message"] or "/console/" in entry["message"])
     ]
     assert not problems, "browser console errors: %r" % problems
+
+
+def sign_in(console, token):
+    """Signs in on the login form (the page id is remembered from the first sign-in) and waits for the stream."""
+    console.visible("login-form")
+    field = console.find("page-input")
+    if not field.get_attribute("value"):
+        field.send_keys(PAGE)
+    console.find("token-input").send_keys(token)
+    console.click("login-submit")
+    console.wait("the live stream to connect",
+                 lambda d: console.find("connection").get_attribute("data-state") == "live")
+
+
+def team(console):
+    """Issue #19: two supporters with their own tokens answer the same customer, each sees who
+    sent what; customers have names and pictures and are found without accents; a revoked
+    supporter's console signs out with a message."""
+    driver = console.driver
+    lan = create_supporter("Lan")
+    minh = create_supporter("Minh")
+
+    # Two customers with profiles (fake-graph answers them; Herald fetches them on first sight).
+    an = "browser-an-" + secrets.token_hex(4)
+    binh = "browser-binh-" + secrets.token_hex(4)
+    script_profile(an, "Nguyễn Văn", "An", PICTURE)
+    script_profile(binh, "Trần Thị", "Bình", BROKEN_PICTURE)
+    customer_writes(binh, "Xin chào!")
+    customer_writes(an, "Cho tôi hỏi về đơn hàng.")
+    for psid in (an, binh):
+        console.wait("%s's profile to be fetched" % psid,
+                     lambda d, p=psid: (customer(p) or {}).get("profile_status") == "fetched")
+    assert customer(an)["name"] == "Nguyễn Văn An", "name: %r" % customer(an)["name"]
+
+    # Lan signs in in this browser (after the service token's session).
+    console.click("sign-out")
+    sign_in(console, lan["token"])
+    console.wait("Lan's name in the header", lambda d: console.text_of("signed-in-as") == "Signed in as Lan")
+    console.wait("An's name in the list", lambda d: console.text_of("name-" + an) == "Nguyễn Văn An")
+    console.wait("An's picture in the list",
+                 lambda d: console.find_all(console.testid("avatar-" + an) + ' img[data-avatar="picture"]'))
+    console.wait("Bình's initial in place of a picture that does not load",
+                 lambda d: console.text_of("avatar-" + binh) == "T"
+                 and console.find_all(console.testid("avatar-" + binh) + ' [data-avatar="initial"]'))
+    console.screenshot("team-lan-signed-in")
+
+    # Search by the name without accents: only An is listed; clearing the box lists everyone again.
+    console.find("search-input").send_keys("nguyen")
+    console.wait("the search to list An only", lambda d: console.conversation_order() == ["conversation-" + an])
+    console.screenshot("team-search-unaccented")
+    search = console.find("search-input")
+    search.send_keys(Keys.CONTROL, "a")
+    search.send_keys(Keys.BACKSPACE)
+    console.wait("the whole list again", lambda d: "conversation-" + binh in console.conversation_order())
+
+    # Lan answers An; the customer panel shows An's name and picture above the facts.
+    console.click("conversation-" + an)
+    console.wait("An's name in the customer panel", lambda d: console.text_of("chat-title") == "Nguyễn Văn An")
+    assert console.find_all(console.testid("customer-picture") + ' img[data-avatar="picture"]'), "no picture in the panel"
+    console.wait("An's inbound message under An's name",
+                 lambda d: "Nguyễn Văn An" in console.find("messages").text)
+    from_lan = "Chào anh An, Lan đây."
+    console.find("composer-text").send_keys(from_lan)
+    console.click("composer-send")
+    lan_id = console.wait("Lan's reply to be stored", lambda d: newest_outbound_id(an, from_lan))
+    console.wait("Lan's reply to say who sent it", lambda d: console.text_of("sender-%s" % lan_id) == "Sent by Lan")
+    console.wait("Lan's reply to show Sent", lambda d: console.text_of("status-%s" % lan_id) == "Sent")
+    console.screenshot("team-lan-answered")
+
+    # Herald resends by itself when a blocked URL is released: the message then names both.
+    # (fake-graph refuses any send naming blocked.example, so the resend fails again; what
+    # matters here is who resent it.)
+    blocked = "https://blocked.example/sale"
+    console.find("composer-text").send_keys("Our sale: " + blocked)
+    console.click("composer-send")
+    sale_id = console.wait("the sale message to be stored", lambda d: newest_outbound_id(an, "Our sale: " + blocked))
+    console.wait("the sale message to fail on the blocked URL",
+                 lambda d: console.text_of("status-%s" % sale_id) == "Failed: a URL in it is blocked by Facebook")
+    status, answer = http("POST", "/admin/blocked-urls/release", {"url": blocked}, token=ADMIN_TOKEN)
+    assert status == 200 and answer["requeued"] >= 1, "release answered %s %r" % (status, answer)
+    console.wait("Herald named as the one who resent it",
+                 lambda d: console.text_of("sender-%s" % sale_id) == "Sent by Lan · resent by Herald")
+    console.screenshot("team-resent-by-herald")
+
+    # Minh, in a browser of their own, sees Lan's name on Lan's reply and answers too.
+    minh_console = Console(make_driver(), shots=console)
+    try:
+        minh_console.driver.get(BASE + "/console")
+        sign_in(minh_console, minh["token"])
+        minh_console.wait("Minh's name in the header",
+                          lambda d: minh_console.text_of("signed-in-as") == "Signed in as Minh")
+        minh_console.click("conversation-" + an)
+        minh_console.wait("Lan's name on Lan's reply, in Minh's console",
+                          lambda d: minh_console.text_of("sender-%s" % lan_id) == "Sent by Lan")
+        from_minh = "Minh here: it ships tomorrow."
+        minh_console.find("composer-text").send_keys(from_minh)
+        minh_console.click("composer-send")
+        minh_id = minh_console.wait("Minh's reply to be stored", lambda d: newest_outbound_id(an, from_minh))
+        minh_console.wait("Minh's reply to say who sent it",
+                          lambda d: minh_console.text_of("sender-%s" % minh_id) == "Sent by Minh")
+        minh_console.screenshot("team-minh-answered")
+
+        # Lan's console shows Minh's reply live, with Minh's name.
+        console.wait("Minh's name on Minh's reply, in Lan's console",
+                     lambda d: console.text_of("sender-%s" % minh_id) == "Sent by Minh")
+        console.screenshot("team-lan-sees-minh")
+
+        # An admin revokes Minh: Minh's open console signs out with a message within 5 s.
+        status, answer = http("DELETE", "/admin/supporters/%s" % minh["id"], token=ADMIN_TOKEN)
+        assert status == 204, "DELETE /admin/supporters answered %s %r" % (status, answer)
+        revoked_at = time.monotonic()
+        minh_console.visible("login-form", timeout=5)
+        log("revoked console signed out after %.2f s" % (time.monotonic() - revoked_at))
+        message = minh_console.text_of("login-error")
+        assert "revoked" in message, "signed-out message: %r" % message
+        stored = minh_console.driver.execute_script("return sessionStorage.getItem('herald.console.token')")
+        assert stored is None, "the revoked token must be forgotten"
+        minh_console.screenshot("team-minh-revoked")
+    finally:
+        minh_console.driver.quit()
+    # Lan is not affected.
+    assert console.find("connection").get_attribute("data-state") == "live", "Lan's console must stay signed in"
 
 
 def main():
