@@ -191,7 +191,9 @@ let package = Package(
 
         .testTarget(
             name: "FakeGraphTests",
-            dependencies: ["FakeGraph", "Messenger", "Curl", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "FakeGraph", "Messenger", "Curl", "TestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -222,7 +224,8 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport", "HeraldCore", "Workers", "FakeGraph", "HeraldApp",
+                "Gateway", "Messenger", "Postgres", "Curl", "TestSupport", "HeraldCore", "Workers", "FakeGraph",
+                "HeraldApp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

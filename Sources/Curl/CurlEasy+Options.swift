@@ -50,7 +50,8 @@ extension CurlEasy {
 
         let opaque = Unmanaged.passUnretained(context).toOpaque()
         // The address policy decides on each socket before libcurl connects it (TransferContext).
-        try check(herald_curl_setopt_opensocket_callback(handle, policy == nil ? nil : curlOpenSocketCallback), url: url)
+        try check(
+            herald_curl_setopt_opensocket_callback(handle, policy == nil ? nil : curlOpenSocketCallback), url: url)
         try set(CURLOPT_OPENSOCKETDATA, pointer: policy == nil ? nil : opaque, url: url)
         try set(CURLOPT_WRITEFUNCTION, callback: curlWriteCallback, url: url)
         try set(CURLOPT_WRITEDATA, pointer: opaque, url: url)

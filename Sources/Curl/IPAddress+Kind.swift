@@ -65,10 +65,11 @@ extension IPAddress {
     /// since that is where a connection to it ends up.
     public var kind: AddressKind {
         if let embedded = embeddedIPv4 { return embedded.kind }
-        let table = switch self {
-        case .v4: Self.ipv4Kinds
-        case .v6: Self.ipv6Kinds
-        }
+        let table =
+            switch self {
+            case .v4: Self.ipv4Kinds
+            case .v6: Self.ipv6Kinds
+            }
         if let match = table.first(where: { $0.range.contains(self) }) { return match.kind }
         if case .v6 = self, !Self.ipv6GlobalUnicast.contains(self) { return .reserved }
         return .public

@@ -118,7 +118,8 @@ public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
             let number: UInt64
             switch digit {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): number = UInt64(digit - UInt8(ascii: "0"))
-            case _ where lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "f"): number = UInt64(lower - UInt8(ascii: "a") + 10)
+            case _ where lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "f"):
+                number = UInt64(lower - UInt8(ascii: "a") + 10)
             default: return nil
             }
             guard number < radix else { return nil }

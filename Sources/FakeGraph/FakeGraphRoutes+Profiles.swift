@@ -8,14 +8,17 @@ extension FakeGraphRoutes {
     /// scripted (or standard) profile and `id`, as Graph does.
     func profile(_ request: Request, version: String, psid: String) async -> Response {
         let token = Self.accessToken(request.uri)
-        let fields = (request.uri.queryParameters["fields"].map(String.init) ?? "").split(separator: ",").map(String.init)
+        let fields = (request.uri.queryParameters["fields"].map(String.init) ?? "").split(separator: ",").map(
+            String.init)
         let scenario = recorder.inOutage() ? Self.outage : FakeGraphScenario.forProfile(accessToken: token, psid: psid)
         let attempt = if case .failFirst = scenario.behaviour { recorder.attempt(key: "profile|\(psid)") } else { 1 }
         let answer: FakeGraphAnswer
         if let failure = scenario.resolve(attempt: attempt) {
             var failed = FakeGraphAnswer.failure(failure, pageID: configuration.pageID)
             // Graph names the object it will not describe.
-            if failure == .profileNotFound { failed.body = failed.body.replacingOccurrences(of: "ID '0'", with: "ID '\(psid)'") }
+            if failure == .profileNotFound {
+                failed.body = failed.body.replacingOccurrences(of: "ID '0'", with: "ID '\(psid)'")
+            }
             answer = failed
         } else {
             answer = .json(profileBody(psid: psid, fields: fields))
@@ -52,7 +55,11 @@ extension FakeGraphRoutes {
         else {
             return Response(
                 status: .badRequest, headers: [.contentType: "application/json; charset=UTF-8"],
-                body: .init(byteBuffer: ByteBuffer(string: #"{"error":"body must be {\"psid\": \"...\", \"first_name\"?, \"last_name\"?, \"profile_pic\"?}"}"#)))
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string:
+                            #"{"error":"body must be {\"psid\": \"...\", \"first_name\"?, \"last_name\"?, \"profile_pic\"?}"}"#
+                    )))
         }
         recorder.profiles.script(profile)
         return Response(status: .noContent)

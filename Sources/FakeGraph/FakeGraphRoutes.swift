@@ -22,13 +22,15 @@ struct FakeGraphRoutes: Sendable {
         router.get(":version/me") { request, _ in await me(request) }
         // The PSID sits where `subscribed_apps` has its page id: one parameter name for both (the router's rule).
         router.get(":version/:page") { request, context in
-            await profile(request, version: context.parameters.get("version") ?? "", psid: context.parameters.get("page") ?? "")
+            await profile(
+                request, version: context.parameters.get("version") ?? "", psid: context.parameters.get("page") ?? "")
         }
         router.post("_fake/profiles") { request, _ in try await scriptProfile(request) }
         router.get("_fake/profile-requests") { _, _ in Self.json(try Self.encoder.encode(recorder.profiles.calls())) }
         router.post(":version/:page/subscribed_apps") { request, context in
             let parameters = context.parameters
-            return try await subscribe(request, version: parameters.get("version") ?? "", page: parameters.get("page") ?? "")
+            return try await subscribe(
+                request, version: parameters.get("version") ?? "", page: parameters.get("page") ?? "")
         }
         router.get("_fake/requests") { request, _ in
             let recipient = request.uri.queryParameters["recipient"].map(String.init)
@@ -44,7 +46,8 @@ struct FakeGraphRoutes: Sendable {
         }
         router.get("_fake/stats") { _, _ in Self.json(try Self.encoder.encode(recorder.stats())) }
         router.post("_fake/allowed-urls") { request, _ in try await allow(request) }
-        router.get("_fake/allowed-urls") { _, _ in Self.json(try Self.encoder.encode(["urls": recorder.allowedURLs()])) }
+        router.get("_fake/allowed-urls") { _, _ in Self.json(try Self.encoder.encode(["urls": recorder.allowedURLs()]))
+        }
         router.post("_fake/outage") { request, _ in
             guard let seconds = request.uri.queryParameters["seconds"].flatMap({ Double(String($0)) }), seconds >= 0,
                 seconds <= 86_400
@@ -79,7 +82,8 @@ struct FakeGraphRoutes: Sendable {
     private func allow(_ request: Request) async throws -> Response {
         struct Body: Decodable { var url: String }
         let buffer = try await request.body.collect(upTo: 64 * 1024)
-        guard let body = try? JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView)), !body.url.isEmpty else {
+        guard let body = try? JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView)), !body.url.isEmpty
+        else {
             return Self.problem(#"body must be {"url": "<non-empty string>"}"#)
         }
         recorder.allow(url: body.url)
@@ -94,7 +98,9 @@ struct FakeGraphRoutes: Sendable {
 
     /// The Send API: token first (as Graph), then the body, then the scripted scenario. Answered
     /// on the connection's event loop by `FakeGraphSendChannelHandler`, which adds the latency.
-    func send(version: String, page: String, accessToken token: String?, appsecretProof: Bool, body: [UInt8]) -> FakeGraphAnswer {
+    func send(version: String, page: String, accessToken token: String?, appsecretProof: Bool, body: [UInt8])
+        -> FakeGraphAnswer
+    {
         let tokenScenario = recorder.inOutage() ? Self.outage : FakeGraphScenario.forToken(token)
         let parsed = SendRequest.parse(body)
 
@@ -173,7 +179,8 @@ struct FakeGraphRoutes: Sendable {
         var record = ReceivedSend(
             sequence: 0, time: Self.now(), page: page, version: version,
             tokenScenario: tokenScenario == .ok ? "valid" : tokenScenario.name,
-            appsecretProof: request.uri.queryParameters["appsecret_proof"] != nil, scenario: scenario.name, outcome: "ok",
+            appsecretProof: request.uri.queryParameters["appsecret_proof"] != nil, scenario: scenario.name,
+            outcome: "ok",
             status: 200, endpoint: ReceivedSend.subscribedApps, subscribedFields: fields,
             tokenDigest: token.map(ReceivedSend.tokenDigest(of:)))
         let failure: FakeGraphFailure?
@@ -185,7 +192,8 @@ struct FakeGraphRoutes: Sendable {
         } else if case .failFirst = scenario.behaviour, let token {
             // Counted per page and token; the token itself is kept only as a digest.
             let digest = ReceivedSend.tokenDigest(of: token)
-            failure = scenario.resolve(attempt: recorder.attempt(key: "\(ReceivedSend.subscribedApps)|\(page)|\(digest)"))
+            failure = scenario.resolve(
+                attempt: recorder.attempt(key: "\(ReceivedSend.subscribedApps)|\(page)|\(digest)"))
         } else {
             failure = scenario.resolve(attempt: 1)
         }

@@ -36,7 +36,8 @@ extension FakeGraphScenario {
         }
         lines.append("")
         lines.append("Token rows also answer GET /{version}/me. Other sends are checked like Graph:")
-        lines.append("bad JSON, no recipient.id, no message, empty message, text > 2000, metadata > 1000 -> 400 code 100.")
+        lines.append(
+            "bad JSON, no recipient.id, no message, empty message, text > 2000, metadata > 1000 -> 400 code 100.")
         lines.append("")
         lines.append("POST /{version}/{page-id}/subscribed_apps answers 200 {\"success\": true}")
         lines.append("(subscribed_fields in the query or a form body). Chosen by token:")
@@ -51,8 +52,10 @@ extension FakeGraphScenario {
         lines.append("Subscriptions are recorded with the sends (\"endpoint\": \"subscribed_apps\").")
         lines.append("")
         lines.append("GET /{version}/{psid}?fields=first_name,last_name,profile_pic (User Profile API) answers the")
-        lines.append("profile scripted with POST /_fake/profiles {\"psid\", \"first_name\", \"last_name\", \"profile_pic\"},")
-        lines.append("else first_name \"User\", last_name the PSID and a picture URL (none for PSID no-picture[:suffix]).")
+        lines.append(
+            "profile scripted with POST /_fake/profiles {\"psid\", \"first_name\", \"last_name\", \"profile_pic\"},")
+        lines.append(
+            "else first_name \"User\", last_name the PSID and a picture URL (none for PSID no-picture[:suffix]).")
         lines.append("Chosen by the token rows above, then by PSID (the 'recipient' below):")
         for rule in profileTable where !rule.triggers.allSatisfy(\.isTokenTrigger) {
             lines.append(line(rule, per: "calls per PSID"))

@@ -18,10 +18,14 @@ extension FakeGraphScenario {
     /// does for some people.
     public static let profileTable: [Rule] =
         tokenRows + [
-            Rule(name: "profile-denied", triggers: [.recipient("profile-denied")], behaviour: .fail(.profilePermissionDenied)),
+            Rule(
+                name: "profile-denied", triggers: [.recipient("profile-denied")],
+                behaviour: .fail(.profilePermissionDenied)),
             Rule(name: "no-profile", triggers: [.recipient("no-profile")], behaviour: .fail(.profileNotFound)),
             Rule(name: "rate-limited", triggers: [.recipient("rate-limited")], behaviour: .fail(.rateLimited)),
-            Rule(name: "user-request-limit", triggers: [.recipient("user-request-limit")], behaviour: .fail(.userRequestLimit)),
+            Rule(
+                name: "user-request-limit", triggers: [.recipient("user-request-limit")],
+                behaviour: .fail(.userRequestLimit)),
             Rule(name: "temporary", triggers: [.recipient("temporary")], behaviour: .fail(.temporary)),
             Rule(name: "http-500", triggers: [.recipient("http-500")], behaviour: .fail(.http500)),
             Rule(name: "flaky-N", triggers: [.flakyRecipient], behaviour: .failFirst(count: 0, failure: .temporary)),

@@ -149,7 +149,9 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
             behaviour: .fail(.fileTooLarge)),
         Rule(name: "invalid", triggers: [.recipient("invalid")], behaviour: .fail(.invalidParameter)),
         Rule(name: "type-mismatch", triggers: [.recipient("type-mismatch")], behaviour: .fail(.typeMismatch)),
-        Rule(name: "user-request-limit", triggers: [.recipient("user-request-limit")], behaviour: .fail(.userRequestLimit)),
+        Rule(
+            name: "user-request-limit", triggers: [.recipient("user-request-limit")],
+            behaviour: .fail(.userRequestLimit)),
         Rule(name: "http-500", triggers: [.recipient("http-500")], behaviour: .fail(.http500)),
         Rule(name: "flaky-N", triggers: [.flakyRecipient], behaviour: .failFirst(count: 0, failure: .temporary)),
     ]
@@ -163,7 +165,9 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
 
     /// The rows only `subscribed_apps` has (`fake-graph --help` lists them).
     public static let subscriptionRows: [Rule] = [
-        Rule(name: "subscribe-denied", triggers: [.tokenContains("subscribe-denied")], behaviour: .fail(.permissionDenied)),
+        Rule(
+            name: "subscribe-denied", triggers: [.tokenContains("subscribe-denied")],
+            behaviour: .fail(.permissionDenied)),
         Rule(name: "subscribe-190", triggers: [.tokenContains("subscribe-190")], behaviour: .fail(.tokenExpired)),
         Rule(name: "subscribe-flaky-N", triggers: [.flakyToken], behaviour: .failFirst(count: 0, failure: .temporary)),
     ]
@@ -196,7 +200,9 @@ public struct FakeGraphScenario: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `keyword`: the recipient's keyword part, found once per request.
-    private static func apply(_ rule: Rule, _ trigger: Trigger, to input: Input, keyword: Substring?) -> FakeGraphScenario? {
+    private static func apply(_ rule: Rule, _ trigger: Trigger, to input: Input, keyword: Substring?)
+        -> FakeGraphScenario?
+    {
         let token = input.accessToken ?? ""
         let matched: Bool
         switch trigger {

@@ -151,7 +151,9 @@ final class FakeGraphSendChannelHandler: ChannelDuplexHandler, RemovableChannelH
         let body = ByteBuffer(string: answer.body)
         fields[.contentLength] = String(body.readableBytes)
         if !keepAlive { fields[.connection] = "close" }
-        context.write(wrapOutboundOut(.head(HTTPResponse(status: .init(code: answer.status), headerFields: fields))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponse(status: .init(code: answer.status), headerFields: fields))), promise: nil
+        )
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         if keepAlive {

@@ -65,7 +65,8 @@ public enum FakeGraphServer {
         routes.add(to: router)
         return Application(
             router: router,
-            server: .http1(configuration: .init(additionalChannelHandlers: [FakeGraphSendChannelHandler(routes: routes)])),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [FakeGraphSendChannelHandler(routes: routes)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in
                 let address = channel.localAddress

@@ -10,7 +10,8 @@ import Logging
 struct FakeGraphCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fake-graph",
-        abstract: "A stand-in for Facebook's Graph API (sends, /me, subscribed_apps) that answers the way Facebook does.",
+        abstract:
+            "A stand-in for Facebook's Graph API (sends, /me, subscribed_apps) that answers the way Facebook does.",
         discussion: """
             Routes:
               POST /{version}/me/messages?access_token=…[&appsecret_proof=…]   (or /{version}/{page-id}/messages)

@@ -78,7 +78,8 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try APIError(.badRequest, code: .badRequest, message: "the request could not be read")
                 .response(from: request, context: context)
         } catch {
-            context.logger.error("unhandled error", metadata: ["herald.error": "\(String(reflecting: type(of: error)))"])
+            context.logger.error(
+                "unhandled error", metadata: ["herald.error": "\(String(reflecting: type(of: error)))"])
             return try APIError(.internalServerError, code: .internalError, message: "an unexpected error occurred")
                 .response(from: request, context: context)
         }

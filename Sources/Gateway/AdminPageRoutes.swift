@@ -33,9 +33,15 @@ struct AdminPageRoutes: Sendable {
 
     /// The `PUT` body; decoding rejects wrong types (a number is not a boolean).
     private struct Body: Decodable {
-        var access_token: String?
+        var accessToken: String?
         var name: String?
-        var human_agent_enabled: Bool?
+        var humanAgentEnabled: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case accessToken = "access_token"
+            case name
+            case humanAgentEnabled = "human_agent_enabled"
+        }
     }
 
     func add<Context: RequestContext>(to group: RouterGroup<Context>) {
@@ -62,7 +68,9 @@ struct AdminPageRoutes: Sendable {
 
     /// Subscribes the just-connected page and records Graph's answer; the page as it is then, or
     /// nil when the answer could not be recorded (the job subscribes the page later).
-    private func subscribe(_ target: PageSubscription.Target, with subscriber: any PageSubscriber) async -> PageResource? {
+    private func subscribe(_ target: PageSubscription.Target, with subscriber: any PageSubscriber) async
+        -> PageResource?
+    {
         var logger = self.logger
         logger[metadataKey: "herald.page.id"] = "\(target.pageID)"
         let outcome = await subscriber.subscribe(pageID: target.pageID, accessToken: target.accessToken)
@@ -136,10 +144,10 @@ struct AdminPageRoutes: Sendable {
                 .badRequest, code: .invalidBody,
                 message: #"body must be {"access_token": string, "name"?: string, "human_agent_enabled"?: boolean}"#)
         }
-        guard let token = decoded.access_token, !token.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard let token = decoded.accessToken, !token.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIError(.badRequest, code: .invalidBody, message: "access_token must be a non-empty string")
         }
         return PageStore.Connect(
-            pageID: "", accessToken: token, name: decoded.name, humanAgentEnabled: decoded.human_agent_enabled)
+            pageID: "", accessToken: token, name: decoded.name, humanAgentEnabled: decoded.humanAgentEnabled)
     }
 }

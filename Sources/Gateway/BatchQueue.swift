@@ -30,7 +30,8 @@ final class BatchQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         if stopping { return .shuttingDown }
-        guard pending.count < configuration.queueCapacity, pendingBytes + body.count <= configuration.queueCapacityBytes else {
+        guard pending.count < configuration.queueCapacity, pendingBytes + body.count <= configuration.queueCapacityBytes
+        else {
             return .queueFull
         }
         pending.append(PendingWebhook(body: body, completion: completion))

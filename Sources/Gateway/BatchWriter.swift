@@ -16,9 +16,13 @@ final class BatchWriter: @unchecked Sendable {
     private var connection: ReconnectingConnection
     private var batchNumber = 0
 
-    init(database: PostgresConfiguration, configuration: WebhookBatcher.Configuration, metrics: GatewayMetrics, logger: Logger) {
+    init(
+        database: PostgresConfiguration, configuration: WebhookBatcher.Configuration, metrics: GatewayMetrics,
+        logger: Logger
+    ) {
         self.connection = ReconnectingConnection(
-            configuration: database, backoff: .init(first: .milliseconds(100), maximum: configuration.maxReconnectBackoff))
+            configuration: database,
+            backoff: .init(first: .milliseconds(100), maximum: configuration.maxReconnectBackoff))
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -35,7 +39,8 @@ final class BatchWriter: @unchecked Sendable {
         }
         let started = ContinuousClock.now
         do {
-            try WebhookEventStore().insert(bodies: batch.map(\.body), notifying: configuration.notifyChannel, on: connection)
+            try WebhookEventStore().insert(
+                bodies: batch.map(\.body), notifying: configuration.notifyChannel, on: connection)
         } catch {
             logger.error(
                 "webhook batch not stored; answering 503",

@@ -16,7 +16,8 @@ enum Caller: Sendable, Hashable {
     /// The caller of the request being handled; only routes behind the `/v1` middleware ask.
     static func required() throws -> Caller {
         guard let current else {
-            throw APIError(.internalServerError, code: .internalError, message: "the request has no authenticated caller")
+            throw APIError(
+                .internalServerError, code: .internalError, message: "the request has no authenticated caller")
         }
         return current
     }

@@ -88,7 +88,8 @@ public final class ChangeStream: Service, Sendable {
     private let started = Doorbell()
 
     public init(
-        database: PostgresConfiguration, pool: PostgresPool, configuration: Configuration = Configuration(), clock: any HeraldClock = SystemClock(),
+        database: PostgresConfiguration, pool: PostgresPool, configuration: Configuration = Configuration(),
+        clock: any HeraldClock = SystemClock(),
         logger: Logger
     ) {
         self.pool = pool

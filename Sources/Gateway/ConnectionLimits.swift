@@ -15,7 +15,9 @@ public struct ConnectionLimits: Sendable {
     /// Default: 10,000.
     public var maxConnections: Int
 
-    public init(readTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), maxConnections: Int = 10_000) {
+    public init(
+        readTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), maxConnections: Int = 10_000
+    ) {
         self.readTimeout = readTimeout
         self.idleTimeout = idleTimeout
         self.maxConnections = max(1, maxConnections)

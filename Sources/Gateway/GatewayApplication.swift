@@ -104,7 +104,8 @@ public enum GatewayApplication {
             PageSubscription(maxAttempts: configuration.maxSendAttempts, retryBase: configuration.retryBase)
         }
         AdminPageRoutes(
-            pool: pool, clock: clock, store: PageStore(
+            pool: pool, clock: clock,
+            store: PageStore(
                 outbound: outbound, subscription: subscription,
                 profiles: ProfileRefresh(maxAttempts: configuration.maxSendAttempts)),
             tokenKey: configuration.tokenKey, tokenChecker: tokenChecker, subscriber: pageSubscriber, logger: logger
@@ -117,7 +118,8 @@ public enum GatewayApplication {
             // Both made anew for each connection; the guard first, so its deadlines cover the fast path.
             server: .http1(
                 configuration: .init(additionalChannelHandlers: [
-                    ConnectionGuardHandler(connections: connections), WebhookChannelHandler(intake: intake, logger: logger),
+                    ConnectionGuardHandler(connections: connections),
+                    WebhookChannelHandler(intake: intake, logger: logger),
                 ])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: onServerRunning,

@@ -52,7 +52,8 @@ public final class GatewayConnections: Sendable {
 
     /// Starts the drain (once; later calls change nothing).
     func beginDrain() {
-        _ = drainStart.compareExchange(expected: 0, desired: max(1, NIODeadline.now().uptimeNanoseconds), ordering: .relaxed)
+        _ = drainStart.compareExchange(
+            expected: 0, desired: max(1, NIODeadline.now().uptimeNanoseconds), ordering: .relaxed)
     }
 
     /// While draining, no request may still be reading after this: one read timeout from the

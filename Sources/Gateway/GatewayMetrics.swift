@@ -25,8 +25,10 @@ public struct GatewayMetrics: Sendable {
         // Made up front so they read 0, not nothing, until the first connection.
         openConnectionsGauge = Gauge(label: "herald_http_connections_open", factory: factory)
         refusedConnections = Counter(label: "herald_http_connections_refused_total", factory: factory)
-        readTimeouts = Counter(label: "herald_http_connection_timeouts_total", dimensions: [("timeout", "read")], factory: factory)
-        idleTimeouts = Counter(label: "herald_http_connection_timeouts_total", dimensions: [("timeout", "idle")], factory: factory)
+        readTimeouts = Counter(
+            label: "herald_http_connection_timeouts_total", dimensions: [("timeout", "read")], factory: factory)
+        idleTimeouts = Counter(
+            label: "herald_http_connection_timeouts_total", dimensions: [("timeout", "idle")], factory: factory)
         openConnectionsGauge.record(0)
     }
 
@@ -56,7 +58,8 @@ public struct GatewayMetrics: Sendable {
     /// Rare next to webhooks (a typing supporter sends one every 5 s), so no handle cache.
     func senderAction(_ action: String, outcome: String) {
         Counter(
-            label: "herald_sender_actions_total", dimensions: [("action", action), ("outcome", outcome)], factory: factory
+            label: "herald_sender_actions_total", dimensions: [("action", action), ("outcome", outcome)],
+            factory: factory
         ).increment()
     }
 

@@ -74,7 +74,8 @@ struct V1ActionRoutes: Sendable {
     /// The action named by a body `{"action": "…"}`, or a 400 naming what is wrong.
     static func action(of body: [UInt8]) throws -> SenderAction {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
-            throw APIError(.badRequest, code: .invalidAction, message: #"the body must be a JSON object {"action": "…"}"#)
+            throw APIError(
+                .badRequest, code: .invalidAction, message: #"the body must be a JSON object {"action": "…"}"#)
         }
         guard let name = object["action"] as? String else {
             throw APIError(.badRequest, code: .invalidAction, message: "action must be a string")

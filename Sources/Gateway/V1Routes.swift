@@ -45,7 +45,8 @@ struct V1Routes: Sendable {
     func customer(_ context: some RequestContext) async throws -> Response {
         let (pageID, psid) = try Self.customerKey(context)
         let now = clock.now()
-        let customer = try await pool.api { [store] in try store.customer(pageID: pageID, psid: psid, now: now, on: $0) }
+        let customer = try await pool.api { [store] in try store.customer(pageID: pageID, psid: psid, now: now, on: $0)
+        }
         guard let customer else { throw Self.customerNotFound(pageID: pageID, psid: psid) }
         return try JSONResponse.make(customer)
     }
@@ -77,7 +78,8 @@ struct V1Routes: Sendable {
         if pageID?.isEmpty == true {
             throw APIError(.badRequest, code: .invalidParameter, message: "page_id must not be empty")
         }
-        let page = try await pool.api { [store] in try store.activeNotifications(pageID: pageID, paging: paging, on: $0) }
+        let page = try await pool.api { [store] in try store.activeNotifications(pageID: pageID, paging: paging, on: $0)
+        }
         return try JSONResponse.make(page)
     }
 }

@@ -1,7 +1,7 @@
 import Curl
 import Foundation
-import HeraldCore
 import HTTPTypes
+import HeraldCore
 import Hummingbird
 import Messenger
 import NIOCore
@@ -42,7 +42,8 @@ struct V1SendRoutes: Sendable {
         do {
             outcome = try await pool.withConnection { [outbound, store] connection in
                 try connection.transaction { connection -> ResendOutcome in
-                    guard let message = try store.message(id: id, now: now, on: connection), message.direction == .outbound
+                    guard let message = try store.message(id: id, now: now, on: connection),
+                        message.direction == .outbound
                     else { return .missing }
                     guard let failure = message.failure, message.status == .failed else {
                         return .notFailed(message.status.rawValue)
@@ -50,7 +51,9 @@ struct V1SendRoutes: Sendable {
                     guard failure.resendable else {
                         return .notAllowed(failure.reason, failure.resendWhen?.rawValue ?? "never")
                     }
-                    guard try outbound.requeue(messageID: id, by: actor, now: now, on: connection) else { return .notFailed(MessageStatus.resend.rawValue) }
+                    guard try outbound.requeue(messageID: id, by: actor, now: now, on: connection) else {
+                        return .notFailed(MessageStatus.resend.rawValue)
+                    }
                     return .requeued(try store.message(id: id, now: now, on: connection))
                 }
             }
@@ -61,7 +64,9 @@ struct V1SendRoutes: Sendable {
         case .missing:
             throw APIError(.notFound, code: .messageNotFound, message: "no outbound message with id \(id)")
         case .notFailed(let status):
-            throw APIError(.conflict, code: .notFailed, message: "message \(id) is \(status), not failed", details: ["status": .string(status)])
+            throw APIError(
+                .conflict, code: .notFailed, message: "message \(id) is \(status), not failed",
+                details: ["status": .string(status)])
         case .notAllowed(let reason, let when):
             throw APIError(
                 .conflict, code: .resendNotAllowed,
@@ -70,7 +75,9 @@ struct V1SendRoutes: Sendable {
                     : "a message that failed with \(reason.rawValue) can be resent once: \(when)",
                 details: ["reason": .string(reason.rawValue), "resend_when": .string(when)])
         case .requeued(let message):
-            guard let message else { throw APIError(.internalServerError, code: .internalError, message: "message vanished") }
+            guard let message else {
+                throw APIError(.internalServerError, code: .internalError, message: "message vanished")
+            }
             return try JSONResponse.make(message, status: .accepted)
         }
     }
@@ -98,9 +105,10 @@ struct V1SendRoutes: Sendable {
             (created, message) = try await pool.withConnection { [outbound, store] connection in
                 try connection.transaction { connection in
                     let created = try outbound.create(draft, now: now, on: connection)
-                    let id = switch created {
-                    case .created(let id), .existing(let id): id
-                    }
+                    let id =
+                        switch created {
+                        case .created(let id), .existing(let id): id
+                        }
                     return (created, try store.message(id: id, now: now, on: connection))
                 }
             }
@@ -111,7 +119,9 @@ struct V1SendRoutes: Sendable {
         } catch let error as PostgresError where error.isUnavailable {
             throw APIError.unavailable(code: .databaseUnavailable, message: "the database cannot be reached")
         }
-        guard let message else { throw APIError(.internalServerError, code: .internalError, message: "message vanished") }
+        guard let message else {
+            throw APIError(.internalServerError, code: .internalError, message: "message vanished")
+        }
         // A replayed key answers like the first request did (201, docs/design.md), so a client retrying
         // after a lost answer sees the same status; the header tells the two apart.
         var response = try JSONResponse.make(message, status: .created)

@@ -32,7 +32,8 @@ struct V1StreamRoutes: Sendable {
         var lastEventID: Int64?
         if let raw = request.headers[Self.lastEventID] {
             guard let id = Int64(raw.trimmingCharacters(in: .whitespaces)), id >= 0 else {
-                throw APIError(.badRequest, code: .invalidLastEventId, message: "Last-Event-ID must be an id from this stream")
+                throw APIError(
+                    .badRequest, code: .invalidLastEventId, message: "Last-Event-ID must be an id from this stream")
             }
             lastEventID = id
         }
@@ -42,18 +43,22 @@ struct V1StreamRoutes: Sendable {
         do {
             items = try await changes.subscribe(pageID: pageID, lastEventID: lastEventID)
         } catch .full {
-            throw APIError.unavailable(code: .streamFull, message: "too many stream clients on this server", retryAfterSeconds: 5)
+            throw APIError.unavailable(
+                code: .streamFull, message: "too many stream clients on this server", retryAfterSeconds: 5)
         } catch {
             throw APIError.unavailable(code: .streamUnavailable, message: "the change stream is not available yet")
         }
         return Response(
             status: .ok,
-            headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", Self.accelBuffering: "no"],
+            headers: [
+                .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", Self.accelBuffering: "no",
+            ],
             body: ResponseBody { writer in
                 // Reconnect after 2 s; the comment flushes the headers at once.
                 try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
                 if let supporter {
-                    try await Self.forward(items, whileValid: supporter, supporters: supporters, every: recheckInterval) {
+                    try await Self.forward(items, whileValid: supporter, supporters: supporters, every: recheckInterval)
+                    {
                         try await writer.write(Self.encode($0))
                     }
                 } else {

@@ -58,7 +58,8 @@ public final class WebhookBatcher: Service, Sendable {
     private let logger: Logger
 
     public init(
-        database: PostgresConfiguration, configuration: Configuration = Configuration(), metrics: GatewayMetrics, logger: Logger
+        database: PostgresConfiguration, configuration: Configuration = Configuration(), metrics: GatewayMetrics,
+        logger: Logger
     ) {
         self.queue = BatchQueue(configuration: configuration, metrics: metrics)
         self.writers = (1...configuration.writers).map { number in

@@ -103,8 +103,9 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
             store(delivery, context: context)
         case (.collecting(let delivery), .head):
             // A head inside a body cannot come from NIO's decoder; refuse rather than guess.
-            answer(APIError(.badRequest, code: .badRequest, message: "malformed request"),
-                   started: delivery.started, keepAlive: false, context: context)
+            answer(
+                APIError(.badRequest, code: .badRequest, message: "malformed request"),
+                started: delivery.started, keepAlive: false, context: context)
         case (.discarding(let keepAlive), .end):
             state = .idle
             if !keepAlive { context.close(promise: nil) }
@@ -155,13 +156,15 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
     ) {
         switch result {
         case .success:
-            answer(.ok, headers: [.contentType: "application/json"], body: Self.receivedBody, started: delivery.started,
-                   keepAlive: delivery.keepAlive, context: context)
+            answer(
+                .ok, headers: [.contentType: "application/json"], body: Self.receivedBody, started: delivery.started,
+                keepAlive: delivery.keepAlive, context: context)
         case .failure(let rejection):
             var logger = self.logger
             logger[metadataKey: "hb.request.id"] = "\(RequestID())"
-            answer(intake.refused(rejection, logger: logger), started: delivery.started,
-                   keepAlive: delivery.keepAlive, context: context)
+            answer(
+                intake.refused(rejection, logger: logger), started: delivery.started,
+                keepAlive: delivery.keepAlive, context: context)
         }
         replayWaiting(context: context)
         settle(context: context)
@@ -239,14 +242,18 @@ final class WebhookChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
         if !keepAlive { context.close(promise: nil) }
     }
 
-    private func answer(_ error: APIError, started: ContinuousClock.Instant, keepAlive: Bool, context: ChannelHandlerContext) {
-        answer(error.status, headers: error.responseHeaders, body: error.responseBody, started: started,
-               keepAlive: keepAlive, context: context)
+    private func answer(
+        _ error: APIError, started: ContinuousClock.Instant, keepAlive: Bool, context: ChannelHandlerContext
+    ) {
+        answer(
+            error.status, headers: error.responseHeaders, body: error.responseBody, started: started,
+            keepAlive: keepAlive, context: context)
     }
 
     /// Writes an error answer and leaves the state to the caller (an early refusal reads on).
     private func write(_ error: APIError, started: ContinuousClock.Instant, context: ChannelHandlerContext) {
-        write(error.status, headers: error.responseHeaders, body: error.responseBody, started: started, context: context)
+        write(
+            error.status, headers: error.responseHeaders, body: error.responseBody, started: started, context: context)
     }
 
     private func write(

@@ -9,7 +9,8 @@ import HeraldCore
 /// misspelt filter (`"sinse"`) must not quietly widen the selection to every event of the state.
 enum WebhookEventRetryBody {
     static let fields: Set<String> = ["state", "since", "page_id"]
-    static let shape = #"body must be {"state": "parked"|"processed"|"pending", "since"?: RFC 3339 time, "page_id"?: string}"#
+    static let shape =
+        #"body must be {"state": "parked"|"processed"|"pending", "since"?: RFC 3339 time, "page_id"?: string}"#
 
     static func selection(from bytes: [UInt8]) throws -> WebhookEventSelection {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
@@ -31,7 +32,9 @@ enum WebhookEventRetryBody {
         }
         var pageID: String?
         if let value = present(object["page_id"]) {
-            guard let text = value as? String, !text.isEmpty else { throw invalid("page_id must be a non-empty string") }
+            guard let text = value as? String, !text.isEmpty else {
+                throw invalid("page_id must be a non-empty string")
+            }
             pageID = text
         }
         return WebhookEventSelection(states: [state], since: since, pageID: pageID)

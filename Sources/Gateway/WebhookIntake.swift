@@ -58,13 +58,14 @@ struct WebhookIntake: Sendable {
 
     private func rejectedSignature(_ failure: WebhookSignature.Failure, legacyPresent: Bool) -> APIError {
         metrics.rejected("signature")
-        let message = switch failure {
-        case .missing where legacyPresent:
-            "X-Hub-Signature-256 is required; the legacy SHA-1 X-Hub-Signature is not accepted"
-        case .missing: "X-Hub-Signature-256 header is missing"
-        case .malformed: "X-Hub-Signature-256 must be sha256= followed by 64 hex digits"
-        case .mismatch: "X-Hub-Signature-256 does not match the body"
-        }
+        let message =
+            switch failure {
+            case .missing where legacyPresent:
+                "X-Hub-Signature-256 is required; the legacy SHA-1 X-Hub-Signature is not accepted"
+            case .missing: "X-Hub-Signature-256 header is missing"
+            case .malformed: "X-Hub-Signature-256 must be sha256= followed by 64 hex digits"
+            case .mismatch: "X-Hub-Signature-256 does not match the body"
+            }
         return APIError(.unauthorized, code: .invalidSignature, message: message)
     }
 
@@ -81,7 +82,9 @@ struct WebhookIntake: Sendable {
         case .queueFull:
             .unavailable(code: .queueFull, message: "too many webhooks are waiting to be stored; retry shortly")
         case .databaseUnavailable:
-            .unavailable(code: .databaseUnavailable, message: "the webhook could not be stored; retry shortly", retryAfterSeconds: 2)
+            .unavailable(
+                code: .databaseUnavailable, message: "the webhook could not be stored; retry shortly",
+                retryAfterSeconds: 2)
         case .shuttingDown:
             .unavailable(code: .shuttingDown, message: "this server is shutting down; retry shortly")
         }

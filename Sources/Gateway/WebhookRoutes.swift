@@ -23,8 +23,9 @@ struct WebhookRoutes: Sendable {
     func handshake(_ request: Request) throws -> Response {
         let handshake = VerificationHandshake(rawQuery: request.uri.query ?? "")
         guard let challenge = handshake.challenge(expectedToken: verifyToken) else {
-            throw APIError(.forbidden, code: .verificationFailed,
-                           message: "hub.mode must be subscribe and hub.verify_token must match")
+            throw APIError(
+                .forbidden, code: .verificationFailed,
+                message: "hub.mode must be subscribe and hub.verify_token must match")
         }
         return Response(
             status: .ok, headers: [.contentType: "text/plain; charset=utf-8"],

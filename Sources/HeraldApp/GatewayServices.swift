@@ -17,7 +17,8 @@ public struct GatewayServices: Sendable {
     public let drain: GatewayDrain
 
     public init(
-        configuration: HeraldConfiguration, pool: PostgresPool, migrator: Migrator, metricsFactory: PrometheusMetricsFactory,
+        configuration: HeraldConfiguration, pool: PostgresPool, migrator: Migrator,
+        metricsFactory: PrometheusMetricsFactory,
         tokenChecker: (any PageTokenChecker)?, pageSubscriber: (any PageSubscriber)?,
         senderActions: (any SenderActionSender)?, logger: Logger
     ) {

@@ -33,7 +33,8 @@ public struct HeraldApplication {
     public var logger: Logger
 
     public init(
-        configuration: HeraldConfiguration, roles: Roles, migrations: [Migration], metricsFactory: PrometheusMetricsFactory,
+        configuration: HeraldConfiguration, roles: Roles, migrations: [Migration],
+        metricsFactory: PrometheusMetricsFactory,
         logger: Logger
     ) {
         self.configuration = configuration
@@ -53,7 +54,8 @@ public struct HeraldApplication {
         await warnAboutPendingMigrations(pool: pool, migrator: migrator)
         if configuration.allowPrivateURLs {
             logger.warning(
-                "HERALD_ALLOW_PRIVATE_URLS=true: supporters' URLs may make this process reach loopback, private and link-local addresses; use it only for tests and demos")
+                "HERALD_ALLOW_PRIVATE_URLS=true: supporters' URLs may make this process reach loopback, private and link-local addresses; use it only for tests and demos"
+            )
         }
         // Admin calls and subscription retries are rare: two libcurl threads of their own serve the
         // gateway's token checks and subscriptions and the workers' subscription retries. Token
@@ -116,7 +118,8 @@ public struct HeraldApplication {
                     metadata: ["herald.migrations.pending": "\(pending.map(\.version))"])
             }
         } catch {
-            logger.warning("database not reachable at start; will keep retrying", metadata: ["herald.error": "\(error)"])
+            logger.warning(
+                "database not reachable at start; will keep retrying", metadata: ["herald.error": "\(error)"])
         }
     }
 }

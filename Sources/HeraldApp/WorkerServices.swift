@@ -36,15 +36,19 @@ public struct WorkerServices: Sendable {
         ingestConfiguration.profileRefresh = ProfileRefresh(
             jobQueue: jobQueue, refreshAfter: configuration.profileRefresh, maxAttempts: configuration.maxAttempts)
         let ingestor = WebhookIngestor(
-            configuration: ingestConfiguration, jobQueue: jobQueue, autoResend: configuration.autoResendOnReply ? outbound : nil)
+            configuration: ingestConfiguration, jobQueue: jobQueue,
+            autoResend: configuration.autoResendOnReply ? outbound : nil)
         let ingest = IngestWorker(
-            pool: pool, ingestor: ingestor, clock: clock, configuration: .init(pollInterval: intervals.ingestPoll), logger: logger)
+            pool: pool, ingestor: ingestor, clock: clock, configuration: .init(pollInterval: intervals.ingestPoll),
+            logger: logger)
         let send = SendWorker(
             database: configuration.database,
             configuration: .init(
                 graphURL: configuration.graphURL, graphVersion: configuration.graphVersion,
-                appSecret: configuration.graphAppSecret, concurrency: configuration.concurrency, lease: configuration.jobLease,
-                retryBase: configuration.retryBase, urlPolicy: configuration.urlPolicy, tokenKey: configuration.tokenKey,
+                appSecret: configuration.graphAppSecret, concurrency: configuration.concurrency,
+                lease: configuration.jobLease,
+                retryBase: configuration.retryBase, urlPolicy: configuration.urlPolicy,
+                tokenKey: configuration.tokenKey,
                 blockedURLs: blockedURLs),
             jobQueue: jobQueue, clock: clock, pollInterval: intervals.jobPoll, logger: logger)
         let jobs = JobService(
@@ -52,13 +56,15 @@ public struct WorkerServices: Sendable {
             configuration: .init(
                 kinds: [], threads: 2, lease: configuration.jobLease, pollInterval: intervals.jobPoll,
                 retryBase: configuration.retryBase),
-            handlers: Self.jobHandlers(configuration, jobQueue: jobQueue, subscriber: subscriber, clock: clock, logger: logger),
+            handlers: Self.jobHandlers(
+                configuration, jobQueue: jobQueue, subscriber: subscriber, clock: clock, logger: logger),
             clock: clock, logger: logger)
         let profiles = ProfileWorker(
             database: configuration.database,
             configuration: .init(
                 graphURL: configuration.graphURL, graphVersion: configuration.graphVersion,
-                appSecret: configuration.graphAppSecret, lease: configuration.jobLease, retryBase: configuration.retryBase,
+                appSecret: configuration.graphAppSecret, lease: configuration.jobLease,
+                retryBase: configuration.retryBase,
                 tokenKey: configuration.tokenKey),
             jobQueue: jobQueue, clock: clock, pollInterval: intervals.jobPoll, logger: logger)
         let wakeUps = WakeUpListener(
@@ -78,7 +84,8 @@ public struct WorkerServices: Sendable {
             BlockedURLProber(
                 pool: pool, blockedURLs: blockedURLs, clock: clock, interval: intervals.urlProbeCheck, logger: logger),
             QueueGauges(
-                pool: pool, jobQueue: jobQueue, kinds: [OutboundStore.sendKind, ProfileRefresh.kind] + jobs.kinds, clock: clock,
+                pool: pool, jobQueue: jobQueue, kinds: [OutboundStore.sendKind, ProfileRefresh.kind] + jobs.kinds,
+                clock: clock,
                 interval: intervals.gauges, logger: logger),
             JobPruner(pool: pool, jobQueue: jobQueue, clock: clock, interval: intervals.pruning, logger: logger),
             WebhookPruner(

@@ -56,7 +56,9 @@ struct BenchJobs: AsyncParsableCommand {
             var next = 0
             while next < jobs {
                 let batch = (next..<min(jobs, next + enqueueBatch)).map { index in
-                    NewJob(kind: .noop, payload: PostgresJSON("{}"), orderingKey: orderingKeys > 0 ? "k\(index % orderingKeys)" : nil)
+                    NewJob(
+                        kind: .noop, payload: PostgresJSON("{}"),
+                        orderingKey: orderingKeys > 0 ? "k\(index % orderingKeys)" : nil)
                 }
                 try connection.transaction { try queue.enqueue(batch, now: Date(), on: $0) }
                 next += batch.count
@@ -70,8 +72,13 @@ struct BenchJobs: AsyncParsableCommand {
         let handled = Handled()
         let pool = JobWorkerPool(
             postgres: database, queue: queue,
-            configuration: .init(kinds: [.noop], threads: threads, batchSize: claimBatch, pollInterval: .milliseconds(20)),
-            logger: logger, handler: { _, _ in handled.count.add(1, ordering: .relaxed); return .completed })
+            configuration: .init(
+                kinds: [.noop], threads: threads, batchSize: claimBatch, pollInterval: .milliseconds(20)),
+            logger: logger,
+            handler: { _, _ in
+                handled.count.add(1, ordering: .relaxed)
+                return .completed
+            })
         let drainStarted = ContinuousClock.now
         pool.start()
         // Watched from here until every handler ran, then in the database until every completion
@@ -88,7 +95,8 @@ struct BenchJobs: AsyncParsableCommand {
         try queue.delete(kind: .noop, on: monitor)
 
         let result: [String: Double] = [
-            "jobs": Double(jobs), "enqueue_seconds": enqueueSeconds, "enqueue_per_second": Double(jobs) / enqueueSeconds,
+            "jobs": Double(jobs), "enqueue_seconds": enqueueSeconds,
+            "enqueue_per_second": Double(jobs) / enqueueSeconds,
             "drain_seconds": drainSeconds, "drain_per_second": Double(jobs) / drainSeconds,
             "threads": Double(threads), "claim_batch": Double(claimBatch),
         ]

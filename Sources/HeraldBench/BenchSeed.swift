@@ -39,7 +39,9 @@ struct SeedTarget: ParsableArguments {
 
     /// The draft of message `index`, as the send API would hand it to `OutboundStore.create`.
     func draft(_ index: Int) throws -> OutboundStore.Draft {
-        let body = try JSONSerialization.data(withJSONObject: ["text": text.replacingOccurrences(of: "{n}", with: "\(index)")])
+        let body = try JSONSerialization.data(withJSONObject: [
+            "text": text.replacingOccurrences(of: "{n}", with: "\(index)")
+        ])
         return OutboundStore.Draft(
             pageID: page, psid: String(customerBase + Int64(index % customers)),
             content: PostgresJSON(String(decoding: body, as: UTF8.self)))
@@ -78,7 +80,9 @@ struct SeedMessages: ParsableCommand {
     var batch = 1_000
 
     func validate() throws {
-        guard count > 0, batch > 0, firstIndex >= 0 else { throw ValidationError("--count and --batch must be positive") }
+        guard count > 0, batch > 0, firstIndex >= 0 else {
+            throw ValidationError("--count and --batch must be positive")
+        }
     }
 
     func run() throws {

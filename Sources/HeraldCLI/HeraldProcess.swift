@@ -20,7 +20,8 @@ struct HeraldProcess {
         if roles.contains(.serve) { applicationRoles.insert(.serve) }
         if roles.contains(.work) { applicationRoles.insert(.work) }
         try await HeraldApplication(
-            configuration: settings.configuration, roles: applicationRoles, migrations: try Startup.migrations(settings),
+            configuration: settings.configuration, roles: applicationRoles,
+            migrations: try Startup.migrations(settings),
             metricsFactory: metricsFactory, logger: logger
         ).run()
     }

@@ -97,7 +97,9 @@ struct HeraldSettings: Sendable {
         mutating func integer(_ setting: Setting, in range: ClosedRange<Int>) -> Int {
             let text = string(setting)
             guard let value = Int(text), range.contains(value) else {
-                problems.append("\(setting.name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+                problems.append(
+                    "\(setting.name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\""
+                )
                 return range.lowerBound
             }
             return value
@@ -143,7 +145,9 @@ struct HeraldSettings: Sendable {
         mutating func logLevel(_ setting: Setting) -> Logger.Level {
             let text = string(setting)
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
-                problems.append("\(setting.name) must be one of trace, debug, info, notice, warning, error, critical; got \"\(text)\"")
+                problems.append(
+                    "\(setting.name) must be one of trace, debug, info, notice, warning, error, critical; got \"\(text)\""
+                )
                 return .info
             }
             return level

@@ -14,12 +14,15 @@ struct Migrate: AsyncParsableCommand {
         let settings = try Startup.settings(for: .migrate)
         let logger = Startup.bootstrapLogging(settings, label: "herald.migrate")
         let migrator = Migrator(migrations: try Startup.migrations(settings))
-        let configuration = PostgresConfiguration(connectionString: settings.databaseURL, applicationName: "herald-migrate")
+        let configuration = PostgresConfiguration(
+            connectionString: settings.databaseURL, applicationName: "herald-migrate")
         let applied = try await Task.detached {
             try migrator.migrate(PostgresConnection(configuration: configuration))
         }.value
         logger.info(
             "migrations applied",
-            metadata: ["herald.migrations.applied": "\(applied)", "herald.migrations.known": "\(migrator.migrations.count)"])
+            metadata: [
+                "herald.migrations.applied": "\(applied)", "herald.migrations.known": "\(migrator.migrations.count)",
+            ])
     }
 }

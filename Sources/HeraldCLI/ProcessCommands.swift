@@ -15,7 +15,8 @@ struct Serve: AsyncParsableCommand {
 /// `herald work`: the worker pools.
 struct Work: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the workers: webhook ingest, sending, the other jobs and maintenance. Scale by running more processes.",
+        abstract:
+            "Run the workers: webhook ingest, sending, the other jobs and maintenance. Scale by running more processes.",
         discussion: Setting.helpText(for: .work)
     )
 

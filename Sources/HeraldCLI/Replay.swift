@@ -27,8 +27,10 @@ struct Replay: AsyncParsableCommand {
         guard let since = ISO8601DateFormatter().date(from: since) else {
             throw ValidationError("--since must be an RFC 3339 time such as 2026-11-26T08:00:00Z")
         }
-        let selection = WebhookEventSelection(states: includeParked ? [.processed, .parked] : [.processed], since: since)
-        let configuration = PostgresConfiguration(connectionString: settings.databaseURL, applicationName: "herald-replay")
+        let selection = WebhookEventSelection(
+            states: includeParked ? [.processed, .parked] : [.processed], since: since)
+        let configuration = PostgresConfiguration(
+            connectionString: settings.databaseURL, applicationName: "herald-replay")
         let count = try await Task.detached {
             let connection = try PostgresConnection(configuration: configuration)
             return try connection.transaction { try WebhookEventStore().retry(selection, on: $0) }

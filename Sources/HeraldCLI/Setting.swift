@@ -26,7 +26,8 @@ struct Setting: Sendable {
         summary: "libpq URL or conninfo of the Postgres database (scripts/run sets it to the embedded cluster)",
         usedBy: .all, requiredBy: .all)
     static let host = Setting(
-        name: "HERALD_HOST", defaultValue: "127.0.0.1", summary: "address the HTTP gateway (and herald work's metrics listener) binds",
+        name: "HERALD_HOST", defaultValue: "127.0.0.1",
+        summary: "address the HTTP gateway (and herald work's metrics listener) binds",
         usedBy: [.serve, .work], requiredBy: [])
     static let port = Setting(
         name: "HERALD_PORT", defaultValue: "8080", summary: "port the HTTP gateway binds (1-65535)",
@@ -40,7 +41,8 @@ struct Setting: Sendable {
         summary: "token typed in the App Dashboard for the GET /webhook handshake",
         usedBy: .serve, requiredBy: .serve)
     static let apiToken = Setting(
-        name: "HERALD_API_TOKEN", defaultValue: nil, summary: "service token for /v1 (integrations; people use supporter accounts)",
+        name: "HERALD_API_TOKEN", defaultValue: nil,
+        summary: "service token for /v1 (integrations; people use supporter accounts)",
         usedBy: .serve, requiredBy: .serve)
     static let adminToken = Setting(
         name: "HERALD_ADMIN_TOKEN", defaultValue: nil, summary: "bearer token for /admin",
@@ -65,7 +67,8 @@ struct Setting: Sendable {
         usedBy: .work, requiredBy: [])
     static let retryBaseSeconds = Setting(
         name: "HERALD_RETRY_BASE_SECONDS", defaultValue: "10",
-        summary: "transient failures (sends, page subscriptions) retry after base x 4^(attempt-1) +/- 20 %, capped at one hour",
+        summary:
+            "transient failures (sends, page subscriptions) retry after base x 4^(attempt-1) +/- 20 %, capped at one hour",
         usedBy: [.serve, .work], requiredBy: [])
     static let maxAttempts = Setting(
         name: "HERALD_MAX_ATTEMPTS", defaultValue: "8",
@@ -101,7 +104,8 @@ struct Setting: Sendable {
         summary: "largest webhook body accepted; larger ones get 413", usedBy: .serve, requiredBy: [])
     static let readTimeoutSeconds = Setting(
         name: "HERALD_READ_TIMEOUT_SECONDS", defaultValue: "30",
-        summary: "a request's headers and body must arrive within this many seconds, else the connection is closed (1-3600)",
+        summary:
+            "a request's headers and body must arrive within this many seconds, else the connection is closed (1-3600)",
         usedBy: .serve, requiredBy: [])
     static let idleTimeoutSeconds = Setting(
         name: "HERALD_IDLE_TIMEOUT_SECONDS", defaultValue: "60",
@@ -127,7 +131,8 @@ struct Setting: Sendable {
 
     static let all: [Setting] = [
         databaseURL, host, port, appSecret, verifyToken, apiToken, adminToken, tokenKey, graphURL, graphVersion,
-        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, profileRefreshDays, urlProbeSeconds, autoResendOnReply, allowPrivateURLs, webhookRetentionDays, metricsPort, maxBodyBytes,
+        concurrency, jobLeaseSeconds, retryBaseSeconds, maxAttempts, profileRefreshDays, urlProbeSeconds,
+        autoResendOnReply, allowPrivateURLs, webhookRetentionDays, metricsPort, maxBodyBytes,
         readTimeoutSeconds, idleTimeoutSeconds, maxConnections, databasePoolSize,
         migrationsDirectory, logLevel, logFormat,
     ]
@@ -135,7 +140,8 @@ struct Setting: Sendable {
     /// The help text listing every setting a role reads.
     static func helpText(for roles: Roles) -> String {
         let lines = all.filter { !$0.usedBy.isDisjoint(with: roles) }.map { setting in
-            let requirement = setting.requiredBy.isDisjoint(with: roles)
+            let requirement =
+                setting.requiredBy.isDisjoint(with: roles)
                 ? "default: \(setting.defaultValue ?? "none")" : "required"
             return "\(setting.name) (\(requirement)): \(setting.summary)."
         }

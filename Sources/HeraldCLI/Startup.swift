@@ -11,9 +11,8 @@ enum Startup {
         do {
             return try HeraldSettings.load(from: ProcessInfo.processInfo.environment, for: roles)
         } catch {
-            var standardError = FileHandle.standardError
-            print("herald: invalid configuration:", to: &standardError)
-            for problem in error.problems { print("  \(problem)", to: &standardError) }
+            StandardErrorLines.write("herald: invalid configuration:\n")
+            for problem in error.problems { StandardErrorLines.write("  \(problem)\n") }
             throw ExitCode(78)  // EX_CONFIG
         }
     }
@@ -46,19 +45,17 @@ enum Startup {
             return try Migration.load(from: URL(fileURLWithPath: directory))
         }
         var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sql")]
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         for _ in 0..<6 {
             candidates.append(folder.appendingPathComponent("sql"))
             folder = folder.deletingLastPathComponent()
         }
         candidates.append(URL(fileURLWithPath: "/usr/share/herald/sql"))
-        for candidate in candidates where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("0001_initial.sql").path) {
+        for candidate in candidates
+        where FileManager.default.fileExists(atPath: candidate.appendingPathComponent("0001_initial.sql").path) {
             return try Migration.load(from: candidate)
         }
         throw ValidationError("no migrations folder found; set \(Setting.migrationsDirectory.name)")
     }
-}
-
-extension FileHandle: @retroactive TextOutputStream {
-    public func write(_ string: String) { write(Data(string.utf8)) }
 }

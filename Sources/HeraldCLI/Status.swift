@@ -30,20 +30,22 @@ struct Status: AsyncParsableCommand {
     var maxLagSeconds = 300
 
     func validate() throws {
-        guard maxLagSeconds >= 1 else { throw ValidationError("--max-lag-seconds must be at least 1, got \(maxLagSeconds)") }
+        guard maxLagSeconds >= 1 else {
+            throw ValidationError("--max-lag-seconds must be at least 1, got \(maxLagSeconds)")
+        }
     }
 
     func run() async throws {
         let settings = try Startup.settings(for: .status)
-        let configuration = PostgresConfiguration(connectionString: settings.databaseURL, applicationName: "herald-status")
+        let configuration = PostgresConfiguration(
+            connectionString: settings.databaseURL, applicationName: "herald-status")
         let report: StatusReport
         do {
             report = try await Task.detached {
                 try StatusReader().read(on: PostgresConnection(configuration: configuration))
             }.value
         } catch {
-            var standardError = FileHandle.standardError
-            print("herald status: cannot read the database: \(error)", to: &standardError)
+            StandardErrorLines.write("herald status: cannot read the database: \(error)\n")
             throw ExitCode(2)
         }
         let findings = StatusFinding.findings(in: report, maxLagSeconds: maxLagSeconds)

@@ -15,17 +15,21 @@ enum StatusText {
         lines.append("Jobs         " + pad("kind", kindWidth) + "  available  retryable  running  oldest due")
         for (kind, jobs) in report.jobs.sorted(by: { $0.key < $1.key }) {
             lines.append(
-                "             " + pad(kind, kindWidth) + "  " + right(jobs.available, 9) + "  " + right(jobs.retryable, 9)
+                "             " + pad(kind, kindWidth) + "  " + right(jobs.available, 9) + "  "
+                    + right(jobs.retryable, 9)
                     + "  " + right(jobs.running, 7) + "  " + age(jobs.oldestAvailableAgeSeconds))
         }
         let pages = report.pages
-        lines.append("Pages        connected \(pages.connected), expired \(pages.expired), not connected \(pages.notConnected)")
+        lines.append(
+            "Pages        connected \(pages.connected), expired \(pages.expired), not connected \(pages.notConnected)")
         lines.append("Blocked URLs blocked \(report.blockedURLs.blocked), released \(report.blockedURLs.released)")
         let failed = report.failedLastHour.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         lines.append("Failed (1 h) " + (failed.isEmpty ? "none" : failed.joined(separator: ", ")))
         lines.append("")
         if findings.isEmpty {
-            lines.append("Healthy: nothing needs attention (backlogs under \(maxLagSeconds) s, no parked webhooks, no expired pages).")
+            lines.append(
+                "Healthy: nothing needs attention (backlogs under \(maxLagSeconds) s, no parked webhooks, no expired pages)."
+            )
         } else {
             lines.append("Needs attention (\(findings.count)):")
             for finding in findings {

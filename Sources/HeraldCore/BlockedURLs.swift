@@ -12,7 +12,10 @@ public struct BlockedURLs: Sendable {
     /// The longest wait between probes. Default: a day.
     public let maxProbeInterval: TimeInterval
 
-    public init(outbound: OutboundStore = OutboundStore(), probeInterval: TimeInterval = 900, maxProbeInterval: TimeInterval = 86_400) {
+    public init(
+        outbound: OutboundStore = OutboundStore(), probeInterval: TimeInterval = 900,
+        maxProbeInterval: TimeInterval = 86_400
+    ) {
         self.outbound = outbound
         self.probeInterval = probeInterval
         self.maxProbeInterval = max(probeInterval, maxProbeInterval)

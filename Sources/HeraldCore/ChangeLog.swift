@@ -46,7 +46,8 @@ public struct ChangeLog: Sendable {
     }
 
     /// Rows after `id`, in id order, at most `limit`; `through` caps the ids read.
-    public func changes(after id: Int64, through last: Int64? = nil, limit: Int, on connection: PostgresConnection) throws
+    public func changes(after id: Int64, through last: Int64? = nil, limit: Int, on connection: PostgresConnection)
+        throws
         -> [Change]
     {
         try connection.query(
@@ -69,11 +70,13 @@ public struct ChangeLog: Sendable {
         let data: Data?
         switch change.kind {
         case "message.created", "message.status":
-            data = try change.subjectID.flatMap { try store.message(id: $0, now: now, on: connection) }.map(encoder.encode)
+            data = try change.subjectID.flatMap { try store.message(id: $0, now: now, on: connection) }.map(
+                encoder.encode)
         case "notification.raised", "notification.cleared":
             data = try change.subjectID.flatMap { try store.notification(id: $0, on: connection) }.map(encoder.encode)
         case "customer.updated":
-            data = try store.customer(pageID: change.pageID, psid: change.psid, now: now, on: connection).map(encoder.encode)
+            data = try store.customer(pageID: change.pageID, psid: change.psid, now: now, on: connection).map(
+                encoder.encode)
         default:
             data = nil
         }
@@ -92,7 +95,10 @@ public struct ChangeLog: Sendable {
         for change in changes {
             if change.kind.hasPrefix("message.") {
                 guard let message = change.subjectID.flatMap({ messages[$0] }) else { continue }
-                events.append(Event(id: change.id, name: change.kind, pageID: change.pageID, data: Array(try encoder.encode(message))))
+                events.append(
+                    Event(
+                        id: change.id, name: change.kind, pageID: change.pageID,
+                        data: Array(try encoder.encode(message))))
             } else if let event = try event(for: change, now: now, on: connection) {
                 events.append(event)
             }

@@ -61,18 +61,24 @@ extension ReadStore {
         let (sql, parameters) = Self.customerListQuery(pageID: pageID, limit: limit, before: before, search: search)
         let rows = try connection.query(sql, parameters)
         let customers = try rows.prefix(limit).map { try CustomerResource(row: $0, pageID: pageID, now: now) }
-        let next = rows.count > limit ? customers.last.map {
-            CustomerCursor(
-                lastActiveMicroseconds: $0.lastActiveAt.map { Int64(($0.timeIntervalSince1970 * 1_000_000).rounded()) },
-                psid: $0.psid
-            ).text
-        } : nil
+        let next =
+            rows.count > limit
+            ? customers.last.map {
+                CustomerCursor(
+                    lastActiveMicroseconds: $0.lastActiveAt.map {
+                        Int64(($0.timeIntervalSince1970 * 1_000_000).rounded())
+                    },
+                    psid: $0.psid
+                ).text
+            } : nil
         return CustomerPage(customers: Array(customers), nextBefore: next ?? nil)
     }
 
     /// `EXPLAIN` of the first page of a search, as the API runs it: the proof (a test, the
     /// benchmark) that it is answered from an index.
-    public func explainCustomers(pageID: String, search: CustomerSearch, limit: Int = 50, on connection: PostgresConnection)
+    public func explainCustomers(
+        pageID: String, search: CustomerSearch, limit: Int = 50, on connection: PostgresConnection
+    )
         throws -> String
     {
         let (sql, parameters) = Self.customerListQuery(pageID: pageID, limit: limit, before: nil, search: search)

@@ -24,10 +24,12 @@ extension CustomerResource {
             totalMessages: try row.decode("total_messages", as: Int.self),
             inactiveOver24h: CustomerActivity.isInactiveOver24h(
                 lastActiveAt: lastActiveAt, activeNotification: try row.decode("notified", as: Bool.self), now: now),
-            windowClosesAt: CustomerActivity.windowClosesAt(lastMessageAt: try row.decode("last_message_at", as: Date?.self)),
+            windowClosesAt: CustomerActivity.windowClosesAt(
+                lastMessageAt: try row.decode("last_message_at", as: Date?.self)),
             unread: try row.decode("unread", as: Int.self),
             profile: Profile(
-                name: try row.decode("name", as: String?.self), firstName: try row.decode("first_name", as: String?.self),
+                name: try row.decode("name", as: String?.self),
+                firstName: try row.decode("first_name", as: String?.self),
                 lastName: try row.decode("last_name", as: String?.self),
                 profilePic: try row.decode("profile_pic", as: String?.self), status: profileStatus))
     }

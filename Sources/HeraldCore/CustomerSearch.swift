@@ -52,7 +52,10 @@ public struct CustomerSearch: Sendable, Hashable {
     /// The `WHERE` condition over `customers c`, its parameters numbered from `first`.
     func condition(first: Int) -> (sql: String, parameters: [String?]) {
         if isPSIDPrefix {
-            return ("c.psid >= $\(first) AND ($\(first + 1)::text IS NULL OR c.psid < $\(first + 1))", [text, psidUpperBound])
+            return (
+                "c.psid >= $\(first) AND ($\(first + 1)::text IS NULL OR c.psid < $\(first + 1))",
+                [text, psidUpperBound]
+            )
         }
         return (
             "c.name_search IS NOT NULL AND c.name_search LIKE '%' || herald_search_fold($\(first)) || '%'",

@@ -12,7 +12,6 @@ public enum DisplayStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case failed
     case resend
 
-
     /// The display status of one message.
     ///
     /// - Parameters:
@@ -20,7 +19,9 @@ public enum DisplayStatus: String, Sendable, Hashable, CaseIterable, Codable {
     ///   - status: the stored status.
     ///   - isLatestSuccessful: whether this is the conversation's latest successfully sent
     ///     outbound message (see `latestSuccessful(among:)`).
-    public static func of(direction: MessageDirection, status: MessageStatus, isLatestSuccessful: Bool) -> DisplayStatus? {
+    public static func of(direction: MessageDirection, status: MessageStatus, isLatestSuccessful: Bool)
+        -> DisplayStatus?
+    {
         guard direction == .outbound else { return nil }
         switch status {
         case .failed: return .failed
@@ -54,7 +55,9 @@ public enum DisplayStatus: String, Sendable, Hashable, CaseIterable, Codable {
 
     /// The SQL `ORDER BY` that puts first the message `latestSuccessful(among:)` picks, over
     /// messages aliased `alias` (LatestSuccessfulMatrixTests checks the two agree).
-    static func latestSuccessfulOrder(_ alias: String) -> String { "\(alias).sent_at DESC NULLS LAST, \(alias).id DESC" }
+    static func latestSuccessfulOrder(_ alias: String) -> String {
+        "\(alias).sent_at DESC NULLS LAST, \(alias).id DESC"
+    }
 
     /// The id of the latest successfully sent outbound message: greatest `sent_at` (a missing one
     /// counts as oldest), then greatest id. `ReadStore` runs the same ordering in SQL

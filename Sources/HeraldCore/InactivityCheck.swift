@@ -25,8 +25,13 @@ public struct InactivityCheck: Sendable {
     }
 
     private struct Payload: Decodable {
-        var page_id: String
+        var pageID: String
         var psid: String
+
+        enum CodingKeys: String, CodingKey {
+            case pageID = "page_id"
+            case psid
+        }
     }
 
     /// Runs one claimed check inside the caller's transaction.
@@ -36,7 +41,7 @@ public struct InactivityCheck: Sendable {
         }
         let rows = try connection.query(
             "SELECT last_active_at FROM customers WHERE page_id = $1 AND psid = $2 FOR UPDATE",
-            [payload.page_id, payload.psid])
+            [payload.pageID, payload.psid])
         guard let row = try rows.singleRow(), let lastActive = try row.decode(0, as: Date?.self) else {
             return .discard(error: "customer not found")
         }
@@ -44,8 +49,11 @@ public struct InactivityCheck: Sendable {
         if due > now {
             // Active since this check was scheduled: check again at the new moment.
             try jobQueue.enqueue(
-                [NewJob(kind: Self.kind, payload: job.payload, runAt: due, maxAttempts: job.maxAttempts,
-                        uniqueKey: job.uniqueKey)],
+                [
+                    NewJob(
+                        kind: Self.kind, payload: job.payload, runAt: due, maxAttempts: job.maxAttempts,
+                        uniqueKey: job.uniqueKey)
+                ],
                 now: now, on: connection)
             return .completed
         }
@@ -53,7 +61,7 @@ public struct InactivityCheck: Sendable {
             """
             INSERT INTO notifications (kind, page_id, psid, raised_at) VALUES ('customer_inactive', $1, $2, $3)
             ON CONFLICT (kind, page_id, psid) WHERE cleared_at IS NULL DO NOTHING
-            """, [payload.page_id, payload.psid, now])
+            """, [payload.pageID, payload.psid, now])
         return .completed
     }
 }

@@ -93,7 +93,8 @@ public struct IngestPlan: Sendable, Equatable {
             if let heraldAppID, echo.appID == heraldAppID { return }
             foreignEchoes.append(
                 StoredMessage(
-                    pageID: key.pageID, psid: key.psid, mid: echo.mid, content: echo.storedJSON, timestamp: event.timestamp))
+                    pageID: key.pageID, psid: key.psid, mid: echo.mid, content: echo.storedJSON,
+                    timestamp: event.timestamp))
         case .delivery(let delivery):
             deliveries[key] = Self.forward(deliveries[key], delivery.watermark, event.timestamp)
         case .read(let read):

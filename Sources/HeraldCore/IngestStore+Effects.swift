@@ -25,7 +25,8 @@ extension IngestStore {
             }
             let document = PostgresJSON(bytes: rows.document)
             // A read implies delivery, so a read also fills delivered_at.
-            let deliveredToo = status == .seen ? ", delivered_at = COALESCE(m.delivered_at, to_timestamp(x.event_at / 1000.0))" : ""
+            let deliveredToo =
+                status == .seen ? ", delivered_at = COALESCE(m.delivered_at, to_timestamp(x.event_at / 1000.0))" : ""
             try connection.query(
                 """
                 UPDATE messages m SET status = \(status.sql), \(column) = COALESCE(m.\(column), to_timestamp(x.event_at / 1000.0))
@@ -119,7 +120,9 @@ extension IngestStore {
     }
 
     /// New activity clears the customer's inactivity notification.
-    func clearNotifications(_ lastActive: [(IngestPlan.CustomerKey, Date)], now: Date, _ connection: PostgresConnection) throws {
+    func clearNotifications(_ lastActive: [(IngestPlan.CustomerKey, Date)], now: Date, _ connection: PostgresConnection)
+        throws
+    {
         guard !lastActive.isEmpty else { return }
         try connection.query(
             """
@@ -131,10 +134,13 @@ extension IngestStore {
     }
 
     /// (Re)schedules each customer's inactivity check for 24 hours after their last activity.
-    func scheduleInactivityChecks(_ lastActive: [(IngestPlan.CustomerKey, Date)], now: Date, _ connection: PostgresConnection) throws {
+    func scheduleInactivityChecks(
+        _ lastActive: [(IngestPlan.CustomerKey, Date)], now: Date, _ connection: PostgresConnection
+    ) throws {
         let jobs = lastActive.map { key, last in
             NewJob(
-                kind: Self.inactivityCheck, payload: InactivityCheck.payload(key), runAt: last + InactivityCheck.threshold,
+                kind: Self.inactivityCheck, payload: InactivityCheck.payload(key),
+                runAt: last + InactivityCheck.threshold,
                 maxAttempts: 5, uniqueKey: "\(key.pageID)|\(key.psid)")
         }
         try jobQueue.enqueue(jobs, now: now, on: connection)

@@ -47,7 +47,8 @@ struct IngestStore {
             """, [Self.messageRows(messages), now])
         var counts: [IngestPlan.CustomerKey: Int] = [:]
         for row in rows {
-            let key = IngestPlan.CustomerKey(pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self))
+            let key = IngestPlan.CustomerKey(
+                pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self))
             counts[key] = try row.decode(2, as: Int.self)
         }
         return counts
@@ -88,8 +89,11 @@ struct IngestStore {
             RETURNING page_id, psid, last_active_at
             """, [PostgresJSON(bytes: rows.document), now])
         return try result.map { row in
-            (IngestPlan.CustomerKey(pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self)),
-             try row.decode(2, as: Date.self))
+            (
+                IngestPlan.CustomerKey(
+                    pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self)),
+                try row.decode(2, as: Date.self)
+            )
         }
     }
 
@@ -115,11 +119,11 @@ struct IngestStore {
                     jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text)
                     JOIN messages m ON m.page_id = x.page_id AND m.psid = x.psid
                     """)
-                + """
-                 WHERE m.direction = \(MessageDirection.outbound.sql) AND m.status = \(MessageStatus.failed.sql)
-                   AND m.failure_reason IN (\(FailureReason.outsideWindow.sql), \(FailureReason.recipientUnavailable.sql))
-                 ORDER BY m.id
-                """, [PostgresJSON(bytes: rows.document)])
+                    + """
+                     WHERE m.direction = \(MessageDirection.outbound.sql) AND m.status = \(MessageStatus.failed.sql)
+                       AND m.failure_reason IN (\(FailureReason.outsideWindow.sql), \(FailureReason.recipientUnavailable.sql))
+                     ORDER BY m.id
+                    """, [PostgresJSON(bytes: rows.document)])
         let ready = try candidates.map { try ReadStore.message($0, latestSuccessful: nil, now: now) }
             .filter { $0.failure?.resendable == true }.map(\.id)
         _ = try store.requeue(messageIDs: ready, by: .system, now: now, on: connection)

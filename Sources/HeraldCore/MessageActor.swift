@@ -62,7 +62,8 @@ public enum MessageAttribution: Sendable, Hashable, Encodable {
     }
 
     /// From the stored kind, supporter id and the joined supporter's name; nil when no kind is stored.
-    static func stored(kind: String?, supporterID: Int64?, name: String?, column: String) throws -> MessageAttribution? {
+    static func stored(kind: String?, supporterID: Int64?, name: String?, column: String) throws -> MessageAttribution?
+    {
         guard let kind else { return nil }
         switch MessageActor.Kind(rawValue: kind) {
         case .supporter:

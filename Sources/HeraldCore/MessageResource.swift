@@ -66,7 +66,8 @@ public struct MessageResource: Sendable, Hashable, Encodable {
 
     public init(
         id: Int64, pageID: String, psid: String, mid: String?, direction: MessageDirection,
-        author: MessageAuthor, content: JSONValue, status: MessageStatus, displayStatus: DisplayStatus?, failure: Failure?, attempts: Int,
+        author: MessageAuthor, content: JSONValue, status: MessageStatus, displayStatus: DisplayStatus?,
+        failure: Failure?, attempts: Int,
         createdAt: Date, sentAt: Date?, deliveredAt: Date?, seenAt: Date?, sentBy: MessageAttribution? = nil,
         resentBy: MessageAttribution? = nil
     ) {

@@ -82,11 +82,13 @@ public struct OutboundStore: Sendable {
             ])
         guard let id = try inserted.first?.decode(0, as: Int64.self) else {
             let existing = try connection.query(
-                "SELECT id FROM messages WHERE page_id = $1 AND idempotency_key = $2", [draft.pageID, draft.idempotencyKey])
+                "SELECT id FROM messages WHERE page_id = $1 AND idempotency_key = $2",
+                [draft.pageID, draft.idempotencyKey])
             return .existing(id: try existing[0].decode(0, as: Int64.self))
         }
         if draft.violation == nil {
-            try jobQueue.enqueue([sendJob(messageID: id, pageID: draft.pageID, psid: draft.psid)], now: now, on: connection)
+            try jobQueue.enqueue(
+                [sendJob(messageID: id, pageID: draft.pageID, psid: draft.psid)], now: now, on: connection)
         }
         return .created(id: id)
     }
@@ -116,7 +118,10 @@ extension OutboundStore {
             RETURNING id, page_id, psid
             """, [PostgresArrayLiteral.int8(messageIDs), now, actor.kind.rawValue, actor.supporterID])
         let requeued = try rows.map {
-            (id: try $0.decode(0, as: Int64.self), page: try $0.decode(1, as: String.self), psid: try $0.decode(2, as: String.self))
+            (
+                id: try $0.decode(0, as: Int64.self), page: try $0.decode(1, as: String.self),
+                psid: try $0.decode(2, as: String.self)
+            )
         }.sorted { $0.id < $1.id }
         try jobQueue.enqueue(
             requeued.map { sendJob(messageID: $0.id, pageID: $0.page, psid: $0.psid) }, now: now, on: connection)

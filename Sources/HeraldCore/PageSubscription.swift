@@ -33,7 +33,10 @@ public struct PageSubscription: Sendable {
     /// `HERALD_TOKEN_KEY`, to open sealed page tokens in the job.
     public let tokenKey: [UInt8]?
 
-    public init(jobQueue: JobQueue = JobQueue(), maxAttempts: Int = 8, retryBase: Duration = .seconds(10), tokenKey: [UInt8]? = nil) {
+    public init(
+        jobQueue: JobQueue = JobQueue(), maxAttempts: Int = 8, retryBase: Duration = .seconds(10),
+        tokenKey: [UInt8]? = nil
+    ) {
         self.jobQueue = jobQueue
         self.maxAttempts = maxAttempts
         self.retryBase = retryBase
@@ -55,12 +58,16 @@ public struct PageSubscription: Sendable {
     }
 
     private struct Payload: Codable {
-        var page_id: String
+        var pageID: String
+
+        enum CodingKeys: String, CodingKey {
+            case pageID = "page_id"
+        }
     }
 
     static func payload(pageID: String) -> PostgresJSON {
         // A struct of one string: encoding cannot fail.
-        PostgresJSON(bytes: Array(try! JSONEncoder().encode(Payload(page_id: pageID))))
+        PostgresJSON(bytes: Array(try! JSONEncoder().encode(Payload(pageID: pageID))))
     }
 
     // MARK: - Connecting
@@ -75,9 +82,12 @@ public struct PageSubscription: Sendable {
             "UPDATE pages SET subscribed_fields = NULL, subscription_error = NULL WHERE id = $1", [pageID])
         try jobQueue.completeUnclaimed(kind: Self.kind, uniqueKey: pageID, now: now, on: connection)
         try jobQueue.enqueue(
-            [NewJob(
-                kind: Self.kind, payload: Self.payload(pageID: pageID), runAt: now.addingTimeInterval(Self.inlineGrace),
-                maxAttempts: maxAttempts, uniqueKey: pageID)],
+            [
+                NewJob(
+                    kind: Self.kind, payload: Self.payload(pageID: pageID),
+                    runAt: now.addingTimeInterval(Self.inlineGrace),
+                    maxAttempts: maxAttempts, uniqueKey: pageID)
+            ],
             now: now, on: connection)
     }
 
@@ -123,13 +133,13 @@ public struct PageSubscription: Sendable {
             """
             SELECT access_token, token_encrypted, token_status, subscribed_fields IS NOT NULL
             FROM pages WHERE id = $1 FOR UPDATE
-            """, [payload.page_id])
+            """, [payload.pageID])
         guard let row = try rows.singleRow(), let stored = try row.decode(0, as: [UInt8]?.self) else {
             return .finished(.discard(error: "the page is not connected"))
         }
         // Already subscribed for this connection (the gateway's call succeeded after all).
         if try row.decode(3, as: Bool.self) { return .finished(.completed) }
-        let target = Target(pageID: payload.page_id, accessToken: "", storedToken: stored)
+        let target = Target(pageID: payload.pageID, accessToken: "", storedToken: stored)
         if try row.decode(2, as: String.self) == "expired" {
             let detail = "the page's access token expired; reconnect the page to subscribe it"
             try recordError(detail, target, now, connection)
@@ -142,7 +152,7 @@ public struct PageSubscription: Sendable {
                 detail: "the page's token is sealed and HERALD_TOKEN_KEY on herald work does not open it")
             return .finished(try retryOrGiveUp(job, failure, target, now, connection))
         }
-        return .subscribe(Target(pageID: payload.page_id, accessToken: token, storedToken: stored))
+        return .subscribe(Target(pageID: payload.pageID, accessToken: token, storedToken: stored))
     }
 
     /// Records the job's call (its own transaction) and says what becomes of the job: completed
@@ -188,7 +198,8 @@ public struct PageSubscription: Sendable {
     // MARK: - The page
 
     @discardableResult
-    private func recordSubscribed(_ fields: [String], _ target: Target, _ now: Date, _ connection: PostgresConnection) throws
+    private func recordSubscribed(_ fields: [String], _ target: Target, _ now: Date, _ connection: PostgresConnection)
+        throws
         -> Bool
     {
         try connection.query(
@@ -218,7 +229,9 @@ public struct PageSubscription: Sendable {
     }
 
     @discardableResult
-    private func recordError(_ detail: String, _ target: Target, _ now: Date, _ connection: PostgresConnection) throws -> Bool {
+    private func recordError(_ detail: String, _ target: Target, _ now: Date, _ connection: PostgresConnection) throws
+        -> Bool
+    {
         try connection.query(
             """
             UPDATE pages SET subscribed_fields = NULL, subscription_error = $3, updated_at = $4

@@ -38,8 +38,13 @@ public struct ProfileFetch: Sendable {
     }
 
     private struct Payload: Decodable {
-        var page_id: String
+        var pageID: String
         var psid: String
+
+        enum CodingKeys: String, CodingKey {
+            case pageID = "page_id"
+            case psid
+        }
     }
 
     /// Reads what a claimed job needs.
@@ -48,21 +53,23 @@ public struct ProfileFetch: Sendable {
             return .finished(.discard(error: "payload is not {page_id, psid}"))
         }
         let rows = try connection.query(
-            "SELECT access_token, token_encrypted, token_status FROM pages WHERE id = $1", [payload.page_id])
+            "SELECT access_token, token_encrypted, token_status FROM pages WHERE id = $1", [payload.pageID])
         guard let row = try rows.singleRow(), let stored = try row.decode(0, as: [UInt8]?.self) else {
             return .finished(.discard(error: "the page is not connected"))
         }
         // Reconnecting the page schedules the customers still without a profile.
         if try row.decode(2, as: String.self) != "valid" { return .finished(.completed) }
         guard let token = PageToken.open(stored, encrypted: try row.decode(1, as: Bool.self), key: tokenKey) else {
-            return .finished(.discard(error: "the page's token is sealed and HERALD_TOKEN_KEY on herald work does not open it"))
+            return .finished(
+                .discard(error: "the page's token is sealed and HERALD_TOKEN_KEY on herald work does not open it"))
         }
-        return .fetch(Target(pageID: payload.page_id, psid: payload.psid, accessToken: token))
+        return .fetch(Target(pageID: payload.pageID, psid: payload.psid, accessToken: token))
     }
 
     /// Records the call's answer (one transaction) and says what becomes of the job.
     public func finish(
-        _ job: Job, _ outcome: GraphUserProfile.Outcome, for target: Target, now: Date, on connection: PostgresConnection
+        _ job: Job, _ outcome: GraphUserProfile.Outcome, for target: Target, now: Date,
+        on connection: PostgresConnection
     ) throws -> JobOutcome {
         try connection.transaction { connection in
             switch outcome {
@@ -74,7 +81,10 @@ public struct ProfileFetch: Sendable {
                                          profile_error = NULL
                     WHERE page_id = $1 AND psid = $2
                     """,
-                    [target.pageID, target.psid, profile.firstName, profile.lastName, profile.name, profile.profilePic, now])
+                    [
+                        target.pageID, target.psid, profile.firstName, profile.lastName, profile.name,
+                        profile.profilePic, now,
+                    ])
                 return .completed
             case .failed(let failure) where failure.reason == .tokenExpired:
                 try SendAttempts().markPageExpired(target.pageID, now: now, on: connection)

@@ -38,7 +38,8 @@ public struct ProfileRefresh: Sendable {
     /// it was paced behind a page's backlog and never tried: an active customer goes first.
     /// Ingest never waits for Graph: the job runs later, elsewhere. Returns the jobs added or moved.
     @discardableResult
-    public func schedule(customers: [(pageID: String, psid: String)], now: Date, on connection: PostgresConnection) throws
+    public func schedule(customers: [(pageID: String, psid: String)], now: Date, on connection: PostgresConnection)
+        throws
         -> Int
     {
         guard !customers.isEmpty else { return 0 }
@@ -55,8 +56,10 @@ public struct ProfileRefresh: Sendable {
             DO UPDATE SET run_at = EXCLUDED.run_at
                 WHERE jobs.state = 'available' AND jobs.attempts = 0 AND jobs.run_at > EXCLUDED.run_at
             """,
-            [PostgresArrayLiteral.text(customers.map(\.pageID)), PostgresArrayLiteral.text(customers.map(\.psid)),
-             Self.kind.rawValue, now, maxAttempts, refreshAfter])
+            [
+                PostgresArrayLiteral.text(customers.map(\.pageID)), PostgresArrayLiteral.text(customers.map(\.psid)),
+                Self.kind.rawValue, now, maxAttempts, refreshAfter,
+            ])
         if rows.affectedRows > 0 { try connection.notify(channel: jobQueue.notifyChannel) }
         return rows.affectedRows
     }

@@ -77,10 +77,12 @@ extension ReadStore {
 extension ReadStore {
     /// Many messages by id, each as `message(id:)` would give it, in two queries whatever their
     /// number (the change stream builds a batch of events at once). Missing ids are absent.
-    public func messages(ids: [Int64], now: Date, on connection: PostgresConnection) throws -> [Int64: MessageResource] {
+    public func messages(ids: [Int64], now: Date, on connection: PostgresConnection) throws -> [Int64: MessageResource]
+    {
         guard !ids.isEmpty else { return [:] }
         let rows = try connection.query(
-            Self.messageSelect(from: "messages m") + " WHERE m.id = ANY($1::bigint[])", [PostgresArrayLiteral.int8(ids)])
+            Self.messageSelect(from: "messages m") + " WHERE m.id = ANY($1::bigint[])", [PostgresArrayLiteral.int8(ids)]
+        )
         var conversations: [String] = []
         var psids: [String] = []
         for row in rows {

@@ -48,14 +48,17 @@ extension SendAttempts {
             // A message found `sending` was left so by a worker that died: it never failed.
             let previousStatus = previous == .sending ? .queued : previous
             started[messageID] = Started(
-                start: try start(messageID, previousStatus: previousStatus, row, now: now), previousStatus: previousStatus)
+                start: try start(messageID, previousStatus: previousStatus, row, now: now),
+                previousStatus: previousStatus)
         }
         return started
     }
 
     /// Hands started attempts back unsent (their send thread is stopping): each message gets its
     /// previous status and attempt count again, unless something else moved it meanwhile.
-    public func unstart(_ messages: [(messageID: Int64, previousStatus: MessageStatus)], now: Date, on connection: PostgresConnection) throws {
+    public func unstart(
+        _ messages: [(messageID: Int64, previousStatus: MessageStatus)], now: Date, on connection: PostgresConnection
+    ) throws {
         guard !messages.isEmpty else { return }
         try connection.query(
             """
@@ -64,23 +67,27 @@ extension SendAttempts {
             WHERE m.id = u.id AND m.status IN \([MessageStatus.sending, .resend].sql)
             """,
             [
-                PostgresArrayLiteral.int8(messages.map(\.messageID)), PostgresArrayLiteral.text(messages.map(\.previousStatus.rawValue)),
+                PostgresArrayLiteral.int8(messages.map(\.messageID)),
+                PostgresArrayLiteral.text(messages.map(\.previousStatus.rawValue)),
                 now,
             ])
     }
 
     /// The pre-checks on one started message's row: page token, the 24-hour window (or
     /// `HUMAN_AGENT` after it), a token that opens.
-    private func start(_ messageID: Int64, previousStatus: MessageStatus, _ row: PostgresRow, now: Date) throws -> Start {
+    private func start(_ messageID: Int64, previousStatus: MessageStatus, _ row: PostgresRow, now: Date) throws -> Start
+    {
         if try row.decode(7, as: String.self) == "expired" {
             return .failNow(reason: .tokenExpired, detail: "the page's access token expired; reconnect the page")
         }
         var messagingType = MessagingType.response
         let lastMessageAt = try row.decode(8, as: Date?.self)
-        if let lastMessageAt, let closes = CustomerActivity.windowClosesAt(lastMessageAt: lastMessageAt), now >= closes {
+        if let lastMessageAt, let closes = CustomerActivity.windowClosesAt(lastMessageAt: lastMessageAt), now >= closes
+        {
             // Only a person may use HUMAN_AGENT, and only for 7 days (Messenger policy).
             let humanAgentUntil = lastMessageAt.addingTimeInterval(Self.humanAgentWindow)
-            guard try row.decode(10, as: Bool.self), try row.decode(9, as: String.self) == MessageAuthor.supporter.rawValue,
+            guard try row.decode(10, as: Bool.self),
+                try row.decode(9, as: String.self) == MessageAuthor.supporter.rawValue,
                 now < humanAgentUntil
             else {
                 return .failNow(
@@ -99,7 +106,8 @@ extension SendAttempts {
         }
         return .send(
             SendPlan(
-                messageID: messageID, pageID: try row.decode(0, as: String.self), psid: try row.decode(1, as: String.self),
+                messageID: messageID, pageID: try row.decode(0, as: String.self),
+                psid: try row.decode(1, as: String.self),
                 content: try row.decode(2, as: PostgresJSON.self), accessToken: token, previousStatus: previousStatus,
                 attempt: try row.decode(4, as: Int.self), messagingType: messagingType))
     }

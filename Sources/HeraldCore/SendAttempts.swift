@@ -70,7 +70,9 @@ public struct SendAttempts: Sendable {
                 return  // recorded above
             case .failed(let reason, let detail, let code, let subcode):
                 try fail(messageID, reason, detail, code, subcode, now, connection)
-                if reason == .urlBlacklisted { try blockedURLs.block(urls, messageID: messageID, now: now, on: connection) }
+                if reason == .urlBlacklisted {
+                    try blockedURLs.block(urls, messageID: messageID, now: now, on: connection)
+                }
             case .transient(let reason, let detail, let code, let subcode) where final:
                 try fail(messageID, reason, detail, code, subcode, now, connection)
             case .transient(let reason, let detail, let code, let subcode):
@@ -83,7 +85,9 @@ public struct SendAttempts: Sendable {
                     WHERE id = $1 AND status IN \([MessageStatus.sending, .resend].sql)
                     """,
                     [messageID, previousStatus.rawValue, code.map(Int64.init), subcode.map(Int64.init), now])
-                try history(messageID, "retry:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection)
+                try history(
+                    messageID, "retry:\(reason.rawValue)", detail: detail, code: code, subcode: subcode, now, connection
+                )
             }
         }
     }
@@ -114,7 +118,8 @@ public struct SendAttempts: Sendable {
         guard !messages.isEmpty else { return }
         let ids = PostgresArrayLiteral.int8(messages.map(\.messageID))
         // Microseconds since 1970 (Postgres's precision), exact in an int8.
-        let sentAt = PostgresArrayLiteral.int8(messages.map { Int64(($0.sentAt.timeIntervalSince1970 * 1_000_000).rounded()) })
+        let sentAt = PostgresArrayLiteral.int8(
+            messages.map { Int64(($0.sentAt.timeIntervalSince1970 * 1_000_000).rounded()) })
         // The messages that held URLs recorded as blocked (rare) release them.
         let heldBlockedURLs = try connection.query(
             prepared: "herald_send_sent",
@@ -178,7 +183,8 @@ public struct SendAttempts: Sendable {
             """
             INSERT INTO message_attempts (message_id, attempted_at, outcome, graph_code, graph_subcode, detail)
             VALUES ($1, $2, $3, $4, $5, $6)
-            """, [id, now, outcome, code.map(Int64.init), subcode.map(Int64.init), detail.map { String($0.prefix(1000)) }])
+            """,
+            [id, now, outcome, code.map(Int64.init), subcode.map(Int64.init), detail.map { String($0.prefix(1000)) }])
     }
 }
 

@@ -29,34 +29,43 @@ public struct StatusFinding: Sendable, Hashable, Encodable {
     public static func findings(in report: StatusReport, maxLagSeconds: Int) -> [StatusFinding] {
         var findings: [StatusFinding] = []
         if let age = report.webhooks.oldestPendingAgeSeconds, age > maxLagSeconds {
-            findings.append(StatusFinding(
-                code: "ingest_lag",
-                message: "the oldest pending webhook has waited \(age) s (over \(maxLagSeconds) s); \(report.webhooks.pending) pending",
-                action: "make sure a herald work process runs and reaches the database; add workers if they are saturated",
-                docs: #"docs/operations.md, "herald status" and section 2, "Scaling horizontally""#))
+            findings.append(
+                StatusFinding(
+                    code: "ingest_lag",
+                    message:
+                        "the oldest pending webhook has waited \(age) s (over \(maxLagSeconds) s); \(report.webhooks.pending) pending",
+                    action:
+                        "make sure a herald work process runs and reaches the database; add workers if they are saturated",
+                    docs: #"docs/operations.md, "herald status" and section 2, "Scaling horizontally""#))
         }
         for (kind, jobs) in report.jobs.sorted(by: { $0.key < $1.key }) {
             guard let age = jobs.oldestAvailableAgeSeconds, age > maxLagSeconds else { continue }
-            findings.append(StatusFinding(
-                code: "job_lag",
-                message: "the oldest due \(kind) job has waited \(age) s (over \(maxLagSeconds) s); \(jobs.available) available, \(jobs.retryable) retryable",
-                action: "make sure a herald work process runs; for send_message, raise --concurrency or add workers",
-                docs: #"docs/operations.md, "herald status" and section 2, "Scaling horizontally""#))
+            findings.append(
+                StatusFinding(
+                    code: "job_lag",
+                    message:
+                        "the oldest due \(kind) job has waited \(age) s (over \(maxLagSeconds) s); \(jobs.available) available, \(jobs.retryable) retryable",
+                    action:
+                        "make sure a herald work process runs; for send_message, raise --concurrency or add workers",
+                    docs: #"docs/operations.md, "herald status" and section 2, "Scaling horizontally""#))
         }
         if report.webhooks.parked > 0 {
-            findings.append(StatusFinding(
-                code: "parked_webhooks",
-                message: "\(report.webhooks.parked) webhook event(s) parked: stored but never applied",
-                action: "read them with GET /admin/webhook-events?state=parked, fix the cause, then "
-                    + #"POST /admin/webhook-events/retry with {"state": "parked"}"#,
-                docs: #"docs/operations.md, "Dead letters""#))
+            findings.append(
+                StatusFinding(
+                    code: "parked_webhooks",
+                    message: "\(report.webhooks.parked) webhook event(s) parked: stored but never applied",
+                    action: "read them with GET /admin/webhook-events?state=parked, fix the cause, then "
+                        + #"POST /admin/webhook-events/retry with {"state": "parked"}"#,
+                    docs: #"docs/operations.md, "Dead letters""#))
         }
         if report.pages.expired > 0 {
-            findings.append(StatusFinding(
-                code: "expired_pages",
-                message: "\(report.pages.expired) page(s) with an expired token: their messages fail token_expired",
-                action: "find them with GET /admin/pages (token_status expired) and reconnect each with PUT /admin/pages/{id}",
-                docs: #"docs/operations.md, "Connecting a page""#))
+            findings.append(
+                StatusFinding(
+                    code: "expired_pages",
+                    message: "\(report.pages.expired) page(s) with an expired token: their messages fail token_expired",
+                    action:
+                        "find them with GET /admin/pages (token_status expired) and reconnect each with PUT /admin/pages/{id}",
+                    docs: #"docs/operations.md, "Connecting a page""#))
         }
         return findings
     }

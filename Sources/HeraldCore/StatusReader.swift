@@ -41,7 +41,8 @@ public struct StatusReader: Sendable {
         let now = try connection.query("SELECT now()")[0].decode(0, as: Date.self)
         return StatusReport(
             checkedAt: now, webhooks: try webhooks(connection), jobs: try jobs(now: now, connection),
-            pages: try pages(connection), blockedURLs: try blockedURLs(connection), failedLastHour: try failures(connection))
+            pages: try pages(connection), blockedURLs: try blockedURLs(connection),
+            failedLastHour: try failures(connection))
     }
 
     private func webhooks(_ connection: PostgresConnection) throws -> StatusReport.Webhooks {
@@ -94,7 +95,8 @@ public struct StatusReader: Sendable {
         let row = try connection.query(
             "SELECT count(*) FILTER (WHERE released_at IS NULL), count(*) FILTER (WHERE released_at IS NOT NULL) FROM blocked_urls"
         )[0]
-        return StatusReport.BlockedURLCounts(blocked: try row.decode(0, as: Int.self), released: try row.decode(1, as: Int.self))
+        return StatusReport.BlockedURLCounts(
+            blocked: try row.decode(0, as: Int.self), released: try row.decode(1, as: Int.self))
     }
 
     private func failures(_ connection: PostgresConnection) throws -> [String: Int] {

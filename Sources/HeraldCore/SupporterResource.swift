@@ -78,7 +78,9 @@ public struct NewSupporter: Sendable, Hashable {
         }
         let trimmed = email.trimmingCharacters(in: .whitespacesAndNewlines)
         guard trimmed.contains("@"), trimmed.count <= Self.maxEmailLength else {
-            throw Invalid(field: "email", message: "email must be an address with an @, at most \(Self.maxEmailLength) characters")
+            throw Invalid(
+                field: "email", message: "email must be an address with an @, at most \(Self.maxEmailLength) characters"
+            )
         }
         self.email = trimmed
     }

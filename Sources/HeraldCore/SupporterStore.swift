@@ -26,7 +26,8 @@ public struct SupporterStore: Sendable {
     static let columns = "id, name, email, created_at, token_rotated_at, last_active_at, revoked_at"
 
     /// A new supporter with a new token (returned once, stored only as its hash).
-    public func create(_ new: NewSupporter, now: Date, on connection: PostgresConnection) throws -> IssuedSupporterToken {
+    public func create(_ new: NewSupporter, now: Date, on connection: PostgresConnection) throws -> IssuedSupporterToken
+    {
         let token = SupporterToken.generate()
         let rows = try connection.query(
             """
@@ -44,8 +45,8 @@ public struct SupporterStore: Sendable {
     /// Revokes the supporter; false when there is no such supporter or it was already revoked.
     public func revoke(id: Int64, now: Date, on connection: PostgresConnection) throws -> Bool {
         !(try connection.query(
-            "UPDATE supporters SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id", [id, now])
-        ).isEmpty
+            "UPDATE supporters SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING id", [id, now]))
+            .isEmpty
     }
 
     /// Replaces the token of a supporter that is not revoked (the old one stops working); nil

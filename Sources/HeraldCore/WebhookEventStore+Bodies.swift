@@ -28,7 +28,8 @@ extension WebhookEventStore {
     }
 
     /// The page ids of each event's body (`WebhookEnvelope.pageIDs`), by event id.
-    func readPageIDs(of events: [(id: Int64, size: Int)], on connection: PostgresConnection) throws -> [Int64: [String]] {
+    func readPageIDs(of events: [(id: Int64, size: Int)], on connection: PostgresConnection) throws -> [Int64: [String]]
+    {
         var pageIDs: [Int64: [String]] = [:]
         try forEachBody(of: events, on: connection) { id, bytes in pageIDs[id] = WebhookEnvelope.pageIDs(in: bytes) }
         return pageIDs

@@ -53,7 +53,9 @@ extension WebhookEventStore {
     }
 
     /// The page-limited retry: candidates in id order, a thousand at a time, read and retried.
-    private func retry(_ selection: WebhookEventSelection, pageID: String, on connection: PostgresConnection) throws -> Int {
+    private func retry(_ selection: WebhookEventSelection, pageID: String, on connection: PostgresConnection) throws
+        -> Int
+    {
         var parameters: [any PostgresEncodable] = [selection.stateArray, Array(pageID.utf8), Int64(0)]
         var since = ""
         if let date = selection.since {

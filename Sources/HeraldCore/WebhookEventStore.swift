@@ -32,7 +32,8 @@ public struct WebhookEventStore: Sendable {
             WebhookEventResource(
                 id: try row.decode("id", as: Int64.self), receivedAt: try row.decode("received_at", as: Date.self),
                 state: WebhookEventState(rawValue: try row.decode("state", as: String.self)) ?? .pending,
-                attempts: try row.decode("attempts", as: Int.self), lastError: try row.decode("last_error", as: String?.self),
+                attempts: try row.decode("attempts", as: Int.self),
+                lastError: try row.decode("last_error", as: String?.self),
                 pageIDs: [], sizeBytes: try row.decode("size_bytes", as: Int.self))
         }
         let pageIDs = try readPageIDs(of: events.map { ($0.id, $0.sizeBytes) }, on: connection)
@@ -42,7 +43,9 @@ public struct WebhookEventStore: Sendable {
 
     /// The statement `list` runs and its parameters (one row more than the page, to tell whether
     /// older ones exist). Public so tests and docs can `EXPLAIN` exactly it.
-    public static func listQuery(state: WebhookEventState?, paging: Paging) -> (sql: String, parameters: [any PostgresEncodable]) {
+    public static func listQuery(state: WebhookEventState?, paging: Paging) -> (
+        sql: String, parameters: [any PostgresEncodable]
+    ) {
         var conditions: [String] = []
         var parameters: [any PostgresEncodable] = [paging.limit + 1]
         if let state {
@@ -83,7 +86,8 @@ public struct WebhookEventStore: Sendable {
         let event = WebhookEventResource(
             id: try row.decode("id", as: Int64.self), receivedAt: try row.decode("received_at", as: Date.self),
             state: WebhookEventState(rawValue: try row.decode("state", as: String.self)) ?? .pending,
-            attempts: try row.decode("attempts", as: Int.self), lastError: try row.decode("last_error", as: String?.self),
+            attempts: try row.decode("attempts", as: Int.self),
+            lastError: try row.decode("last_error", as: String?.self),
             pageIDs: WebhookEnvelope.pageIDs(in: body), sizeBytes: try row.decode("size_bytes", as: Int.self))
         return WebhookEventDetail(event: event, body: WebhookEventBody(body))
     }

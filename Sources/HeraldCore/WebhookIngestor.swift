@@ -25,7 +25,9 @@ public struct WebhookIngestor: Sendable {
         /// profile). Default: 7-day refresh.
         public var profileRefresh = ProfileRefresh()
 
-        public init(batchSize: Int = 1000, maxAttempts: Int = 5, retryBase: TimeInterval = 5, heraldAppID: String? = nil) {
+        public init(
+            batchSize: Int = 1000, maxAttempts: Int = 5, retryBase: TimeInterval = 5, heraldAppID: String? = nil
+        ) {
             self.batchSize = batchSize
             self.maxAttempts = maxAttempts
             self.retryBase = retryBase
@@ -48,7 +50,10 @@ public struct WebhookIngestor: Sendable {
 
     /// `autoResend` is `HERALD_AUTO_RESEND_ON_REPLY`: the store that requeues a customer's
     /// window failures once they write again. Nil (the default) leaves those to a supporter.
-    public init(configuration: Configuration = Configuration(), jobQueue: JobQueue = JobQueue(), autoResend: OutboundStore? = nil) {
+    public init(
+        configuration: Configuration = Configuration(), jobQueue: JobQueue = JobQueue(),
+        autoResend: OutboundStore? = nil
+    ) {
         self.configuration = configuration
         self.store = IngestStore(jobQueue: jobQueue, autoResend: autoResend)
     }
@@ -58,7 +63,9 @@ public struct WebhookIngestor: Sendable {
         try connection.execute(script: "BEGIN")
         do {
             let claimed = try claimAndMarkProcessed(limit: configuration.batchSize, now: now, connection)
-            var decoded = claimed.map { StoredEvent(id: $0.id, attempts: $0.attempts, receivedAt: $0.receivedAt, body: $0.body) }
+            var decoded = claimed.map {
+                StoredEvent(id: $0.id, attempts: $0.attempts, receivedAt: $0.receivedAt, body: $0.body)
+            }
             for index in decoded.indices { decoded[index].decode() }
             var outcome = Outcome()
             outcome.events = decoded.compactMap(\.envelope).reduce(0) { $0 + $1.events.count }
@@ -97,7 +104,8 @@ public struct WebhookIngestor: Sendable {
             }
             guard claimedOne else { break }
             if let failed {
-                let parked = try recordFailure(id: failed.id, attempts: failed.attempts, error: failed.error, now: now, connection)
+                let parked = try recordFailure(
+                    id: failed.id, attempts: failed.attempts, error: failed.error, now: now, connection)
                 if parked { outcome.parked += 1 } else { outcome.retried += 1 }
             }
         }
@@ -160,8 +168,10 @@ public struct WebhookIngestor: Sendable {
             RETURNING e.id, e.attempts - 1, e.received_at, e.body
             """, [limit, now]
         ).map { row in
-            (try row.decode(0, as: Int64.self), try row.decode(1, as: Int.self), try row.decode(2, as: Date.self),
-             try row.decode(3, as: [UInt8].self))
+            (
+                try row.decode(0, as: Int64.self), try row.decode(1, as: Int.self), try row.decode(2, as: Date.self),
+                try row.decode(3, as: [UInt8].self)
+            )
         }.sorted { $0.id < $1.id }
     }
 
@@ -172,7 +182,9 @@ public struct WebhookIngestor: Sendable {
             rows.beginRow()
             rows.field("id", event.id)
             rows.field("received_us", event.receivedAt.postgresMicroseconds)
-            rows.field("state", event.parkReason == nil ? WebhookEventState.processed.rawValue : WebhookEventState.parked.rawValue)
+            rows.field(
+                "state",
+                event.parkReason == nil ? WebhookEventState.processed.rawValue : WebhookEventState.parked.rawValue)
             rows.field("note", event.parkReason ?? event.notes)
             rows.endRow()
         }
@@ -197,7 +209,9 @@ public struct WebhookIngestor: Sendable {
     /// Prepared, like the marks: planning it over every day partition of migration 0012 (about 40
     /// with a 30-day retention) cost about as much as running it (docs/benchmarks.md,
     /// "Partitioned webhook log").
-    private func claim(limit: Int, now: Date, _ connection: PostgresConnection) throws -> [(id: Int64, attempts: Int, receivedAt: Date, body: [UInt8])] {
+    private func claim(limit: Int, now: Date, _ connection: PostgresConnection) throws -> [(
+        id: Int64, attempts: Int, receivedAt: Date, body: [UInt8]
+    )] {
         try connection.query(
             prepared: "herald_webhook_claim",
             """
@@ -206,13 +220,17 @@ public struct WebhookIngestor: Sendable {
             ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED
             """, [limit, now]
         ).map { row in
-            (try row.decode(0, as: Int64.self), try row.decode(1, as: Int.self), try row.decode(2, as: Date.self),
-             try row.decode(3, as: [UInt8].self))
+            (
+                try row.decode(0, as: Int64.self), try row.decode(1, as: Int.self), try row.decode(2, as: Date.self),
+                try row.decode(3, as: [UInt8].self)
+            )
         }
     }
 
     /// Counts a failed attempt; parks the event after `maxAttempts`. Returns true when parked.
-    private func recordFailure(id: Int64, attempts: Int, error: String, now: Date, _ connection: PostgresConnection) throws -> Bool {
+    private func recordFailure(id: Int64, attempts: Int, error: String, now: Date, _ connection: PostgresConnection)
+        throws -> Bool
+    {
         let attempt = attempts + 1
         let park = attempt >= configuration.maxAttempts
         // The job engine's backoff (base × 4^(n−1) ± 20 %, capped at an hour), shared by every runner.

@@ -38,7 +38,9 @@ public struct WebhookPartitions: Sendable {
         }
     }
 
-    public init(retention: WebhookRetention = WebhookRetention(), daysAhead: Int = 3, lockTimeout: Duration = .milliseconds(500)) {
+    public init(
+        retention: WebhookRetention = WebhookRetention(), daysAhead: Int = 3, lockTimeout: Duration = .milliseconds(500)
+    ) {
         self.retention = retention
         self.daysAhead = daysAhead
         self.lockTimeout = lockTimeout
@@ -102,12 +104,13 @@ public struct WebhookPartitions: Sendable {
     /// partial indexes answer the check without reading processed rows.
     private func drop(_ name: String, ifEmpty: Bool, on connection: PostgresConnection) throws -> DropResult {
         let table = "\"\(name)\""
-        let blocking = ifEmpty
+        let blocking =
+            ifEmpty
             ? "SELECT EXISTS (SELECT 1 FROM \(table))"
             : """
-              SELECT EXISTS (SELECT 1 FROM \(table) WHERE state = 'pending')
-                  OR EXISTS (SELECT 1 FROM \(table) WHERE state = 'parked')
-              """
+            SELECT EXISTS (SELECT 1 FROM \(table) WHERE state = 'pending')
+                OR EXISTS (SELECT 1 FROM \(table) WHERE state = 'parked')
+            """
         // Cheap first look without the lock: most minutes there is nothing to drop.
         if try connection.query(blocking)[0].decode(0, as: Bool.self) { return .holdsUnprocessed }
         do {
@@ -124,7 +127,8 @@ public struct WebhookPartitions: Sendable {
     }
 
     private func setLockTimeout(_ connection: PostgresConnection) throws {
-        let milliseconds = lockTimeout.components.seconds * 1_000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000
+        let milliseconds =
+            lockTimeout.components.seconds * 1_000 + lockTimeout.components.attoseconds / 1_000_000_000_000_000
         try connection.execute(script: "SET LOCAL lock_timeout = \(max(milliseconds, 1))")
     }
 }

@@ -68,7 +68,8 @@ final class JobHeartbeat: @unchecked Sendable {
             let connection = try connection.live()
             let until = context.now().addingTimeInterval(context.configuration.lease.timeInterval)
             for (worker, ids) in held {
-                let extended = Set(try context.queue.extendLease(jobIDs: ids, worker: worker, until: until, on: connection))
+                let extended = Set(
+                    try context.queue.extendLease(jobIDs: ids, worker: worker, until: until, on: connection))
                 // Not extended but still held: rescued meanwhile (say, after a long database outage).
                 for id in ids where !extended.contains(id) && context.leases.isHeld(id) {
                     context.logger.warning(

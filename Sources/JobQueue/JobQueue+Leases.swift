@@ -50,7 +50,8 @@ extension JobQueue {
     /// Takes at most `limit` jobs per call, skipping rows locked by a worker recording an outcome
     /// right now (SKIP LOCKED; the recheck under the row lock sees that outcome instead).
     @discardableResult
-    public func rescueExpiredLeases(now: Date, limit: Int = 1000, on connection: PostgresConnection) throws -> JobRescue {
+    public func rescueExpiredLeases(now: Date, limit: Int = 1000, on connection: PostgresConnection) throws -> JobRescue
+    {
         let rows = try connection.query(
             """
             WITH expired AS MATERIALIZED (
@@ -75,7 +76,9 @@ extension JobQueue {
                 rescue.discarded += 1
                 discarded.append(kind)
                 rescue.discardedJobs.append(
-                    .init(id: try row.decode(2, as: Int64.self), kind: kind, payload: try row.decode(3, as: PostgresJSON.self)))
+                    .init(
+                        id: try row.decode(2, as: Int64.self), kind: kind,
+                        payload: try row.decode(3, as: PostgresJSON.self)))
             } else {
                 rescue.retried += 1
                 retried.append(kind)

@@ -37,7 +37,9 @@ extension JobQueue {
     /// the two index scans (BitmapOr), where one list of all three states implies neither
     /// predicate and reads the whole table (122 ms against 36 ms on a million jobs of which
     /// 102,000 live, in `scripts/bench-status`'s data set).
-    public func stats(now: Date, includeFinished: Bool = true, on connection: PostgresConnection) throws -> JobQueueStats {
+    public func stats(now: Date, includeFinished: Bool = true, on connection: PostgresConnection) throws
+        -> JobQueueStats
+    {
         let filter = includeFinished ? "" : "WHERE state IN ('available', 'retryable') OR state = 'running'"
         let rows = try connection.query(
             """

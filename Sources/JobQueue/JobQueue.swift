@@ -167,12 +167,14 @@ public struct JobQueue: Sendable {
     /// whose lease expired cannot overwrite what a later claim did; returns whether it applied.
     /// A handler may record its own outcome inside its transaction; a second record is a no-op.
     @discardableResult
-    public func record(_ outcome: JobOutcome, for job: Job, now: Date, on connection: PostgresConnection) throws -> Bool {
+    public func record(_ outcome: JobOutcome, for job: Job, now: Date, on connection: PostgresConnection) throws -> Bool
+    {
         let claim = "id = $1 AND state = 'running' AND attempts = $2"
         let rows: PostgresRows
         switch outcome {
         case .completed:
-            rows = try connection.query("UPDATE jobs SET \(Self.completion) WHERE \(claim)", [job.id, job.attempts, now])
+            rows = try connection.query(
+                "UPDATE jobs SET \(Self.completion) WHERE \(claim)", [job.id, job.attempts, now])
         case .retry(let at, let error) where job.attempts < job.maxAttempts:
             rows = try connection.query(
                 """

@@ -33,7 +33,8 @@ final class JobWorker: @unchecked Sendable {
         self.context = context
         self.onFinish = onFinish
         self.dispatchQueue = DispatchQueue(label: "herald.jobs.worker.\(name)")
-        self.connection = ReconnectingConnection(configuration: context.postgres) { [sessionSetup = context.configuration.sessionSetup] in
+        self.connection = ReconnectingConnection(configuration: context.postgres) {
+            [sessionSetup = context.configuration.sessionSetup] in
             if let sessionSetup { try $0.execute(script: sessionSetup) }
         }
     }
@@ -67,7 +68,8 @@ final class JobWorker: @unchecked Sendable {
             logger.error(
                 "job worker failed; retrying after the poll interval",
                 metadata: ["herald.worker": "\(name)", "herald.error": "\(error)"])
-            if let held = connection.current, (error as? PostgresError)?.isConnectionError == true || !held.isConnected {
+            if let held = connection.current, (error as? PostgresError)?.isConnectionError == true || !held.isConnected
+            {
                 connection.drop()
             }
         }

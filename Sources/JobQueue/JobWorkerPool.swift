@@ -52,7 +52,9 @@ public final class JobWorkerPool: Sendable {
         postgres: PostgresConfiguration, queue: JobQueue = JobQueue(), configuration: Configuration,
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger, handler: @escaping Handler
     ) {
-        self.init(postgres: postgres, queue: queue, configuration: configuration, now: now, logger: logger, runner: .each(handler))
+        self.init(
+            postgres: postgres, queue: queue, configuration: configuration, now: now, logger: logger,
+            runner: .each(handler))
     }
 
     /// A pool whose handler runs each claimed batch as a whole (`BatchHandler`).

@@ -61,9 +61,11 @@ public enum GraphResponse {
         let message = WebhookJSON.text(error["message"]) ?? ""
         let userMessage = WebhookJSON.text(error["error_user_msg"]) ?? ""
         let detail =
-            !OutboundContent.isBlank(message) ? message
-            : !OutboundContent.isBlank(userMessage) ? userMessage
-            : "Graph error " + (code.map(String.init) ?? "without a code") + (subcode.map { "/\($0)" } ?? "")
+            !OutboundContent.isBlank(message)
+            ? message
+            : !OutboundContent.isBlank(userMessage)
+                ? userMessage
+                : "Graph error " + (code.map(String.init) ?? "without a code") + (subcode.map { "/\($0)" } ?? "")
         let traceID = WebhookJSON.text(error["fbtrace_id"])
 
         if let code, let rule = GraphErrorRule.rule(code: code, subcode: subcode) {

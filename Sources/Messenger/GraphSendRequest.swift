@@ -19,12 +19,16 @@ public enum GraphSendRequest {
     /// percent-encoded (only unreserved characters stay as they are); `appsecret_proof` is left out
     /// when `appSecret` is nil. Slashes around `graphBaseURL` and `version` are normalised.
     public static func url(graphBaseURL: String, version: String, accessToken: String, appSecret: [UInt8]?) -> String {
-        url(graphBaseURL: graphBaseURL, version: version, path: "me/messages", accessToken: accessToken, appSecret: appSecret)
+        url(
+            graphBaseURL: graphBaseURL, version: version, path: "me/messages", accessToken: accessToken,
+            appSecret: appSecret)
     }
 
     /// `{graphBaseURL}/{version}/{path}?access_token=…&appsecret_proof=…`: how every Graph call
     /// Herald makes is addressed and authenticated (`path` is already percent-encoded).
-    static func url(graphBaseURL: String, version: String, path: String, accessToken: String, appSecret: [UInt8]?) -> String {
+    static func url(graphBaseURL: String, version: String, path: String, accessToken: String, appSecret: [UInt8]?)
+        -> String
+    {
         var base = Substring(graphBaseURL)
         while base.hasSuffix("/") { base.removeLast() }
         let trimmedVersion = version.split(separator: "/").joined(separator: "/")

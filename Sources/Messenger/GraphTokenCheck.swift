@@ -29,7 +29,8 @@ public enum GraphTokenCheck {
             return .accepted(id: WebhookJSON.identifier(root?["id"]), name: WebhookJSON.text(root?["name"]))
         }
         guard case .failed(let failure) = GraphResponse.classify(httpStatus: httpStatus, body: body, headers: []) else {
-            return .undecided(GraphFailure(reason: .unknown, isTransient: true, detail: "Graph answered HTTP \(httpStatus)"))
+            return .undecided(
+                GraphFailure(reason: .unknown, isTransient: true, detail: "Graph answered HTTP \(httpStatus)"))
         }
         return failure.isTransient ? .undecided(failure) : .rejected(failure)
     }

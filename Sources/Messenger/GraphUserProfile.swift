@@ -41,7 +41,9 @@ public enum GraphUserProfile {
     }
 
     /// `{graphBaseURL}/{version}/{psid}?access_token=…&appsecret_proof=…&fields=first_name,last_name,profile_pic`.
-    public static func url(graphBaseURL: String, version: String, psid: String, accessToken: String, appSecret: [UInt8]?)
+    public static func url(
+        graphBaseURL: String, version: String, psid: String, accessToken: String, appSecret: [UInt8]?
+    )
         -> String
     {
         GraphSendRequest.url(

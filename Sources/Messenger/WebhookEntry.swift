@@ -43,7 +43,8 @@ public struct WebhookEntry: Sendable, Equatable {
             events.reserveCapacity(events.count + list.count)
             for (position, item) in list.enumerated() {
                 do {
-                    events.append(try MessagingEvent.decode(item, pageID: pageID, isStandby: isStandby, entryTime: time))
+                    events.append(
+                        try MessagingEvent.decode(item, pageID: pageID, isStandby: isStandby, entryTime: time))
                 } catch {
                     problems.append("\(place) \(key) \(position): \(error.reason)")
                 }

@@ -10,13 +10,16 @@ extension WebhookEnvelope {
     /// unreadable or its `object` is not `page`.
     public static func pageIDs(in body: [UInt8]) -> [String] {
         guard
-            let root = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed]) as? [String: Any],
+            let root = try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+                as? [String: Any],
             let entries = root["entry"] as? [Any]
         else { return [] }
         var seen: Set<String> = []
         var ids: [String] = []
         for entry in entries {
-            guard let id = WebhookJSON.identifier(WebhookJSON.object(entry)?["id"]), seen.insert(id).inserted else { continue }
+            guard let id = WebhookJSON.identifier(WebhookJSON.object(entry)?["id"]), seen.insert(id).inserted else {
+                continue
+            }
             ids.append(id)
         }
         return ids

@@ -29,12 +29,18 @@ extension MessagingEvent {
         }
         let kind = try Kind.decode(event)
         let timestamp: Int64
-        if event["timestamp"] == nil || event["timestamp"] is NSNull || WebhookJSON.milliseconds(event["timestamp"]) == 0 {
-            guard let known = known(kind.watermark) ?? known(entryTime) else { throw WebhookEventProblem("no timestamp") }
+        if event["timestamp"] == nil || event["timestamp"] is NSNull
+            || WebhookJSON.milliseconds(event["timestamp"]) == 0
+        {
+            guard let known = known(kind.watermark) ?? known(entryTime) else {
+                throw WebhookEventProblem("no timestamp")
+            }
             timestamp = known
         } else {
             // Present but unreadable or out of range (before 1970, after 9999): not a time at all.
-            guard let given = WebhookJSON.milliseconds(event["timestamp"]) else { throw WebhookEventProblem("no timestamp") }
+            guard let given = WebhookJSON.milliseconds(event["timestamp"]) else {
+                throw WebhookEventProblem("no timestamp")
+            }
             timestamp = given
         }
         return MessagingEvent(
@@ -82,7 +88,8 @@ extension MessagingEvent.Kind {
         if let value = event["delivery"] {
             let delivery = try payload(value, "delivery")
             return .delivery(
-                Delivery(watermark: try watermark(delivery, "delivery"), mids: WebhookJSON.identifiers(delivery["mids"])))
+                Delivery(
+                    watermark: try watermark(delivery, "delivery"), mids: WebhookJSON.identifiers(delivery["mids"])))
         }
         if let value = event["read"] {
             return .read(Read(watermark: try watermark(payload(value, "read"), "read")))

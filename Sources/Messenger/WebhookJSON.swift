@@ -22,7 +22,9 @@ enum WebhookJSON {
     /// Strings with U+0000 or over `maxIdentifierLength` bytes are not identifiers.
     static func identifier(_ value: Any?) -> String? {
         if let string = value as? String {
-            guard !string.isEmpty, string.utf8.count <= maxIdentifierLength, !string.utf8.contains(0) else { return nil }
+            guard !string.isEmpty, string.utf8.count <= maxIdentifierLength, !string.utf8.contains(0) else {
+                return nil
+            }
             return string
         }
         guard let number = number(value) else { return nil }
@@ -50,7 +52,8 @@ enum WebhookJSON {
             let trimmed = string.trimmingCharacters(in: .whitespaces)
             read = Int64(trimmed) ?? Double(trimmed).flatMap(truncating)
         } else if let number = number(value) {
-            read = !isFloat(number) ? (value as? Int64) ?? truncating(number.doubleValue) : truncating(number.doubleValue)
+            read =
+                !isFloat(number) ? (value as? Int64) ?? truncating(number.doubleValue) : truncating(number.doubleValue)
         } else {
             read = nil
         }

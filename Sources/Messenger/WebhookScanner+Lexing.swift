@@ -21,7 +21,11 @@ extension WebhookScanner {
             }
             length = bytes.count
             for (offset, byte) in bytes.enumerated() {
-                if offset < 8 { low |= UInt64(byte) << (8 * offset) } else { high |= UInt64(byte) << (8 * (offset - 8)) }
+                if offset < 8 {
+                    low |= UInt64(byte) << (8 * offset)
+                } else {
+                    high |= UInt64(byte) << (8 * (offset - 8))
+                }
             }
         }
 
@@ -109,7 +113,9 @@ extension WebhookScanner {
 
     /// An id that may be a JSON integer (`app_id` is one in Meta's examples).
     mutating func readIdentifierOrInteger() throws(GiveUp) -> String {
-        if let byte = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { return String(try readInteger()) }
+        if let byte = peek(), (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+            return String(try readInteger())
+        }
         return try readIdentifier()
     }
 
@@ -231,7 +237,8 @@ extension WebhookScanner {
         var buffer = Array(bytes[start..<index])
         while let byte = next() {
             switch byte {
-            case UInt8(ascii: "\""): return try buffer.withUnsafeBufferPointer { (raw) throws(GiveUp) in try Self.validated(raw[...]) }
+            case UInt8(ascii: "\""):
+                return try buffer.withUnsafeBufferPointer { (raw) throws(GiveUp) in try Self.validated(raw[...]) }
             case UInt8(ascii: "\\"): try readEscape(into: &buffer)
             case ..<0x20: throw GiveUp()
             default: buffer.append(byte)

@@ -40,7 +40,8 @@ extension WebhookScanner {
         case Key.quickReply:
             guard !fields.quickReply else { throw GiveUp() }
             fields.quickReply = true
-            fields.quickReplyPayload = try readMember(Key.payload) { scanner throws(GiveUp) in try scanner.readString() }
+            fields.quickReplyPayload = try readMember(Key.payload) { scanner throws(GiveUp) in try scanner.readString()
+            }
         case Key.replyTo:
             guard !fields.replyTo else { throw GiveUp() }
             fields.replyTo = true

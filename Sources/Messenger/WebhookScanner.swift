@@ -147,8 +147,9 @@ struct WebhookScanner {
         guard let mid = fields.mid else { throw GiveUp() }
         if fields.isEcho == true {
             return .echo(
-                Echo(mid: mid, appID: fields.appID, metadata: fields.metadata, text: fields.text,
-                     attachments: fields.attachments ?? []))
+                Echo(
+                    mid: mid, appID: fields.appID, metadata: fields.metadata, text: fields.text,
+                    attachments: fields.attachments ?? []))
         }
         return .message(
             InboundMessage(

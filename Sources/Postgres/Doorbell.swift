@@ -59,7 +59,8 @@ public final class Doorbell: Sendable {
                     continuation.resume()
                     return
                 }
-                let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+                let nanoseconds =
+                    timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
                 DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
                     release(id)
                 }

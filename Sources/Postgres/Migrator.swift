@@ -61,7 +61,9 @@ public struct Migrator: Sendable {
             if let checksum = applied[migration.version], checksum != migration.checksum {
                 throw PostgresError(
                     code: .migration,
-                    message: "migration \(migration.version)_\(migration.name) was edited after it was applied; add a new migration instead")
+                    message:
+                        "migration \(migration.version)_\(migration.name) was edited after it was applied; add a new migration instead"
+                )
             }
         }
         return migrations.filter { applied[$0.version] == nil }

@@ -73,8 +73,9 @@ final class PooledConnection: @unchecked Sendable {
         let live = try held.live()
         if held.opened != opened {
             if hadOne {
-                logger.info("postgres connection closed by the server; replaced",
-                            metadata: ["postgres.connection": "\(index)"])
+                logger.info(
+                    "postgres connection closed by the server; replaced",
+                    metadata: ["postgres.connection": "\(index)"])
             }
             canceller.withLock { $0 = live.makeCanceller() }
         }
@@ -88,8 +89,9 @@ final class PooledConnection: @unchecked Sendable {
         case .idle:
             return
         case .inTransaction, .failedTransaction:
-            logger.warning("a pooled connection was returned inside a transaction; rolling back",
-                           metadata: ["postgres.connection": "\(index)"])
+            logger.warning(
+                "a pooled connection was returned inside a transaction; rolling back",
+                metadata: ["postgres.connection": "\(index)"])
             if (try? connection.execute(script: "ROLLBACK")) == nil { drop() }
         case .unknown:
             drop()

@@ -6,7 +6,8 @@ public enum PostgresArrayLiteral {
     /// Every element quoted, with `"` and `\` escaped, so any string round-trips.
     public static func text(_ values: [String]) -> String {
         let elements = values.map { value in
-            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+                + "\""
         }
         return "{" + elements.joined(separator: ",") + "}"
     }

@@ -97,7 +97,9 @@ public final class PostgresListener: Sendable {
             for notification in try connection.consumeNotifications() {
                 continuation.yield(.notification(notification))
             }
-            if !connection.isConnected { throw PostgresError(code: .connectionLost, message: "listener connection lost") }
+            if !connection.isConnected {
+                throw PostgresError(code: .connectionLost, message: "listener connection lost")
+            }
         }
     }
 

@@ -83,7 +83,10 @@ public final class PostgresPool: Sendable {
     public func close() {
         let (idle, waiters) = state.withLock { state in
             state.closed = true
-            defer { state.idle = []; state.waiters = [] }
+            defer {
+                state.idle = []
+                state.waiters = []
+            }
             return (state.idle, state.waiters)
         }
         for waiter in waiters {
@@ -101,8 +104,12 @@ public final class PostgresPool: Sendable {
             return state.nextWaiterID
         }
         return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PooledConnection, any Error>) in
-                enum Decision { case ready(PooledConnection), closed, wait }
+            try await withCheckedThrowingContinuation {
+                (continuation: CheckedContinuation<PooledConnection, any Error>) in
+                enum Decision {
+                    case ready(PooledConnection)
+                    case closed, wait
+                }
                 let decision: Decision = state.withLock { state in
                     if state.closed { return .closed }
                     if let slot = state.idle.popLast() { return .ready(slot) }
@@ -147,7 +154,10 @@ public final class PostgresPool: Sendable {
     }
 
     private func release(_ slot: PooledConnection) {
-        enum Decision { case handOver(Waiter), closed, idle }
+        enum Decision {
+            case handOver(Waiter)
+            case closed, idle
+        }
         let decision: Decision = state.withLock { state in
             if state.closed {
                 state.created -= 1

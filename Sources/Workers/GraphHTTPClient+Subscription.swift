@@ -7,7 +7,8 @@ import Messenger
 extension GraphHTTPClient: PageSubscriber {
     public func subscribe(pageID: String, accessToken: String) async -> GraphPageSubscription.Outcome {
         let url = GraphPageSubscription.url(
-            graphBaseURL: graphBaseURL, version: version, pageID: pageID, accessToken: accessToken, appSecret: appSecret)
+            graphBaseURL: graphBaseURL, version: version, pageID: pageID, accessToken: accessToken, appSecret: appSecret
+        )
         do {
             let response = try await client.execute(HTTPRequest(method: .post, url: url, body: []))
             return GraphPageSubscription.outcome(

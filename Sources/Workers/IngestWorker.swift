@@ -33,7 +33,10 @@ public final class IngestWorker: Service, Sendable {
     private let logger: Logger
     private let doorbells: [Doorbell]
 
-    public init(pool: PostgresPool, ingestor: WebhookIngestor, clock: any HeraldClock, configuration: Configuration = Configuration(), logger: Logger) {
+    public init(
+        pool: PostgresPool, ingestor: WebhookIngestor, clock: any HeraldClock,
+        configuration: Configuration = Configuration(), logger: Logger
+    ) {
         self.pool = pool
         self.ingestor = ingestor
         self.clock = clock
@@ -53,7 +56,9 @@ public final class IngestWorker: Service, Sendable {
         await withTaskGroup(of: Void.self) { group in
             for doorbell in self.doorbells {
                 group.addTask {
-                    await ServiceLoop.run(every: self.configuration.pollInterval, doorbell: doorbell) { await self.drainOnce() > 0 }
+                    await ServiceLoop.run(every: self.configuration.pollInterval, doorbell: doorbell) {
+                        await self.drainOnce() > 0
+                    }
                 }
             }
         }
@@ -70,11 +75,14 @@ public final class IngestWorker: Service, Sendable {
             if outcome.parked > 0 || outcome.retried > 0 {
                 logger.warning(
                     "webhook events failed",
-                    metadata: ["herald.ingest.parked": "\(outcome.parked)", "herald.ingest.retried": "\(outcome.retried)"])
+                    metadata: [
+                        "herald.ingest.parked": "\(outcome.parked)", "herald.ingest.retried": "\(outcome.retried)",
+                    ])
             }
             return outcome.claimed
         } catch {
-            logger.error("ingest batch failed; retrying after the poll interval", metadata: ["herald.error": "\(error)"])
+            logger.error(
+                "ingest batch failed; retrying after the poll interval", metadata: ["herald.error": "\(error)"])
             return 0
         }
     }

@@ -27,7 +27,8 @@ public final class ProfileWorker: Service, Sendable {
         public var curl: CurlConfiguration
 
         public init(
-            graphURL: String, graphVersion: String, appSecret: [UInt8]?, threads: Int = 2, lease: Duration = .seconds(30),
+            graphURL: String, graphVersion: String, appSecret: [UInt8]?, threads: Int = 2,
+            lease: Duration = .seconds(30),
             retryBase: Duration = .seconds(10), tokenKey: [UInt8]? = nil,
             curl: CurlConfiguration = CurlConfiguration(connectTimeout: .seconds(5), totalTimeout: .seconds(10))
         ) {
@@ -49,7 +50,8 @@ public final class ProfileWorker: Service, Sendable {
         clock: any HeraldClock = SystemClock(), pollInterval: Duration = .seconds(1), logger: Logger
     ) {
         let handler = FetchProfileHandler(
-            configuration: configuration, fetch: ProfileFetch(retryBase: configuration.retryBase, tokenKey: configuration.tokenKey),
+            configuration: configuration,
+            fetch: ProfileFetch(retryBase: configuration.retryBase, tokenKey: configuration.tokenKey),
             curl: CurlHandles(configuration: configuration.curl), clock: clock, logger: logger)
         pool = JobWorkerPool(
             postgres: database, queue: jobQueue,
@@ -117,7 +119,8 @@ struct FetchProfileHandler: Sendable {
         case .discard: logger.warning("profile fetch gave up after its last attempt", metadata: metadata)
         default:
             if failure.reason == .tokenExpired {
-                logger.warning("profile fetch found the page's token expired; the page is marked expired", metadata: metadata)
+                logger.warning(
+                    "profile fetch found the page's token expired; the page is marked expired", metadata: metadata)
             } else {
                 logger.info("profile unavailable: Graph refused it", metadata: metadata)
             }

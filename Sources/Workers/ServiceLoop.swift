@@ -7,7 +7,9 @@ import ServiceLifecycle
 /// started always finishes. `JobWorkerPool` has the same contract on threads of its own.
 enum ServiceLoop {
     /// `pass` returns whether it found work (then the next pass runs at once).
-    static func run(every interval: Duration, doorbell: Doorbell = Doorbell(), _ pass: @escaping @Sendable () async -> Bool) async {
+    static func run(
+        every interval: Duration, doorbell: Doorbell = Doorbell(), _ pass: @escaping @Sendable () async -> Bool
+    ) async {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 if await pass() { continue }

@@ -149,38 +149,41 @@ struct AddressKindTests {
 /// Address literals in every spelling libcurl or the resolver accepts, parsed without a lookup.
 @Suite("IPAddress literals")
 struct IPAddressLiteralTests {
-    @Test("IPv4 in decimal, octal, hex and short forms is the address it spells",
-          arguments: [
-              ("127.0.0.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"),
-              ("017700000001", "127.0.0.1"), ("0x7f000001", "127.0.0.1"), ("0X7F000001", "127.0.0.1"),
-              ("127.1", "127.0.0.1"), ("127.0.1", "127.0.0.1"), ("0177.0.0.01", "127.0.0.1"),
-              ("0x7F.0x0.0x0.0x1", "127.0.0.1"), ("127.0.0.1.", "127.0.0.1"), ("0", "0.0.0.0"), ("0x0", "0.0.0.0"),
-              ("00", "0.0.0.0"), ("169.254.43518", "169.254.169.254"), ("0xa9fea9fe", "169.254.169.254"),
-              ("2852039166", "169.254.169.254"), ("0251.0376.0251.0376", "169.254.169.254"), ("10.1", "10.0.0.1"),
-              ("3232235521", "192.168.0.1"), ("4294967295", "255.255.255.255"), ("8.8.8.8", "8.8.8.8"),
-          ])
+    @Test(
+        "IPv4 in decimal, octal, hex and short forms is the address it spells",
+        arguments: [
+            ("127.0.0.1", "127.0.0.1"), ("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"),
+            ("017700000001", "127.0.0.1"), ("0x7f000001", "127.0.0.1"), ("0X7F000001", "127.0.0.1"),
+            ("127.1", "127.0.0.1"), ("127.0.1", "127.0.0.1"), ("0177.0.0.01", "127.0.0.1"),
+            ("0x7F.0x0.0x0.0x1", "127.0.0.1"), ("127.0.0.1.", "127.0.0.1"), ("0", "0.0.0.0"), ("0x0", "0.0.0.0"),
+            ("00", "0.0.0.0"), ("169.254.43518", "169.254.169.254"), ("0xa9fea9fe", "169.254.169.254"),
+            ("2852039166", "169.254.169.254"), ("0251.0376.0251.0376", "169.254.169.254"), ("10.1", "10.0.0.1"),
+            ("3232235521", "192.168.0.1"), ("4294967295", "255.255.255.255"), ("8.8.8.8", "8.8.8.8"),
+        ])
     func ipv4Forms(literal: String, address: String) throws {
         #expect(try #require(IPAddress(literal)).description == address)
         #expect(IPAddress(literal)?.bytes.count == 4)
     }
 
-    @Test("IPv6 with or without brackets and zone",
-          arguments: [
-              ("::1", "::1"), ("[::1]", "::1"), ("[::ffff:127.0.0.1]", "::ffff:127.0.0.1"),
-              ("::ffff:7f00:1", "::ffff:127.0.0.1"), ("[fe80::1%25eth0]", "fe80::1"), ("fe80::1%eth0", "fe80::1"),
-              ("[0:0:0:0:0:0:0:1]", "::1"), ("[::]", "::"), ("2001:DB8::A", "2001:db8::a"),
-          ])
+    @Test(
+        "IPv6 with or without brackets and zone",
+        arguments: [
+            ("::1", "::1"), ("[::1]", "::1"), ("[::ffff:127.0.0.1]", "::ffff:127.0.0.1"),
+            ("::ffff:7f00:1", "::ffff:127.0.0.1"), ("[fe80::1%25eth0]", "fe80::1"), ("fe80::1%eth0", "fe80::1"),
+            ("[0:0:0:0:0:0:0:1]", "::1"), ("[::]", "::"), ("2001:DB8::A", "2001:db8::a"),
+        ])
     func ipv6Forms(literal: String, address: String) throws {
         #expect(try #require(IPAddress(literal)).description == address)
     }
 
-    @Test("host names and out-of-range numbers are not addresses",
-          arguments: [
-              "", "localhost", "example.com", "256.0.0.1", "1.2.3.256", "1.2.3.4.5", "4294967296", "0x100000000",
-              "1.16777216", "08", "09.1.1.1", "0x", "0xg", "1..1", ".1", "1.2.3.4..", "127.0.0.1a", "+1", "-1",
-              " 1.2.3.4", "1.2.3.4 ", "１２７.０.０.１", "[::1", "::1]", "[]", ":::1", "[127.0.0.1]", "1:2:3:4:5:6:7:8:9",
-              "0x7f.example", "123.example.com",
-          ])
+    @Test(
+        "host names and out-of-range numbers are not addresses",
+        arguments: [
+            "", "localhost", "example.com", "256.0.0.1", "1.2.3.256", "1.2.3.4.5", "4294967296", "0x100000000",
+            "1.16777216", "08", "09.1.1.1", "0x", "0xg", "1..1", ".1", "1.2.3.4..", "127.0.0.1a", "+1", "-1",
+            " 1.2.3.4", "1.2.3.4 ", "１２７.０.０.１", "[::1", "::1]", "[]", ":::1", "[127.0.0.1]", "1:2:3:4:5:6:7:8:9",
+            "0x7f.example", "123.example.com",
+        ])
     func notAnAddress(literal: String) {
         #expect(IPAddress(literal) == nil)
     }
@@ -217,28 +220,30 @@ struct AddressPolicyTests {
         #expect(!testing.allows(IPAddress(127, 0, 0, 2), port: 8080))
     }
 
-    @Test("the address and port of a URL whose host is a literal, in any spelling",
-          arguments: [
-              ("http://127.0.0.1/", "127.0.0.1:80"), ("https://127.0.0.1/a.png", "127.0.0.1:443"),
-              ("http://127.0.0.1:8080/x", "127.0.0.1:8080"), ("HTTP://2130706433/", "127.0.0.1:80"),
-              ("http://0x7f.1/", "127.0.0.1:80"), ("http://017700000001/", "127.0.0.1:80"),
-              ("http://127.1:81", "127.0.0.1:81"), ("http://user:pw@10.0.0.1/", "10.0.0.1:80"),
-              ("http://example.com@169.254.169.254/latest", "169.254.169.254:80"), ("http://[::1]:81/", "[::1]:81"),
-              ("http://[::ffff:127.0.0.1]/", "[::ffff:127.0.0.1]:80"), ("https://[fe80::1%25eth0]/", "[fe80::1]:443"),
-              ("http://１２７.０.０.１/", "127.0.0.1:80"), ("http://127。0。0。1/", "127.0.0.1:80"),
-              ("http://%31%32%37.0.0.1/", "127.0.0.1:80"), ("http://127.0.0.1./", "127.0.0.1:80"),
-              ("http://127.0.0.1?x=1", "127.0.0.1:80"), ("http://127.0.0.1#top", "127.0.0.1:80"),
-              ("http://0.0.0.0:5432/", "0.0.0.0:5432"), ("https://8.8.8.8/", "8.8.8.8:443"),
-          ])
+    @Test(
+        "the address and port of a URL whose host is a literal, in any spelling",
+        arguments: [
+            ("http://127.0.0.1/", "127.0.0.1:80"), ("https://127.0.0.1/a.png", "127.0.0.1:443"),
+            ("http://127.0.0.1:8080/x", "127.0.0.1:8080"), ("HTTP://2130706433/", "127.0.0.1:80"),
+            ("http://0x7f.1/", "127.0.0.1:80"), ("http://017700000001/", "127.0.0.1:80"),
+            ("http://127.1:81", "127.0.0.1:81"), ("http://user:pw@10.0.0.1/", "10.0.0.1:80"),
+            ("http://example.com@169.254.169.254/latest", "169.254.169.254:80"), ("http://[::1]:81/", "[::1]:81"),
+            ("http://[::ffff:127.0.0.1]/", "[::ffff:127.0.0.1]:80"), ("https://[fe80::1%25eth0]/", "[fe80::1]:443"),
+            ("http://１２７.０.０.１/", "127.0.0.1:80"), ("http://127。0。0。1/", "127.0.0.1:80"),
+            ("http://%31%32%37.0.0.1/", "127.0.0.1:80"), ("http://127.0.0.1./", "127.0.0.1:80"),
+            ("http://127.0.0.1?x=1", "127.0.0.1:80"), ("http://127.0.0.1#top", "127.0.0.1:80"),
+            ("http://0.0.0.0:5432/", "0.0.0.0:5432"), ("https://8.8.8.8/", "8.8.8.8:443"),
+        ])
     func literalEndpoint(url: String, endpoint: String) throws {
         #expect(try #require(AddressPolicy.literalEndpoint(of: url)).description == endpoint)
     }
 
-    @Test("a host name, or a URL that is not http(s), has no literal endpoint",
-          arguments: [
-              "http://localhost/", "https://cdn.example.com/a.png", "http://127.0.0.1.example.com/",
-              "ftp://127.0.0.1/", "127.0.0.1", "http://127.0.0.1@example.com/", "http:///127.0.0.1/", "",
-          ])
+    @Test(
+        "a host name, or a URL that is not http(s), has no literal endpoint",
+        arguments: [
+            "http://localhost/", "https://cdn.example.com/a.png", "http://127.0.0.1.example.com/",
+            "ftp://127.0.0.1/", "127.0.0.1", "http://127.0.0.1@example.com/", "http:///127.0.0.1/", "",
+        ])
     func noLiteral(url: String) {
         #expect(AddressPolicy.literalEndpoint(of: url) == nil)
     }
@@ -246,7 +251,9 @@ struct AddressPolicyTests {
     @Test("refusesLiteralHost: non-public literals are refused, public ones and names are not")
     func refusesLiteralHost() {
         let policy = AddressPolicy.publicOnly
-        for url in ["http://127.0.0.1/", "http://[::1]/", "http://169.254.169.254/", "http://2130706433/", "http://10.1/"] {
+        for url in [
+            "http://127.0.0.1/", "http://[::1]/", "http://169.254.169.254/", "http://2130706433/", "http://10.1/",
+        ] {
             #expect(policy.refusesLiteralHost(of: url), "\(url)")
             #expect(!AddressPolicy.anyAddress.refusesLiteralHost(of: url), "\(url)")
         }

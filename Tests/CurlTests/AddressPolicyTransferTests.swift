@@ -23,8 +23,9 @@ struct AddressPolicyTransferTests {
         "127.0.0.1", "[::ffff:127.0.0.1]", "0.0.0.0", "localhost", "2130706433", "0x7f.1", "017700000001", "127.1",
     ]
 
-    @Test("a loopback URL in any spelling is refused with addressRefused and the server sees no connection",
-          arguments: loopbackHosts)
+    @Test(
+        "a loopback URL in any spelling is refused with addressRefused and the server sees no connection",
+        arguments: loopbackHosts)
     func refused(host: String) async throws {
         try await TestHTTPServer.with { server in
             let url = "http://\(host):\(server.port)/hello"
@@ -50,8 +51,9 @@ struct AddressPolicyTransferTests {
         }
     }
 
-    @Test("other local addresses are refused without a connection attempt",
-          arguments: ["http://[::1]:9/", "http://127.0.0.2:9/", "http://[::]:9/", "http://0:9/", "http://localhost:9/"])
+    @Test(
+        "other local addresses are refused without a connection attempt",
+        arguments: ["http://[::1]:9/", "http://127.0.0.2:9/", "http://[::]:9/", "http://0:9/", "http://localhost:9/"])
     func refusedWithoutTrying(url: String) async throws {
         // Port 9 (discard), where nothing listens: had libcurl tried to connect, the error would be
         // a connection failure, not addressRefused. (Only addresses of this machine: the
@@ -92,7 +94,8 @@ struct AddressPolicyTransferTests {
                 #expect(target.connectionCount == 0)
                 // Within the allowed host, redirects are followed as before.
                 let response = try await perform(
-                    HTTPRequest(url: allowed.url("/redirect")), configuration: Self.guarded(policy, followRedirects: true)
+                    HTTPRequest(url: allowed.url("/redirect")),
+                    configuration: Self.guarded(policy, followRedirects: true)
                 ).get()
                 #expect(response.text == "hello world")
             }

@@ -43,7 +43,8 @@ struct FakeGraphHarness {
     }
 
     /// A text send to `recipient`.
-    func send(to recipient: String, text: String = "Hello", token: String? = "page-token") async throws -> HTTPResponse {
+    func send(to recipient: String, text: String = "Hello", token: String? = "page-token") async throws -> HTTPResponse
+    {
         try await send(raw: Self.textBody(recipient: recipient, text: text), token: token)
     }
 

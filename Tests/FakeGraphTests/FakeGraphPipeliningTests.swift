@@ -12,11 +12,14 @@ struct FakeGraphPipeliningTests {
         RawHTTPConnection.request(
             "POST", "/v25.0/me/messages?access_token=valid-token",
             headers: [("Content-Type", "application/json")] + (close ? [("Connection", "close")] : []),
-            body: Array(#"{"recipient":{"id":"\#(recipient)"},"messaging_type":"RESPONSE","message":{"text":"hi"}}"#.utf8))
+            body: Array(
+                #"{"recipient":{"id":"\#(recipient)"},"messaging_type":"RESPONSE","message":{"text":"hi"}}"#.utf8))
     }
 
     /// A quiet fake-graph and one raw connection to it.
-    static func connect(_ configuration: FakeGraphConfiguration = .init()) async throws -> (RunningFakeGraph, RawHTTPConnection) {
+    static func connect(_ configuration: FakeGraphConfiguration = .init()) async throws -> (
+        RunningFakeGraph, RawHTTPConnection
+    ) {
         var logger = Logger(label: "herald.tests.fake-graph")
         logger.logLevel = .critical
         let graph = try await FakeGraphServer.start(configuration: configuration, logger: logger)

@@ -9,20 +9,27 @@ import Testing
 @Suite("fake-graph User Profile API")
 struct FakeGraphProfileTests {
     func profile(_ graph: FakeGraphHarness, _ psid: String, token: String = "page-token") async throws -> HTTPResponse {
-        try await graph.get("/v25.0/\(psid)?access_token=\(token)&appsecret_proof=abc&fields=first_name,last_name,profile_pic")
+        try await graph.get(
+            "/v25.0/\(psid)?access_token=\(token)&appsecret_proof=abc&fields=first_name,last_name,profile_pic")
     }
 
     @Test func scriptedAndStandardProfiles() async throws {
         try await FakeGraphHarness.with { graph in
             let scripted = try await graph.post(
-                "/_fake/profiles", body: #"{"psid":"42","first_name":"Nguyễn","last_name":"Văn An","profile_pic":"https://cdn.example/42.jpg"}"#)
+                "/_fake/profiles",
+                body:
+                    #"{"psid":"42","first_name":"Nguyễn","last_name":"Văn An","profile_pic":"https://cdn.example/42.jpg"}"#
+            )
             #expect(scripted.status == 204)
             let response = try await profile(graph, "42")
             #expect(response.status == 200)
             #expect(
                 response.text
-                    == #"{"first_name":"Nguyễn","id":"42","last_name":"Văn An","profile_pic":"https://cdn.example/42.jpg"}"#)
-            guard case .fetched(let fetched) = GraphUserProfile.outcome(httpStatus: response.status, body: response.body) else {
+                    == #"{"first_name":"Nguyễn","id":"42","last_name":"Văn An","profile_pic":"https://cdn.example/42.jpg"}"#
+            )
+            guard
+                case .fetched(let fetched) = GraphUserProfile.outcome(httpStatus: response.status, body: response.body)
+            else {
                 Issue.record("not a profile: \(response.text)")
                 return
             }
@@ -70,7 +77,8 @@ struct FakeGraphProfileTests {
             #expect(error["type"] as? String == type)
             #expect(error["fbtrace_id"] is String)
             #expect((error["message"] as? String)?.isEmpty == false)
-            let failure = try #require(GraphUserProfile.outcome(httpStatus: response.status, body: response.body).failure)
+            let failure = try #require(
+                GraphUserProfile.outcome(httpStatus: response.status, body: response.body).failure)
             #expect(failure.isTransient == transient)
             #expect(failure.reason == reason)
             if psid == "no-profile" { #expect((error["message"] as? String)?.contains("ID 'no-profile'") == true) }

@@ -24,7 +24,8 @@ struct ScriptedCase: Sendable, CustomTestStringConvertible {
             fixture: "token-permissions-revoked"),
         ScriptedCase(label: "recipient blocked-url", body: text(to: "blocked-url"), fixture: "blocked-url"),
         ScriptedCase(
-            label: "URL in text", body: FakeGraphHarness.textBody(recipient: "1", text: "see https://blocked.example/x"),
+            label: "URL in text",
+            body: FakeGraphHarness.textBody(recipient: "1", text: "see https://blocked.example/x"),
             fixture: "blocked-url"),
         ScriptedCase(
             label: "URL in attachment",
@@ -35,7 +36,8 @@ struct ScriptedCase: Sendable, CustomTestStringConvertible {
             body: FakeGraphHarness.templateBody(recipient: "1", buttonURL: "https://shop.blocked.example/p"),
             fixture: "blocked-url"),
         ScriptedCase(label: "recipient outside-window", body: text(to: "outside-window:7"), fixture: "outside-window"),
-        ScriptedCase(label: "recipient user-unavailable", body: text(to: "user-unavailable"), fixture: "user-unavailable"),
+        ScriptedCase(
+            label: "recipient user-unavailable", body: text(to: "user-unavailable"), fixture: "user-unavailable"),
         ScriptedCase(label: "recipient no-user", body: text(to: "no-user"), fixture: "no-matching-user"),
         ScriptedCase(label: "recipient rate-limited", body: text(to: "rate-limited"), fixture: "rate-limited"),
         ScriptedCase(label: "recipient temporary", body: text(to: "temporary"), fixture: "temporary"),
@@ -92,7 +94,8 @@ struct FakeGraphScenarioHTTPTests {
     @Test func missingTokenIsCode2500() async throws {
         try await FakeGraphHarness.with { graph in
             for token in [String?.none, ""] {
-                let response = try await graph.send(raw: FakeGraphHarness.textBody(recipient: "1", text: "hi"), token: token)
+                let response = try await graph.send(
+                    raw: FakeGraphHarness.textBody(recipient: "1", text: "hi"), token: token)
                 #expect(response.status == 400)
                 let error = try GraphErrorFields(bytes: response.body)
                 #expect(error == GraphErrorFields(["code": 2500, "type": "OAuthException"]))

@@ -40,19 +40,24 @@ struct FakeGraphScenarioTests {
         ])
     func token(_ token: String?, expected: String) {
         #expect(FakeGraphScenario.forToken(token).name == expected)
-        #expect(FakeGraphScenario.forSend(.init(accessToken: token, recipient: "outside-window")).name
-            == (expected == "ok" ? "outside-window" : expected))
+        #expect(
+            FakeGraphScenario.forSend(.init(accessToken: token, recipient: "outside-window")).name
+                == (expected == "ok" ? "outside-window" : expected))
     }
 
     @Test func urlsInContentAndAttachments() {
         func scenario(content: [String] = [], attachments: [String] = []) -> String {
-            FakeGraphScenario.forSend(.init(accessToken: "t", recipient: "1", content: content, attachmentURLs: attachments))
-                .name
+            FakeGraphScenario.forSend(
+                .init(accessToken: "t", recipient: "1", content: content, attachmentURLs: attachments)
+            )
+            .name
         }
         #expect(scenario(content: ["see https://blocked.example/x"]) == "blocked-url")
         #expect(scenario(content: ["https://ok.example/too-large"]) == "ok")
         #expect(scenario(attachments: ["https://cdn.example/too-large.mp4"]) == "too-large")
-        #expect(scenario(content: ["https://blocked.example/a"], attachments: ["https://cdn.example/too-large"]) == "blocked-url")
+        #expect(
+            scenario(content: ["https://blocked.example/a"], attachments: ["https://cdn.example/too-large"])
+                == "blocked-url")
     }
 
     @Test func flakyFailsTheFirstNAttemptsThenSucceeds() {

@@ -26,8 +26,12 @@ struct FakeGraphServerTests {
     }
 
     @Test func messageIDsDifferAcrossServers() async throws {
-        let first = try await FakeGraphHarness.with { try FakeGraphHarness.object(try await $0.send(to: "1"))["message_id"] as? String }
-        let second = try await FakeGraphHarness.with { try FakeGraphHarness.object(try await $0.send(to: "1"))["message_id"] as? String }
+        let first = try await FakeGraphHarness.with {
+            try FakeGraphHarness.object(try await $0.send(to: "1"))["message_id"] as? String
+        }
+        let second = try await FakeGraphHarness.with {
+            try FakeGraphHarness.object(try await $0.send(to: "1"))["message_id"] as? String
+        }
         #expect(first != nil && first != second)
     }
 
@@ -77,8 +81,10 @@ struct FakeGraphServerTests {
         try await FakeGraphHarness.with { graph in
             _ = try await graph.send(raw: FakeGraphHarness.textBody(recipient: "42", text: "Hi", metadata: "herald-7"))
             _ = try await graph.send(to: "outside-window")
-            _ = try await graph.send(raw: FakeGraphHarness.textBody(recipient: "43", text: "x"), token: "page-expired-XYZZY")
-            _ = try await graph.send(raw: FakeGraphHarness.templateBody(recipient: "44", buttonURL: "https://ok.example"))
+            _ = try await graph.send(
+                raw: FakeGraphHarness.textBody(recipient: "43", text: "x"), token: "page-expired-XYZZY")
+            _ = try await graph.send(
+                raw: FakeGraphHarness.templateBody(recipient: "44", buttonURL: "https://ok.example"))
 
             let listed = try await graph.get("/_fake/requests")
             #expect(listed.status == 200)
@@ -99,8 +105,12 @@ struct FakeGraphServerTests {
             let filtered = try await graph.get("/_fake/requests?recipient=outside-window")
             #expect(try decoder.decode([ReceivedSend].self, from: Data(filtered.body)).count == 1)
 
-            let stats = try JSONDecoder().decode(FakeGraphStats.self, from: Data(try await graph.get("/_fake/stats").body))
-            #expect(stats == FakeGraphStats(total: 4, byOutcome: ["ok": 2, "outside-window": 1, "token-expired": 1], recorded: 4))
+            let stats = try JSONDecoder().decode(
+                FakeGraphStats.self, from: Data(try await graph.get("/_fake/stats").body))
+            #expect(
+                stats
+                    == FakeGraphStats(
+                        total: 4, byOutcome: ["ok": 2, "outside-window": 1, "token-expired": 1], recorded: 4))
 
             #expect(try await graph.delete("/_fake/requests").status == 204)
             #expect(graph.server.requests().isEmpty)
@@ -129,7 +139,10 @@ struct FakeGraphServerTests {
         (FakeGraphHarness.textBody(recipient: "1", text: String(repeating: "é", count: 2001)), .textTooLong),
         // 286 family emoji: 286 characters on screen, 2002 code points, which is what counts.
         (FakeGraphHarness.textBody(recipient: "1", text: String(repeating: "👨‍👩‍👧‍👦", count: 286)), .textTooLong),
-        (FakeGraphHarness.textBody(recipient: "1", text: "hi", metadata: String(repeating: "x", count: 1001)), .metadataTooLong),
+        (
+            FakeGraphHarness.textBody(recipient: "1", text: "hi", metadata: String(repeating: "x", count: 1001)),
+            .metadataTooLong
+        ),
     ]
 
     @Test("malformed bodies get Graph's code 100", arguments: malformed)
@@ -168,7 +181,8 @@ struct FakeGraphServerTests {
     @Test func aTakenPortFailsToStart() async throws {
         try await FakeGraphHarness.with { graph in
             await #expect(throws: (any Error).self) {
-                _ = try await FakeGraphServer.start(configuration: .init(port: graph.server.port), logger: FakeGraphHarness.logger)
+                _ = try await FakeGraphServer.start(
+                    configuration: .init(port: graph.server.port), logger: FakeGraphHarness.logger)
             }
         }
     }

@@ -18,7 +18,8 @@ struct FakeGraphSubscriptionTests {
         query.append("appsecret_proof=abc123")
         if let fields { query.append("subscribed_fields=\(fields)") }
         let url = "\(graph.server.baseURL)/v25.0/\(page)/subscribed_apps?" + query.joined(separator: "&")
-        let headers = formBody == nil ? [] : [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")]
+        let headers =
+            formBody == nil ? [] : [HTTPHeader(name: "Content-Type", value: "application/x-www-form-urlencoded")]
         return try await FakeGraphHarness.client.execute(
             HTTPRequest(method: .post, url: url, headers: headers, body: Array((formBody ?? "").utf8)))
     }
@@ -57,7 +58,8 @@ struct FakeGraphSubscriptionTests {
 
     @Test func fieldsMayComeInAFormBody() async throws {
         try await FakeGraphHarness.with { graph in
-            let response = try await subscribe(graph, fields: nil, formBody: "subscribed_fields=messages%2Cmessage_reads")
+            let response = try await subscribe(
+                graph, fields: nil, formBody: "subscribed_fields=messages%2Cmessage_reads")
             #expect(response.status == 200, "\(response.text)")
             #expect(graph.server.subscriptions().first?.subscribedFields == ["messages", "message_reads"])
         }
@@ -69,13 +71,15 @@ struct FakeGraphSubscriptionTests {
             #expect(noToken.status == 400)
             #expect(try GraphErrorFields(bytes: noToken.body).code == 104)
             let expired = try await subscribe(graph, token: "page-expired-1", fields: nil)
-            #expect(try GraphErrorFields(bytes: expired.body) == GraphErrorFields(try GraphFixture("token-expired").error))
+            #expect(
+                try GraphErrorFields(bytes: expired.body) == GraphErrorFields(try GraphFixture("token-expired").error))
             let noFields = try await subscribe(graph, fields: nil)
             #expect(noFields.status == 400)
             #expect(noFields.text == FakeGraphFailure.missingSubscribedFields.body)
-            #expect(graph.server.subscriptions().map(\.outcome) == [
-                "access-token-required", "token-expired", "missing-subscribed-fields",
-            ])
+            #expect(
+                graph.server.subscriptions().map(\.outcome) == [
+                    "access-token-required", "token-expired", "missing-subscribed-fields",
+                ])
         }
     }
 
@@ -113,7 +117,8 @@ struct FakeGraphSubscriptionTests {
             #expect(try await subscribe(graph, token: "subscribe-flaky-2:b").status == 500)
             #expect(try await subscribe(graph, page: "2", token: "subscribe-flaky-2:a").status == 500)
             let temporary = try await subscribe(graph, token: "subscribe-flaky-1:c")
-            #expect(try GraphErrorFields(bytes: temporary.body) == GraphErrorFields(try GraphFixture("temporary").error))
+            #expect(
+                try GraphErrorFields(bytes: temporary.body) == GraphErrorFields(try GraphFixture("temporary").error))
             // Clearing starts every count over.
             #expect(try await graph.delete("/_fake/requests").status == 204)
             #expect(try await subscribe(graph, token: "subscribe-flaky-2:a").status == 500)

@@ -21,7 +21,8 @@ struct APIErrorCodeTests {
     @Test("the constants are every code the gateway's sources use")
     func complete() throws {
         let source = try String(
-            contentsOf: RepositoryPaths.root.appendingPathComponent("Sources/Gateway/APIError+Code.swift"), encoding: .utf8)
+            contentsOf: RepositoryPaths.root.appendingPathComponent("Sources/Gateway/APIError+Code.swift"),
+            encoding: .utf8)
         let declared = source.components(separatedBy: "public static let ").dropFirst().count - 1  // minus `all`
         #expect(declared == APIError.Code.all.count, "a constant is missing from `all`")
     }

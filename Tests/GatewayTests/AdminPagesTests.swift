@@ -15,8 +15,9 @@ struct AdminPagesTests {
         _ gateway: TestGateway, _ body: String, page: String = page, token: String = TestGateway.adminToken
     ) async throws -> HTTPResponse {
         try await gateway.client.execute(
-            .json(.put, url: gateway.url("/admin/pages/\(page)"), body: Array(body.utf8),
-                  headers: [HTTPHeader(name: "Authorization", value: "Bearer \(token)")]))
+            .json(
+                .put, url: gateway.url("/admin/pages/\(page)"), body: Array(body.utf8),
+                headers: [HTTPHeader(name: "Authorization", value: "Bearer \(token)")]))
     }
 
     func list(_ gateway: TestGateway) async throws -> [[String: Any]] {
@@ -88,7 +89,9 @@ struct AdminPagesTests {
     func connectPlainAndReconnect() async throws {
         try await TestDatabase.withSchema { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in
-                #expect(try await put(gateway, #"{"access_token":"first","name":"Shop","human_agent_enabled":true}"#).status == 200)
+                #expect(
+                    try await put(gateway, #"{"access_token":"first","name":"Shop","human_agent_enabled":true}"#).status
+                        == 200)
                 let again = try await put(gateway, #"{"access_token":"second"}"#)
                 #expect(again.status == 200, "\(again.text)")
                 let page = try #require(again.json?["page"] as? [String: Any])
@@ -154,8 +157,11 @@ struct AdminPagesTests {
                 let statuses = try connection.query(
                     "SELECT id, status, failure_reason, resent_by FROM messages ORDER BY id"
                 ).map {
-                    (try $0.decode(0, as: Int64.self), try $0.decode(1, as: String.self), try $0.decode(2, as: String?.self),
-                     try $0.decode(3, as: String?.self))
+                    (
+                        try $0.decode(0, as: Int64.self), try $0.decode(1, as: String.self),
+                        try $0.decode(2, as: String?.self),
+                        try $0.decode(3, as: String?.self)
+                    )
                 }
                 for (id, status, reason, resentBy) in statuses {
                     if id == other {
@@ -167,7 +173,12 @@ struct AdminPagesTests {
                 }
                 let jobs = try connection.query(
                     "SELECT (payload->>'message_id')::bigint, ordering_key, kind FROM jobs ORDER BY id"
-                ).map { (try $0.decode(0, as: Int64.self), try $0.decode(1, as: String.self), try $0.decode(2, as: String.self)) }
+                ).map {
+                    (
+                        try $0.decode(0, as: Int64.self), try $0.decode(1, as: String.self),
+                        try $0.decode(2, as: String.self)
+                    )
+                }
                 #expect(jobs.map(\.0) == [first, second, third])
                 #expect(jobs.map(\.1) == ["\(Self.page)|c2", "\(Self.page)|c1", "\(Self.page)|c2"])
                 #expect(jobs.allSatisfy { $0.2 == "send_message" })
@@ -178,12 +189,13 @@ struct AdminPagesTests {
         }
     }
 
-    @Test("a body without a usable access_token, or with wrong types, is 400 invalid_body",
-          arguments: [
-              "", "not json", "[]", #"{}"#, #"{"access_token":""}"#, #"{"access_token":"  "}"#,
-              #"{"access_token":42}"#, #"{"access_token":"t","name":5}"#,
-              #"{"access_token":"t","human_agent_enabled":"yes"}"#, #"{"access_token":"t","human_agent_enabled":1}"#,
-          ])
+    @Test(
+        "a body without a usable access_token, or with wrong types, is 400 invalid_body",
+        arguments: [
+            "", "not json", "[]", #"{}"#, #"{"access_token":""}"#, #"{"access_token":"  "}"#,
+            #"{"access_token":42}"#, #"{"access_token":"t","name":5}"#,
+            #"{"access_token":"t","human_agent_enabled":"yes"}"#, #"{"access_token":"t","human_agent_enabled":1}"#,
+        ])
     func invalidBodies(body: String) async throws {
         try await TestDatabase.withSchema { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in

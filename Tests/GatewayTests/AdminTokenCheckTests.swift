@@ -21,8 +21,9 @@ struct AdminTokenCheckTests {
 
     func put(_ gateway: TestGateway, _ body: String, page: String = page) async throws -> HTTPResponse {
         try await gateway.client.execute(
-            .json(.put, url: gateway.url("/admin/pages/\(page)"), body: Array(body.utf8),
-                  headers: [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.adminToken)")]))
+            .json(
+                .put, url: gateway.url("/admin/pages/\(page)"), body: Array(body.utf8),
+                headers: [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.adminToken)")]))
     }
 
     func withGraph<T>(_ body: (RunningFakeGraph) async throws -> T) async throws -> T {
@@ -44,7 +45,8 @@ struct AdminTokenCheckTests {
     func accepted() async throws {
         try await withGraph { graph in
             try await TestDatabase.withSchema { schema in
-                try await TestGateway.with(database: schema.configuration, tokenChecker: checker(graph.baseURL)) { gateway in
+                try await TestGateway.with(database: schema.configuration, tokenChecker: checker(graph.baseURL)) {
+                    gateway in
                     let response = try await put(gateway, #"{"access_token":"good-token"}"#)
                     #expect(response.status == 200, "\(response.text)")
                     #expect((response.json?["page"] as? [String: Any])?["name"] as? String == "Graph's name")
@@ -74,7 +76,8 @@ struct AdminTokenCheckTests {
                     INSERT INTO messages (page_id, psid, direction, author, content, status, failure_reason, failed_at)
                     VALUES ($1, 'p1', 'outbound', 'supporter', '{"text":"hi"}', 'failed', 'token_expired', now())
                     """, [Self.page])
-                try await TestGateway.with(database: schema.configuration, tokenChecker: checker(graph.baseURL)) { gateway in
+                try await TestGateway.with(database: schema.configuration, tokenChecker: checker(graph.baseURL)) {
+                    gateway in
                     let response = try await put(gateway, #"{"access_token":"expired-token"}"#)
                     #expect(response.status == 422, "\(response.text)")
                     #expect(response.errorCode == "token_rejected")
@@ -84,7 +87,8 @@ struct AdminTokenCheckTests {
                     #expect(error["graph_subcode"] as? Int == 463)
                     #expect(!response.text.contains("expired-token"))
                 }
-                let page = try connection.query("SELECT access_token, token_status FROM pages WHERE id = $1", [Self.page])[0]
+                let page = try connection.query(
+                    "SELECT access_token, token_status FROM pages WHERE id = $1", [Self.page])[0]
                 #expect(try page.decode(0, as: [UInt8].self) == Array("old".utf8))
                 #expect(try page.decode(1, as: String.self) == "expired")
                 let requeued = try connection.query("SELECT count(*) FROM jobs")[0].decode(0, as: Int.self)
@@ -99,7 +103,8 @@ struct AdminTokenCheckTests {
     func otherPage() async throws {
         try await withGraph { graph in
             try await TestDatabase.withSchema { schema in
-                try await TestGateway.with(database: schema.configuration, tokenChecker: checker(graph.baseURL)) { gateway in
+                try await TestGateway.with(database: schema.configuration, tokenChecker: checker(graph.baseURL)) {
+                    gateway in
                     let response = try await put(gateway, #"{"access_token":"good-token"}"#, page: "999")
                     #expect(response.status == 422)
                     #expect(response.errorCode == "token_rejected")
@@ -128,7 +133,8 @@ struct AdminTokenCheckTests {
                     #expect(refused.status == 200, "an outage gives no verdict, so even this one is stored")
                 }
                 try await TestGateway.with(
-                    database: schema.configuration, tokenChecker: checker("http://127.0.0.1:1"), logger: capture.logger()
+                    database: schema.configuration, tokenChecker: checker("http://127.0.0.1:1"),
+                    logger: capture.logger()
                 ) { gateway in
                     let response = try await put(gateway, #"{"access_token":"secret-while-down"}"#)
                     #expect(response.status == 200, "\(response.text)")

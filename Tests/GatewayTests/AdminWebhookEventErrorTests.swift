@@ -35,7 +35,8 @@ struct AdminWebhookEventErrorTests {
                         #expect(response.header("WWW-Authenticate") == "Bearer")
                     }
                 }
-                #expect(try connection.query("SELECT state FROM webhook_events")[0].decode(0, as: String.self) == "parked")
+                #expect(
+                    try connection.query("SELECT state FROM webhook_events")[0].decode(0, as: String.self) == "parked")
             }
         }
     }
@@ -44,7 +45,10 @@ struct AdminWebhookEventErrorTests {
     func parameters() async throws {
         try await TestDatabase.withSchema { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in
-                for query in ["state=bogus", "state=", "state=PARKED", "limit=0", "limit=201", "limit=x", "before=0", "before=-5", "before=x"] {
+                for query in [
+                    "state=bogus", "state=", "state=PARKED", "limit=0", "limit=201", "limit=x", "before=0", "before=-5",
+                    "before=x",
+                ] {
                     let response = try await Routes.get(gateway, "/admin/webhook-events?\(query)")
                     #expect(response.status == 400, "\(query): \(response.text)")
                     #expect(response.errorCode == "invalid_parameter", "\(query)")
@@ -63,15 +67,19 @@ struct AdminWebhookEventErrorTests {
         }
     }
 
-    @Test("bulk retry bodies that are not exactly the documented shape: 400 invalid_body naming the field; 413 over 64 KiB")
+    @Test(
+        "bulk retry bodies that are not exactly the documented shape: 400 invalid_body naming the field; 413 over 64 KiB"
+    )
     func bulkBodies() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
             try Routes.store(Routes.page("P"), state: "processed", connection)
             try await TestGateway.with(database: schema.configuration) { gateway in
                 let cases: [(String, String)] = [
-                    ("", "body must be"), ("not json", "body must be"), ("[]", "body must be"), (#""parked""#, "body must be"),
-                    ("{}", "state is required"), (#"{"state": null}"#, "state is required"), (#"{"state": 1}"#, "state is required"),
+                    ("", "body must be"), ("not json", "body must be"), ("[]", "body must be"),
+                    (#""parked""#, "body must be"),
+                    ("{}", "state is required"), (#"{"state": null}"#, "state is required"),
+                    (#"{"state": 1}"#, "state is required"),
                     (#"{"state": "dead"}"#, "state must be one of pending, processed, parked"),
                     (#"{"state": "processed", "since": "yesterday"}"#, "since must be an RFC 3339 time"),
                     (#"{"state": "processed", "since": "2026-13-01T00:00:00Z"}"#, "since must be an RFC 3339 time"),
@@ -88,9 +96,12 @@ struct AdminWebhookEventErrorTests {
                     #expect(response.text.contains(message), "\(body): \(response.text)")
                 }
                 let large = try await Routes.post(
-                    gateway, "/admin/webhook-events/retry", #"{"state": "processed", "page_id": ""# + String(repeating: "9", count: 70_000) + #""}"#)
+                    gateway, "/admin/webhook-events/retry",
+                    #"{"state": "processed", "page_id": ""# + String(repeating: "9", count: 70_000) + #""}"#)
                 #expect(large.status == 413 && large.errorCode == "body_too_large", "\(large.text)")
-                #expect(try connection.query("SELECT state FROM webhook_events")[0].decode(0, as: String.self) == "processed")
+                #expect(
+                    try connection.query("SELECT state FROM webhook_events")[0].decode(0, as: String.self)
+                        == "processed")
             }
         }
     }

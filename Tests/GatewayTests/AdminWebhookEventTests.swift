@@ -14,7 +14,9 @@ struct AdminWebhookEventTests {
 
     /// Stores `body` as the gateway would, then sets its state; its id.
     @discardableResult
-    static func store(_ body: [UInt8], state: String, _ connection: PostgresConnection, hoursAgo: Double = 0) throws -> Int64 {
+    static func store(_ body: [UInt8], state: String, _ connection: PostgresConnection, hoursAgo: Double = 0) throws
+        -> Int64
+    {
         try connection.query(
             """
             INSERT INTO webhook_events (body, state, attempts, received_at, last_error)
@@ -24,7 +26,9 @@ struct AdminWebhookEventTests {
             """, [body, state, hoursAgo * 3600])[0].decode(0, as: Int64.self)
     }
 
-    static func page(_ id: String) -> [UInt8] { Array(#"{"object":"page","entry":[{"id":"\#(id)","time":1,"messaging":[]}]}"#.utf8) }
+    static func page(_ id: String) -> [UInt8] {
+        Array(#"{"object":"page","entry":[{"id":"\#(id)","time":1,"messaging":[]}]}"#.utf8)
+    }
 
     static func get(_ gateway: TestGateway, _ path: String) async throws -> HTTPResponse {
         try await gateway.get(path, headers: auth)
@@ -56,7 +60,10 @@ struct AdminWebhookEventTests {
                     #expect(response.status == 200, "\(response.text)")
                     let events = try #require(response.json?["events"] as? [[String: Any]])
                     #expect(events.count == expectedCount)
-                    #expect(events.allSatisfy { $0["state"] as? String == "parked" && $0["last_error"] as? String == "boom" })
+                    #expect(
+                        events.allSatisfy {
+                            $0["state"] as? String == "parked" && $0["last_error"] as? String == "boom"
+                        })
                     seen += Self.ids(response)
                     guard let next = response.json?["next_before"] as? Int else {
                         #expect(response.json?["next_before"] is NSNull)
@@ -67,7 +74,8 @@ struct AdminWebhookEventTests {
                 }
                 #expect(seen == parked.reversed())
 
-                let first = try #require((try await Self.get(gateway, "/admin/webhook-events?state=parked&limit=1")).json)
+                let first = try #require(
+                    (try await Self.get(gateway, "/admin/webhook-events?state=parked&limit=1")).json)
                 let item = try #require((first["events"] as? [[String: Any]])?.first)
                 #expect(item["page_ids"] as? [String] == ["P4"])
                 #expect(item["attempts"] as? Int == 8)
@@ -115,7 +123,9 @@ struct AdminWebhookEventTests {
             let parked = try Self.store(Self.page("A"), state: "parked", connection)
             try Self.store(Self.page("B"), state: "parked", connection, hoursAgo: 5)
             try Self.store(Self.page("A"), state: "parked", connection, hoursAgo: 5)
-            for hours in [1.0, 30, 50] { try Self.store(Self.page("A"), state: "processed", connection, hoursAgo: hours) }
+            for hours in [1.0, 30, 50] {
+                try Self.store(Self.page("A"), state: "processed", connection, hoursAgo: hours)
+            }
             try await TestGateway.with(database: schema.configuration) { gateway in
                 let one = try await Self.post(gateway, "/admin/webhook-events/\(parked)/retry")
                 #expect(one.status == 200, "\(one.text)")
@@ -123,7 +133,8 @@ struct AdminWebhookEventTests {
                 #expect(one.json?["attempts"] as? Int == 0)
                 #expect(one.json?["last_error"] is NSNull)
                 let row = try connection.query(
-                    "SELECT state, attempts, last_error, next_attempt_at <= now() FROM webhook_events WHERE id = $1", [parked])[0]
+                    "SELECT state, attempts, last_error, next_attempt_at <= now() FROM webhook_events WHERE id = $1",
+                    [parked])[0]
                 #expect(try row.decode(0, as: String.self) == "pending")
                 #expect(try row.decode(1, as: Int.self) == 0)
                 #expect(try row.decode(2, as: String?.self) == nil)
@@ -146,7 +157,9 @@ struct AdminWebhookEventTests {
                 #expect(try await retried(#"{"state": "parked"}"#) == 0)
                 #expect(try await retried(#"{"state": "parked", "since": null, "page_id": null}"#) == 0)
                 #expect(try await retried(#"{"state": "processed", "page_id": "A"}"#) == 1)
-                let states = try connection.query("SELECT DISTINCT state FROM webhook_events").map { try $0.decode(0, as: String.self) }
+                let states = try connection.query("SELECT DISTINCT state FROM webhook_events").map {
+                    try $0.decode(0, as: String.self)
+                }
                 #expect(states == ["pending"])
                 #expect(try await retried(#"{"state": "pending", "page_id": "B"}"#) == 1)
             }

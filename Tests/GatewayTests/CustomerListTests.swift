@@ -21,19 +21,26 @@ struct CustomerListTests {
                     """, [psid, at])
             }
             try connection.query(
-                "INSERT INTO customers (page_id, psid, last_active_at, total_messages) VALUES ('p2', 'other', now(), 1)")
+                "INSERT INTO customers (page_id, psid, last_active_at, total_messages) VALUES ('p2', 'other', now(), 1)"
+            )
             try await TestGateway.with(database: schema.configuration) { gateway in
                 var psids: [String] = []
                 var inactive: [String] = []
                 var cursor: String?
                 for _ in 0..<5 {
-                    let query = "?limit=2" + (cursor.map { "&before=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" } ?? "")
+                    let query =
+                        "?limit=2"
+                        + (cursor.map { "&before=\($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }
+                            ?? "")
                     let response = try await gateway.apiGet("/v1/pages/p1/customers\(query)")
                     #expect(response.status == 200, "\(response.text)")
                     let customers = try #require(response.json?["customers"] as? [[String: Any]])
                     psids += customers.compactMap { $0["psid"] as? String }
-                    inactive += customers.filter { $0["inactive_over_24h"] as? Bool == true }.compactMap { $0["psid"] as? String }
-                    #expect(customers.allSatisfy { $0["page_id"] as? String == "p1" && $0["total_messages"] as? Int == 3 })
+                    inactive += customers.filter { $0["inactive_over_24h"] as? Bool == true }.compactMap {
+                        $0["psid"] as? String
+                    }
+                    #expect(
+                        customers.allSatisfy { $0["page_id"] as? String == "p1" && $0["total_messages"] as? Int == 3 })
                     cursor = response.json?["next_before"] as? String
                     if cursor == nil { break }
                 }

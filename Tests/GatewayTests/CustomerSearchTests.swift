@@ -33,10 +33,13 @@ struct CustomerSearchTests {
                 """, [psid, now.addingTimeInterval(-hours * 3600), first, last, name])
         }
         try connection.query(
-            "INSERT INTO customers (page_id, psid, last_active_at, name, profile_status) VALUES ('p2', '1004', now(), 'Nguyễn Khác', 'fetched')")
+            "INSERT INTO customers (page_id, psid, last_active_at, name, profile_status) VALUES ('p2', '1004', now(), 'Nguyễn Khác', 'fetched')"
+        )
     }
 
-    static func search(_ gateway: TestGateway, _ q: String, extra: String = "") async throws -> (psids: [String], next: String?) {
+    static func search(_ gateway: TestGateway, _ q: String, extra: String = "") async throws -> (
+        psids: [String], next: String?
+    ) {
         let encoded = q.addingPercentEncoding(withAllowedCharacters: Self.plain)!
         let response = try await gateway.apiGet("/v1/pages/p1/customers?q=\(encoded)\(extra)")
         #expect(response.status == 200, "\(response.text)")

@@ -12,7 +12,8 @@ struct HandshakeAndHealthTests {
         try await TestDatabase.withSchema { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in
                 let token = TestGateway.verifyToken
-                let ok = try await gateway.get("/webhook?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=\(token)")
+                let ok = try await gateway.get(
+                    "/webhook?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=\(token)")
                 #expect(ok.status == 200)
                 #expect(ok.text == "1158201444")
                 #expect(ok.header("Content-Type")?.hasPrefix("text/plain") == true)

@@ -43,7 +43,9 @@ struct IngestResilienceTests {
         }
     }
 
-    @Test("when the queue is full, new posts get 503 queue_full with Retry-After; queued ones are stored once the database frees up")
+    @Test(
+        "when the queue is full, new posts get 503 queue_full with Retry-After; queued ones are stored once the database frees up"
+    )
     func queueFull() async throws {
         try await TestDatabase.withSchema { schema in
             let options = WebhookBatcher.Configuration(queueCapacity: 2, maxBatchSize: 1, writers: 1)
@@ -95,7 +97,9 @@ struct IngestResilienceTests {
                 Task { try await batcher.store(Array("body \(index)".utf8)) }
             }
             // A batch is inside its INSERT, blocked: stopping now must still let it commit.
-            try await waitUntil("a batch's INSERT waits for the lock") { try blocker.hasLockWaiter(on: "webhook_events") }
+            try await waitUntil("a batch's INSERT waits for the lock") {
+                try blocker.hasLockWaiter(on: "webhook_events")
+            }
             let stopping = Task { await batcher.stop() }
             // stop() has begun once a new body is refused (a refusal is answered at once); probes
             // taken before that are stored like the others.
@@ -119,4 +123,3 @@ struct IngestResilienceTests {
         }
     }
 }
-

@@ -141,13 +141,19 @@ extension ContractJSON {
             switch Tag.Name(rawValue: node.tag.rawValue) {
             case .null: return .null
             case .bool:
-                guard let value = node.bool else { throw YAMLError(description: "\(path): bad boolean \(scalar.string)") }
+                guard let value = node.bool else {
+                    throw YAMLError(description: "\(path): bad boolean \(scalar.string)")
+                }
                 return .bool(value)
             case .int:
-                guard let value = node.int else { throw YAMLError(description: "\(path): bad integer \(scalar.string)") }
+                guard let value = node.int else {
+                    throw YAMLError(description: "\(path): bad integer \(scalar.string)")
+                }
                 return .number(Double(value))
             case .float:
-                guard let value = node.float else { throw YAMLError(description: "\(path): bad number \(scalar.string)") }
+                guard let value = node.float else {
+                    throw YAMLError(description: "\(path): bad number \(scalar.string)")
+                }
                 return .number(value)
             default:
                 return .string(scalar.string)
@@ -273,8 +279,12 @@ struct ContractSchemaValidator {
             errors.append("\(path): \(value.jsonText) is not \(constant.jsonText)")
         }
         if let number = value.number {
-            if let minimum = rules["minimum"]?.number, number < minimum { errors.append("\(path): \(number) < \(minimum)") }
-            if let maximum = rules["maximum"]?.number, number > maximum { errors.append("\(path): \(number) > \(maximum)") }
+            if let minimum = rules["minimum"]?.number, number < minimum {
+                errors.append("\(path): \(number) < \(minimum)")
+            }
+            if let maximum = rules["maximum"]?.number, number > maximum {
+                errors.append("\(path): \(number) > \(maximum)")
+            }
         }
         if let text = value.string {
             if let minimum = rules["minLength"]?.number, Double(text.count) < minimum {
@@ -333,7 +343,8 @@ struct ContractSchemaValidator {
             if matches != 1 {
                 errors.append(
                     "\(path): matches \(matches) of oneOf, not exactly one"
-                        + (matches == 0 ? ": " + results.map { $0.joined(separator: "; ") }.joined(separator: " | ") : ""))
+                        + (matches == 0
+                            ? ": " + results.map { $0.joined(separator: "; ") }.joined(separator: " | ") : ""))
             }
         }
         return errors

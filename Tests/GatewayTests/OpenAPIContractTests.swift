@@ -11,7 +11,7 @@ import Workers
 import Yams
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// docs/openapi.yaml against the running gateway: every documented operation is served and every
@@ -82,7 +82,8 @@ struct OpenAPIContractTests {
         }
     }
 
-    @Test("every documented status has a case (or, for outages, says why not); case error codes are in the descriptions")
+    @Test(
+        "every documented status has a case (or, for outages, says why not); case error codes are in the descriptions")
     func casesCoverStatuses() throws {
         let document = try Self.document()
         let validator = ContractSchemaValidator(document: document)
@@ -99,7 +100,8 @@ struct OpenAPIContractTests {
                 if response["x-contract-skip"]?.string != nil {
                     skipped.append("\(key) \(status)")
                 } else {
-                    Issue.record("\(key): documented status \(status) has no x-contract-cases entry and no x-contract-skip")
+                    Issue.record(
+                        "\(key): documented status \(status) has no x-contract-cases entry and no x-contract-skip")
                 }
             }
             for (index, contractCase) in operation.cases.enumerated() {
@@ -117,7 +119,8 @@ struct OpenAPIContractTests {
                 }
                 if let code = contractCase["error"]?.string {
                     let description = response["description"]?.string ?? ""
-                    #expect(description.contains("`\(code)`"), "\(label): \(status)'s description does not name `\(code)`")
+                    #expect(
+                        description.contains("`\(code)`"), "\(label): \(status)'s description does not name `\(code)`")
                 }
             }
         }
@@ -133,10 +136,12 @@ struct OpenAPIContractTests {
     func routes() async throws {
         let document = try Self.document()
         let documented = Set(try Self.operationKeys())
-        #expect(documented.subtracting(Self.registeredRoutes).isEmpty,
-                "documented but not in the gateway's route list: \(documented.subtracting(Self.registeredRoutes).sorted())")
-        #expect(Self.registeredRoutes.subtracting(documented).isEmpty,
-                "served but not documented: \(Self.registeredRoutes.subtracting(documented).sorted())")
+        #expect(
+            documented.subtracting(Self.registeredRoutes).isEmpty,
+            "documented but not in the gateway's route list: \(documented.subtracting(Self.registeredRoutes).sorted())")
+        #expect(
+            Self.registeredRoutes.subtracting(documented).isEmpty,
+            "served but not documented: \(Self.registeredRoutes.subtracting(documented).sorted())")
         try await TestDatabase.withSchema { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in
                 let served = try await gateway.get("/openapi.yaml")
@@ -162,7 +167,8 @@ struct OpenAPIContractTests {
                         .replacingOccurrences(of: "{file}", with: "console.js")
                     // Without a token, and with a signature that does not parse, nothing is done.
                     let response = try await gateway.client.execute(
-                        HTTPRequest(method: curlMethod, url: gateway.url(concrete), body: curlMethod == .get ? nil : []))
+                        HTTPRequest(method: curlMethod, url: gateway.url(concrete), body: curlMethod == .get ? nil : [])
+                    )
                     let routed = !Self.isUnrouted(response)
                     #expect(routed, "\(key) is not routed: \(response.status) \(response.text)")
                 }
@@ -185,11 +191,14 @@ struct OpenAPIContractTests {
             try await TestDatabase.withSchema { schema in
                 try ContractDataSet.load(into: schema.connect())
                 let checker = GraphHTTPClient(
-                    graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
+                    graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8),
+                    client: graphClient)
                 let actions = GraphHTTPClient(
-                    graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
+                    graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8),
+                    client: graphClient)
                 let subscriber = GraphHTTPClient(
-                    graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8), client: graphClient)
+                    graphBaseURL: graph.baseURL, version: "v25.0", appSecret: Array("app-secret".utf8),
+                    client: graphClient)
                 try await TestGateway.with(
                     database: schema.configuration, tokenChecker: checker, pageSubscriber: subscriber,
                     senderActions: actions
@@ -247,15 +256,18 @@ struct OpenAPIContractTests {
 
         // The media type is one the response documents; a JSON body matches its schema.
         let content = documented["content"]?.object ?? [:]
-        let mediaType = response.header("Content-Type")?.split(separator: ";").first
+        let mediaType =
+            response.header("Content-Type")?.split(separator: ";").first
             .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         if !content.isEmpty {
             #expect(
-                content[mediaType] != nil, "\(summary): Content-Type \(mediaType) is not among \(content.keys.sorted())")
+                content[mediaType] != nil, "\(summary): Content-Type \(mediaType) is not among \(content.keys.sorted())"
+            )
         }
         if contractCase.stream {
             if let expected = contractCase.streamEvents {
-                try await checkEvents(expected, contractCase, documented, on: gateway, validator: validator, label: label)
+                try await checkEvents(
+                    expected, contractCase, documented, on: gateway, validator: validator, label: label)
             }
             return
         }
@@ -275,7 +287,8 @@ struct OpenAPIContractTests {
             let errors = validator.validate(body, against: schema)
             #expect(
                 errors.isEmpty,
-                "\(label): the body does not match the documented schema:\n\(errors.joined(separator: "\n"))\n\(body.jsonText)")
+                "\(label): the body does not match the documented schema:\n\(errors.joined(separator: "\n"))\n\(body.jsonText)"
+            )
         }
         if let code = contractCase.error {
             #expect(body["error"]?["code"]?.string == code, "\(summary)")
@@ -294,7 +307,8 @@ struct OpenAPIContractTests {
             let schema = operation.object["requestBody"]?["content"]?["application/json"]?["schema"]
         {
             let errors = validator.validate(sent, against: schema, at: "request")
-            #expect(errors.isEmpty, "\(label): the request body does not match the documented request schema: \(errors)")
+            #expect(
+                errors.isEmpty, "\(label): the request body does not match the documented request schema: \(errors)")
         }
     }
 
@@ -423,7 +437,8 @@ struct ContractOperation {
 /// One `x-contract-cases` entry: a request and what its answer must be.
 struct ContractCase {
     static let keys: Set<String> = [
-        "name", "path", "headers", "auth", "body", "raw_body", "body_bytes", "stream", "stream_events", "status", "error",
+        "name", "path", "headers", "auth", "body", "raw_body", "body_bytes", "stream", "stream_events", "status",
+        "error",
         "body_has", "body_equals", "body_not_null",
     ]
 
@@ -490,7 +505,9 @@ struct ContractCase {
             return text
         }
         var headers = headers.map { HTTPHeader(name: $0.0, value: fill($0.1)) }
-        if auth, let token = operation.bearerToken, !headers.contains(where: { $0.name.lowercased() == "authorization" }) {
+        if auth, let token = operation.bearerToken,
+            !headers.contains(where: { $0.name.lowercased() == "authorization" })
+        {
             headers.append(HTTPHeader(name: "Authorization", value: "Bearer \(token)"))
         }
         if bytes != nil { headers.append(HTTPHeader(name: "Content-Type", value: "application/json")) }
@@ -601,7 +618,8 @@ enum ContractDataSet {
     /// Stored webhooks 3001 (processed), 3002 (parked, not JSON), 3003 (parked, another object)
     /// and 3004 (pending), oldest first.
     static func loadWebhookEvents(into connection: PostgresConnection) throws {
-        let processed = #"{"object":"page","entry":[{"id":"104857600012345","time":1764140400000,"messaging":"#
+        let processed =
+            #"{"object":"page","entry":[{"id":"104857600012345","time":1764140400000,"messaging":"#
             + #"[{"sender":{"id":"alice"},"recipient":{"id":"104857600012345"},"timestamp":1764140400000,"#
             + #""message":{"mid":"m_1001","text":"hello"}}]}]}"#
         let instagram = #"{"object":"instagram","entry":[{"id":"17841400000000000","time":1764140400000}]}"#

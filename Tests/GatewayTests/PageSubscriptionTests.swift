@@ -33,8 +33,9 @@ struct PageSubscriptionTests {
 
         func put(_ token: String, page: String = PageSubscriptionTests.page) async throws -> HTTPResponse {
             try await gateway.client.execute(
-                .json(.put, url: gateway.url("/admin/pages/\(page)"), body: Array(#"{"access_token":"\#(token)"}"#.utf8),
-                      headers: [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.adminToken)")]))
+                .json(
+                    .put, url: gateway.url("/admin/pages/\(page)"), body: Array(#"{"access_token":"\#(token)"}"#.utf8),
+                    headers: [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.adminToken)")]))
         }
 
         func listed() async throws -> (text: String, pages: [[String: Any]]) {
@@ -49,7 +50,10 @@ struct PageSubscriptionTests {
             let row = try connection.query(
                 "SELECT array_to_string(subscribed_fields, ','), subscription_error, token_status FROM pages WHERE id = $1",
                 [PageSubscriptionTests.page])[0]
-            return (try row.decode(0, as: String?.self), try row.decode(1, as: String?.self), try row.decode(2, as: String.self))
+            return (
+                try row.decode(0, as: String?.self), try row.decode(1, as: String?.self),
+                try row.decode(2, as: String.self)
+            )
         }
 
         /// The page's `subscribe_page` jobs, oldest first.
@@ -57,7 +61,9 @@ struct PageSubscriptionTests {
             try connection.query(
                 "SELECT state, attempts, run_at FROM jobs WHERE kind = 'subscribe_page' AND unique_key = $1 ORDER BY id",
                 [PageSubscriptionTests.page]
-            ).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self), try $0.decode(2, as: Date.self)) }
+            ).map {
+                (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self), try $0.decode(2, as: Date.self))
+            }
         }
 
         func liveJobs() throws -> Int {
@@ -75,16 +81,20 @@ struct PageSubscriptionTests {
         let logger = logs.logger(label: "herald.tests.subscription", level: .trace)
         let graph = try await FakeGraphServer.start(configuration: .init(pageID: page), logger: graphLogger)
         let client = HTTPClient(configuration: CurlConfiguration(totalTimeout: .seconds(10), threadCount: 2))
-        let checker = GraphHTTPClient(graphBaseURL: graph.baseURL, version: "v25.0", appSecret: appSecret, client: client)
-        let subscriber = GraphHTTPClient(graphBaseURL: graph.baseURL, version: "v25.0", appSecret: appSecret, client: client)
+        let checker = GraphHTTPClient(
+            graphBaseURL: graph.baseURL, version: "v25.0", appSecret: appSecret, client: client)
+        let subscriber = GraphHTTPClient(
+            graphBaseURL: graph.baseURL, version: "v25.0", appSecret: appSecret, client: client)
         do {
             try await TestDatabase.withSchema { schema in
                 try await TestGateway.with(
-                    database: schema.configuration, tokenKey: tokenKey, tokenChecker: checker, pageSubscriber: subscriber,
+                    database: schema.configuration, tokenKey: tokenKey, tokenChecker: checker,
+                    pageSubscriber: subscriber,
                     retryBase: retryBase, maxSendAttempts: maxAttempts, logger: logger
                 ) { gateway in
                     let handler = PageSubscriptionHandler(
-                        subscription: PageSubscription(maxAttempts: maxAttempts, retryBase: retryBase, tokenKey: tokenKey),
+                        subscription: PageSubscription(
+                            maxAttempts: maxAttempts, retryBase: retryBase, tokenKey: tokenKey),
                         subscriber: subscriber, clock: SystemClock(), logger: logger)
                     let worker = JobService(
                         database: schema.configuration, jobQueue: JobQueue(),
@@ -149,7 +159,9 @@ struct PageSubscriptionTests {
             #expect(response.status == 200, "\(response.text)")
             let page = try #require(response.json?["page"] as? [String: Any])
             #expect(page["subscribed_fields"] is NSNull)
-            #expect(page["subscription_error"] as? String == "(#200) Requires pages_manage_metadata permission to manage the object")
+            #expect(
+                page["subscription_error"] as? String
+                    == "(#200) Requires pages_manage_metadata permission to manage the object")
             #expect(page["token_status"] as? String == "valid")
             #expect(try stack.liveJobs() == 0)
             try await Self.settle()
@@ -246,7 +258,9 @@ struct PageSubscriptionTests {
             let page = try #require(again.json?["page"] as? [String: Any])
             #expect(page["subscribed_fields"] as? [String] == Self.six)
             #expect(page["reconnected_at"] is String)
-            #expect(stack.graph.subscriptions().map(\.tokenDigest) == ["EAAB-first", "EAAB-second"].map(ReceivedSend.tokenDigest(of:)))
+            #expect(
+                stack.graph.subscriptions().map(\.tokenDigest)
+                    == ["EAAB-first", "EAAB-second"].map(ReceivedSend.tokenDigest(of:)))
 
             let refused = try await stack.put("subscribe-denied-x")
             #expect((refused.json?["page"] as? [String: Any])?["subscription_error"] is String)
@@ -260,14 +274,17 @@ struct PageSubscriptionTests {
         }
     }
 
-    @Test("a connect whose gateway never recorded Graph's answer is subscribed by the job (sealed token opened by the worker)")
+    @Test(
+        "a connect whose gateway never recorded Graph's answer is subscribed by the job (sealed token opened by the worker)"
+    )
     func jobSubscribesWithoutTheGateway() async throws {
         let key = [UInt8](repeating: 7, count: 32)
         try await Self.withStack(tokenKey: key) { stack in
             // What PUT does before its own call, then nothing more (the gateway died).
             let store = PageStore(subscription: PageSubscription(maxAttempts: 8, retryBase: .milliseconds(200)))
             let connected = try store.connect(
-                .init(pageID: Self.page, accessToken: "EAAB-sealed-secret"), key: key, now: Date(), on: stack.connection)
+                .init(pageID: Self.page, accessToken: "EAAB-sealed-secret"), key: key, now: Date(), on: stack.connection
+            )
             #expect(connected.page.subscribedFields == nil && connected.page.subscriptionError == nil)
             #expect(connected.subscription?.accessToken == "EAAB-sealed-secret")
             let waiting = try #require(try stack.jobs().first)

@@ -87,7 +87,8 @@ struct RecoveryStack {
     func admin(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil) async throws -> HTTPResponse {
         let auth = [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.adminToken)")]
         if let body {
-            return try await gateway.client.execute(.json(method, url: gateway.url(path), body: Array(body.utf8), headers: auth))
+            return try await gateway.client.execute(
+                .json(method, url: gateway.url(path), body: Array(body.utf8), headers: auth))
         }
         return try await gateway.client.execute(HTTPRequest(method: method, url: gateway.url(path), headers: auth))
     }
@@ -95,7 +96,8 @@ struct RecoveryStack {
     func api(_ method: HTTPRequest.Method, _ path: String, _ body: String? = nil) async throws -> HTTPResponse {
         let auth = [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.apiToken)")]
         if let body {
-            return try await gateway.client.execute(.json(method, url: gateway.url(path), body: Array(body.utf8), headers: auth))
+            return try await gateway.client.execute(
+                .json(method, url: gateway.url(path), body: Array(body.utf8), headers: auth))
         }
         return try await gateway.client.execute(HTTPRequest(method: method, url: gateway.url(path), headers: auth))
     }

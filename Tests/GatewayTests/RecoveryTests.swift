@@ -19,7 +19,8 @@ struct RecoveryTests {
             try stack.customer("r2")
             // The password changed after the page was connected: Graph now answers 190/460.
             try stack.connection.query(
-                "UPDATE pages SET access_token = convert_to('page-password-changed', 'UTF8') WHERE id = $1", [Stack.page])
+                "UPDATE pages SET access_token = convert_to('page-password-changed', 'UTF8') WHERE id = $1",
+                [Stack.page])
             var ids: [Int64] = []
             for (index, psid) in ["r1", "r2", "r1", "r2", "r1"].enumerated() {
                 ids.append(try await stack.send(#"{"text":"message \#(index)"}"#, to: psid))
@@ -44,7 +45,9 @@ struct RecoveryTests {
                 // Every send carries Herald's id as "herald:<id>"; one that does not fails here
                 // rather than dropping out of the order check.
                 let order = try resent.filter { $0.recipient == psid }.map { send in
-                    try #require(send.metadata.flatMap { Int64($0.dropFirst("herald:".count)) }, "metadata \(String(describing: send.metadata))")
+                    try #require(
+                        send.metadata.flatMap { Int64($0.dropFirst("herald:".count)) },
+                        "metadata \(String(describing: send.metadata))")
                 }
                 #expect(order.count == count)
                 #expect(order == order.sorted(), "\(psid)'s messages reached Graph out of order: \(order)")
@@ -120,7 +123,9 @@ struct RecoveryTests {
         }
     }
 
-    @Test("the probe resends the oldest held-back message and releases its URL once Graph accepts it; still-blocked URLs back off")
+    @Test(
+        "the probe resends the oldest held-back message and releases its URL once Graph accepts it; still-blocked URLs back off"
+    )
     func probe() async throws {
         try await Stack.with(.init(probeInterval: 1)) { stack in
             try await stack.connectPage()
@@ -166,7 +171,8 @@ struct RecoveryTests {
     @Test("releasing an unknown URL is a 404, a body without url a 400, and the API token does not open it")
     func releaseErrors() async throws {
         try await Stack.with { stack in
-            let unknown = try await stack.admin(.post, "/admin/blocked-urls/release", #"{"url":"https://never.example"}"#)
+            let unknown = try await stack.admin(
+                .post, "/admin/blocked-urls/release", #"{"url":"https://never.example"}"#)
             #expect(unknown.status == 404)
             #expect(unknown.errorCode == "url_not_blocked")
             let invalid = try await stack.admin(.post, "/admin/blocked-urls/release", #"{"link":1}"#)
@@ -177,7 +183,9 @@ struct RecoveryTests {
         }
     }
 
-    @Test("outside_window waits for the customer; with HERALD_AUTO_RESEND_ON_REPLY their message sends it", arguments: [false, true])
+    @Test(
+        "outside_window waits for the customer; with HERALD_AUTO_RESEND_ON_REPLY their message sends it",
+        arguments: [false, true])
     func customerWritesAgain(autoResend: Bool) async throws {
         try await Stack.with(.init(autoResendOnReply: autoResend)) { stack in
             try await stack.connectPage()
@@ -199,9 +207,10 @@ struct RecoveryTests {
                 // An automatic resend happens in the ingest transaction that stored the customer's
                 // message, which customerWrites waited for: the message would already be requeued.
                 #expect(try stack.status(id).status == "failed", "not requeued without the setting")
-                #expect(try stack.connection.query(
-                    "SELECT count(*) FROM jobs WHERE payload->>'message_id' = $1", [String(id)])[0]
-                    .decode(0, as: Int.self) == 1, "only the first send job")
+                #expect(
+                    try stack.connection.query(
+                        "SELECT count(*) FROM jobs WHERE payload->>'message_id' = $1", [String(id)])[0]
+                        .decode(0, as: Int.self) == 1, "only the first send job")
                 let resend = try await stack.api(.post, "/v1/messages/\(id)/resend")
                 #expect(resend.status == 202)
                 try await stack.wait([id], until: "sent")
@@ -209,7 +218,9 @@ struct RecoveryTests {
         }
     }
 
-    @Test("HUMAN_AGENT: a supporter's reply at 30 h goes with the tag; at 8 days, from the bot, or with the setting off it fails; inside 24 h no tag")
+    @Test(
+        "HUMAN_AGENT: a supporter's reply at 30 h goes with the tag; at 8 days, from the bot, or with the setting off it fails; inside 24 h no tag"
+    )
     func humanAgent() async throws {
         try await Stack.with { stack in
             try #require(try await stack.connectPage(humanAgent: true).status == 200)

@@ -42,12 +42,15 @@ struct ResendAPITests {
     }
 
     func errorField(_ response: HTTPResponse, _ name: String) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any] else {
+            return nil
+        }
         return (object["error"] as? [String: Any])?[name] as? String
     }
 
-    @Test("reasons that allow a resend now give 202, status resend, and a new send job",
-          arguments: ["graph_unavailable", "rate_limited", "unknown"])
+    @Test(
+        "reasons that allow a resend now give 202, status resend, and a new send job",
+        arguments: ["graph_unavailable", "rate_limited", "unknown"])
     func allowed(reason: String) async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
@@ -55,11 +58,14 @@ struct ResendAPITests {
             try await TestGateway.with(database: schema.configuration) { gateway in
                 let response = try await resend(gateway, id)
                 #expect(response.status == 202, "\(response.text)")
-                let message = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+                let message = try #require(
+                    try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
                 #expect(message["status"] as? String == "resend")
                 #expect(message["display_status"] as? String == "resend")
                 #expect(message["failure"] is NSNull)
-                let jobs = try connection.query("SELECT count(*) FROM jobs WHERE kind = 'send_message' AND payload->>'message_id' = $1", [String(id)])
+                let jobs = try connection.query(
+                    "SELECT count(*) FROM jobs WHERE kind = 'send_message' AND payload->>'message_id' = $1",
+                    [String(id)])
                 #expect(try jobs[0].decode(0, as: Int.self) == 1)
                 // A second resend finds it no longer failed.
                 let again = try await resend(gateway, id)
@@ -69,11 +75,12 @@ struct ResendAPITests {
         }
     }
 
-    @Test("reasons that do not allow it give 409 resend_not_allowed with the reason and what would allow it",
-          arguments: [
-              ("invalid_format", "never"), ("file_too_large", "never"), ("outside_window", "customer_active"),
-              ("recipient_unavailable", "customer_active"),
-          ])
+    @Test(
+        "reasons that do not allow it give 409 resend_not_allowed with the reason and what would allow it",
+        arguments: [
+            ("invalid_format", "never"), ("file_too_large", "never"), ("outside_window", "customer_active"),
+            ("recipient_unavailable", "customer_active"),
+        ])
     func refused(reason: String, when: String) async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
@@ -98,7 +105,8 @@ struct ResendAPITests {
             try await TestGateway.with(database: schema.configuration) { gateway in
                 let response = try await resend(gateway, id)
                 #expect(response.status == 202, "\(response.text)")
-                let message = try #require(try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
+                let message = try #require(
+                    try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any])
                 #expect(message["status"] as? String == "resend")
                 #expect(message["display_status"] as? String == "resend")
                 #expect(message["failure"] is NSNull)
@@ -125,7 +133,8 @@ struct ResendAPITests {
                 let bad = try await gateway.client.execute(
                     HTTPRequest(
                         method: .post, url: gateway.url("/v1/messages/abc/resend"),
-                        headers: [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.apiToken)")], body: []))
+                        headers: [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.apiToken)")], body: [])
+                )
                 #expect(bad.status == 400)
             }
         }

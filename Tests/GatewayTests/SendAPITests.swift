@@ -9,14 +9,17 @@ import Testing
 struct SendAPITests {
     static let page = "104857600012345"
 
-    static func post(_ gateway: TestGateway, _ body: String, page: String = page, psid: String = "c1", key: String? = nil)
+    static func post(
+        _ gateway: TestGateway, _ body: String, page: String = page, psid: String = "c1", key: String? = nil
+    )
         async throws -> HTTPResponse
     {
         var headers = [HTTPHeader(name: "Authorization", value: "Bearer \(TestGateway.apiToken)")]
         if let key { headers.append(HTTPHeader(name: "Idempotency-Key", value: key)) }
         return try await gateway.client.execute(
-            .json(.post, url: gateway.url("/v1/pages/\(page)/customers/\(psid)/messages"), body: Array(body.utf8),
-                  headers: headers))
+            .json(
+                .post, url: gateway.url("/v1/pages/\(page)/customers/\(psid)/messages"), body: Array(body.utf8),
+                headers: headers))
     }
 
     static func connectPage(_ schema: TestSchema) throws {
@@ -42,21 +45,23 @@ struct SendAPITests {
                 #expect(message["author"] as? String == "supporter")
                 #expect((message["content"] as? [String: Any])?["text"] as? String == "Hello")
                 let jobs = try schema.connect().query(
-                    "SELECT kind, ordering_key FROM jobs WHERE payload->>'message_id' = $1", [String(message["id"] as? Int ?? 0)])
+                    "SELECT kind, ordering_key FROM jobs WHERE payload->>'message_id' = $1",
+                    [String(message["id"] as? Int ?? 0)])
                 #expect(try jobs.singleRow()?.decode(0, as: String.self) == "send_message")
                 #expect(try jobs.singleRow()?.decode(1, as: String.self) == "\(Self.page)|c1")
             }
         }
     }
 
-    @Test("format rules store the message as failed with its reason and queue nothing",
-          arguments: [
-              (#"{"text":"   "}"#, "invalid_format"),
-              (#"{"image":{}}"#, "invalid_format"),
-              (#"{"carousel":{"elements":[]}}"#, "invalid_format"),
-              (#"{"carousel":{"elements":[{"title":"Only a title"}]}}"#, "invalid_format"),
-              (#"{"file":{"url":"https://x.example/a.zip","size_bytes":30000000}}"#, "file_too_large"),
-          ])
+    @Test(
+        "format rules store the message as failed with its reason and queue nothing",
+        arguments: [
+            (#"{"text":"   "}"#, "invalid_format"),
+            (#"{"image":{}}"#, "invalid_format"),
+            (#"{"carousel":{"elements":[]}}"#, "invalid_format"),
+            (#"{"carousel":{"elements":[{"title":"Only a title"}]}}"#, "invalid_format"),
+            (#"{"file":{"url":"https://x.example/a.zip","size_bytes":30000000}}"#, "file_too_large"),
+        ])
     func formatRules(body: String, reason: String) async throws {
         try await TestDatabase.withSchema { schema in
             try Self.connectPage(schema)
@@ -79,7 +84,10 @@ struct SendAPITests {
         try await TestDatabase.withSchema { schema in
             try Self.connectPage(schema)
             try await TestGateway.with(database: schema.configuration) { gateway in
-                for body in ["not json", "[]", "{}", #"{"text":5}"#, #"{"text":"a","image":{"url":"https://x"}}"#, #"{"video":{}}"#] {
+                for body in [
+                    "not json", "[]", "{}", #"{"text":5}"#, #"{"text":"a","image":{"url":"https://x"}}"#,
+                    #"{"video":{}}"#,
+                ] {
                     let response = try await Self.post(gateway, body)
                     #expect(response.status == 400, "body \(body)")
                     #expect(response.errorCode == "invalid_message")
@@ -88,7 +96,9 @@ struct SendAPITests {
                 #expect(unknownPage.status == 404)
                 #expect(unknownPage.errorCode == "page_not_found")
                 let unauthorized = try await gateway.client.execute(
-                    .json(.post, url: gateway.url("/v1/pages/\(Self.page)/customers/c1/messages"), body: Array(#"{"text":"x"}"#.utf8)))
+                    .json(
+                        .post, url: gateway.url("/v1/pages/\(Self.page)/customers/c1/messages"),
+                        body: Array(#"{"text":"x"}"#.utf8)))
                 #expect(unauthorized.status == 401)
                 #expect(try schema.connect().query("SELECT count(*) FROM messages")[0].decode(0, as: Int.self) == 0)
             }

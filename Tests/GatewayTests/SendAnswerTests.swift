@@ -26,9 +26,12 @@ struct SendAnswerTests {
                     group.addTask {
                         var answers: [String] = []
                         for index in 0..<5 {
-                            let body = #"{"file":{"url":"https://cdn.example.com/\#(supporter)-\#(index).pdf","size_bytes":1000}}"#
+                            let body =
+                                #"{"file":{"url":"https://cdn.example.com/\#(supporter)-\#(index).pdf","size_bytes":1000}}"#
                             let response = try await client.execute(
-                                .json(.post, url: "\(url)/answer-\(supporter % 4)/messages", body: Array(body.utf8), headers: auth))
+                                .json(
+                                    .post, url: "\(url)/answer-\(supporter % 4)/messages", body: Array(body.utf8),
+                                    headers: auth))
                             #expect(response.status == 201, "\(response.text)")
                             let json = response.json ?? [:]
                             answers.append(
@@ -42,7 +45,8 @@ struct SendAnswerTests {
             #expect(answers.count == 40)
             #expect(answers.filter { $0 != "queued/sending/0" } == [])
             try await waitUntil("all 40 sent") {
-                try stack.connection.query("SELECT count(*) FROM messages WHERE status = 'sent'")[0].decode(0, as: Int.self) == 40
+                try stack.connection.query("SELECT count(*) FROM messages WHERE status = 'sent'")[0].decode(
+                    0, as: Int.self) == 40
             }
         }
     }

@@ -26,7 +26,9 @@ struct SenderActionTests {
         try stack.connection.query("SELECT count(*) FROM messages")[0].decode(0, as: Int.self)
     }
 
-    @Test("each action inside the window is one Graph call and 202; nothing is stored as a message", arguments: SenderAction.allCases)
+    @Test(
+        "each action inside the window is one Graph call and 202; nothing is stored as a message",
+        arguments: SenderAction.allCases)
     func inWindow(action: SenderAction) async throws {
         try await RecoveryStack.with { stack in
             #expect(try await stack.connectPage().status == 200)
@@ -86,8 +88,11 @@ struct SenderActionTests {
             #expect(unknown.status == 409, "\(unknown.text)")
             #expect(stack.graph.requests().filter { $0.senderAction != nil }.isEmpty)
             #expect(try await Self.unread(stack, "old") == (0, 0))
-            let metrics = try await stack.gateway.client.execute(HTTPRequest(method: .get, url: stack.gateway.url("/metrics")))
-            #expect(metrics.text.contains(#"herald_sender_actions_total{action="mark_seen",outcome="skipped_outside_window"} 1"#))
+            let metrics = try await stack.gateway.client.execute(
+                HTTPRequest(method: .get, url: stack.gateway.url("/metrics")))
+            #expect(
+                metrics.text.contains(
+                    #"herald_sender_actions_total{action="mark_seen",outcome="skipped_outside_window"} 1"#))
         }
     }
 
@@ -136,9 +141,14 @@ struct SenderActionTests {
             #expect(gone.json?["outcome"] as? String == "recipient_unavailable")
             #expect((gone.json?["detail"] as? String)?.isEmpty == false)
             #expect(stack.graph.requests().filter { $0.senderAction != nil }.count == 2)
-            let metrics = try await stack.gateway.client.execute(HTTPRequest(method: .get, url: stack.gateway.url("/metrics")))
-            #expect(metrics.text.contains(#"herald_sender_actions_total{action="typing_on",outcome="graph_unavailable"} 1"#))
-            #expect(metrics.text.contains(#"herald_sender_actions_total{action="typing_off",outcome="recipient_unavailable"} 1"#))
+            let metrics = try await stack.gateway.client.execute(
+                HTTPRequest(method: .get, url: stack.gateway.url("/metrics")))
+            #expect(
+                metrics.text.contains(#"herald_sender_actions_total{action="typing_on",outcome="graph_unavailable"} 1"#)
+            )
+            #expect(
+                metrics.text.contains(
+                    #"herald_sender_actions_total{action="typing_off",outcome="recipient_unavailable"} 1"#))
         }
     }
 }
@@ -167,7 +177,8 @@ struct SenderActionWithoutGraphTests {
                 #expect((response.json?["error"] as? [String: Any])?["code"] as? String == "graph_unavailable")
             }
             let seen = try connection.query(
-                "SELECT last_seen_by_supporter_at IS NOT NULL FROM customers WHERE psid = 'c'")[0].decode(0, as: Bool.self)
+                "SELECT last_seen_by_supporter_at IS NOT NULL FROM customers WHERE psid = 'c'")[0].decode(
+                    0, as: Bool.self)
             #expect(seen)
         }
     }

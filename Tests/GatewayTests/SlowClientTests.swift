@@ -22,17 +22,21 @@ struct SlowClientTests {
         case 0:
             let signature = "sha256=" + String(repeating: "a", count: 64)
             return RawHTTPConnection.request(
-                "POST", "/webhook", headers: [("X-Hub-Signature-256", signature), ("Content-Length", "100000")], body: body)
+                "POST", "/webhook", headers: [("X-Hub-Signature-256", signature), ("Content-Length", "100000")],
+                body: body)
         case 1:
             return RawHTTPConnection.request(
                 "POST", "/v1/pages/p/customers/c/messages",
-                headers: [("Authorization", "Bearer \(TestGateway.apiToken)"), ("Content-Length", "100000")], body: body)
+                headers: [("Authorization", "Bearer \(TestGateway.apiToken)"), ("Content-Length", "100000")], body: body
+            )
         default:
             return Array("POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Hub-".utf8)
         }
     }
 
-    @Test("300 slow clients (fast path, router, half a head), trickling a byte every 0.5 s, are cut after the 2 s read timeout; /healthz and a signed webhook are served meanwhile")
+    @Test(
+        "300 slow clients (fast path, router, half a head), trickling a byte every 0.5 s, are cut after the 2 s read timeout; /healthz and a signed webhook are served meanwhile"
+    )
     func slowClientsCut() async throws {
         try await TestDatabase.withSchema { schema in
             let limits = ConnectionLimits(readTimeout: .seconds(2), idleTimeout: .seconds(30))
@@ -44,13 +48,15 @@ struct SlowClientTests {
                 #expect(try await gateway.get("/healthz").status == 200)
                 #expect(try await gateway.postWebhook(Array(#"{"good":1}"#.utf8)).status == 200)
 
-                let closed = await swarm.waitForClosed(Self.slowCount, timeout: .seconds(20), trickleEvery: .milliseconds(500))
+                let closed = await swarm.waitForClosed(
+                    Self.slowCount, timeout: .seconds(20), trickleEvery: .milliseconds(500))
                 #expect(closed == Self.slowCount)
                 let spread = try #require(swarm.closeSpread)
                 #expect(spread.first >= .milliseconds(1_900), "a client cut after \(spread.first)")
                 // Cut on time by the server; seen late when the test's threads are busy.
                 #expect(spread.last <= .seconds(15), "a client cut only after \(spread.last)")
-                #expect(gateway.sample(#"herald_http_connection_timeouts_total{timeout="read"}"#) == Double(Self.slowCount))
+                #expect(
+                    gateway.sample(#"herald_http_connection_timeouts_total{timeout="read"}"#) == Double(Self.slowCount))
                 #expect(try await gateway.get("/healthz").status == 200)
                 #expect(try storedBodies(schema.configuration) == [Array(#"{"good":1}"#.utf8)])
             }
@@ -126,11 +132,14 @@ struct SlowClientTests {
         }
     }
 
-    @Test("from the start of graceful shutdown /readyz answers 503 shutting_down while the listener accepts; the drain ends once requests stop")
+    @Test(
+        "from the start of graceful shutdown /readyz answers 503 shutting_down while the listener accepts; the drain ends once requests stop"
+    )
     func readinessWhileDraining() async throws {
         try await TestDatabase.withSchema { schema in
             let limits = ConnectionLimits(readTimeout: .seconds(20))
-            try await TestGateway.with(database: schema.configuration, connectionLimits: limits, drains: true) { gateway in
+            try await TestGateway.with(database: schema.configuration, connectionLimits: limits, drains: true) {
+                gateway in
                 #expect(try await gateway.get("/readyz").status == 200)
                 await gateway.beginShutdown()
                 try await waitUntil("draining") { gateway.connections.isDraining }

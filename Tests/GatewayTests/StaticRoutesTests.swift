@@ -17,20 +17,26 @@ struct StaticRoutesTests {
         return script.matches(of: pattern).map { String($0.output.1) }
     }
 
-    @Test("the console page, its styles, every module and the API description are served without a token, under the CSP")
+    @Test(
+        "the console page, its styles, every module and the API description are served without a token, under the CSP")
     func served() async throws {
         let modules = try Self.moduleFiles()
         #expect(modules.contains("console.js") && modules.count > 5, "modules found: \(modules)")
         try await TestDatabase.withSchema { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in
-                let files = [("/console", "text/html"), ("/console/console.css", "text/css"), ("/openapi.yaml", "application/yaml")]
+                let files =
+                    [
+                        ("/console", "text/html"), ("/console/console.css", "text/css"),
+                        ("/openapi.yaml", "application/yaml"),
+                    ]
                     + modules.map { ("/console/\($0)", "text/javascript") }
                 for (path, type) in files {
                     let response = try await gateway.get(path)
                     #expect(response.status == 200, "\(path)")
                     #expect(response.header("Content-Type")?.hasPrefix(type) == true, "\(path)")
                     #expect(response.header("Cache-Control") == "no-cache", "\(path)")
-                    #expect(response.header("Content-Security-Policy")?.hasPrefix("default-src 'self';") == true, "\(path)")
+                    #expect(
+                        response.header("Content-Security-Policy")?.hasPrefix("default-src 'self';") == true, "\(path)")
                     #expect(!response.body.isEmpty, "\(path)")
                 }
                 // Each module is the file in the repository byte for byte, and everything it
@@ -42,7 +48,8 @@ struct StaticRoutesTests {
                     let file = try Data(contentsOf: folder.appendingPathComponent(module))
                     #expect(served.body == Array(file), "/console/\(module) is the repository's file")
                     for imported in Self.imports(of: served.text) {
-                        #expect(modules.contains(imported), "\(module) imports \(imported), which is not a served module")
+                        #expect(
+                            modules.contains(imported), "\(module) imports \(imported), which is not a served module")
                     }
                 }
                 let unknown = try await gateway.get("/console/secrets.env")

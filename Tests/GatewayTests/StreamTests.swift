@@ -13,14 +13,19 @@ struct StreamTests {
     static let page = WebhookBuilder.page
     static let auth = ["Authorization": "Bearer \(TestGateway.apiToken)"]
 
-    func subscribe(_ gateway: TestGateway, query: String = "", headers: [String: String] = [:]) async throws -> SSEClient {
-        let client = try SSEClient(port: gateway.port, path: "/v1/stream\(query)", headers: Self.auth.merging(headers) { $1 })
+    func subscribe(_ gateway: TestGateway, query: String = "", headers: [String: String] = [:]) async throws
+        -> SSEClient
+    {
+        let client = try SSEClient(
+            port: gateway.port, path: "/v1/stream\(query)", headers: Self.auth.merging(headers) { $1 })
         let connected = await client.wait { $0.contains { $0.comment == "connected" } }
         #expect(connected, "no ': connected' from the stream; status \(client.status.map(String.init) ?? "none")")
         return client
     }
 
-    func insertMessage(_ connection: PostgresConnection, psid: String, page: String = page, status: String = "queued") throws -> Int64 {
+    func insertMessage(_ connection: PostgresConnection, psid: String, page: String = page, status: String = "queued")
+        throws -> Int64
+    {
         try connection.query(
             """
             INSERT INTO messages (page_id, psid, direction, author, content, status) VALUES ($1, $2, 'outbound', 'supporter', '{"text":"hi"}', $3)
@@ -28,7 +33,9 @@ struct StreamTests {
             """, [page, psid, status])[0].decode(0, as: Int64.self)
     }
 
-    @Test("a customer's webhook streams message.created and customer.updated; a status change streams message.status with display_status")
+    @Test(
+        "a customer's webhook streams message.created and customer.updated; a status change streams message.status with display_status"
+    )
     func liveEvents() async throws {
         try await TestDatabase.withSchema { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in
@@ -49,12 +56,14 @@ struct StreamTests {
                         """, [Self.page])
                 }
                 let outbound = try insertMessage(connection, psid: "s1")
-                try connection.query("UPDATE messages SET status = 'sent', sent_at = now(), mid = 'm_out_1' WHERE id = $1", [outbound])
+                try connection.query(
+                    "UPDATE messages SET status = 'sent', sent_at = now(), mid = 'm_out_1' WHERE id = $1", [outbound])
 
                 let all = await stream.wait { $0.filter { $0.event != nil }.count >= 4 }
                 #expect(all)
                 let events = stream.events
-                #expect(events.map(\.event) == ["customer.updated", "message.created", "message.created", "message.status"])
+                #expect(
+                    events.map(\.event) == ["customer.updated", "message.created", "message.created", "message.status"])
                 let ids = events.compactMap { $0.id.flatMap { Int64($0) } }
                 #expect(ids == ids.sorted() && Set(ids).count == ids.count, "ids strictly increase: \(ids)")
                 #expect(events[0].json?["psid"] as? String == "s1")
@@ -86,7 +95,10 @@ struct StreamTests {
                 #expect(await everything.wait { $0.filter { $0.event != nil }.count >= 3 })
                 #expect(await mine.wait { $0.filter { $0.event != nil }.count >= 2 })
                 #expect(mine.events.map(\.event) == ["notification.raised", "notification.cleared"])
-                #expect(everything.events.map(\.event) == ["message.created", "notification.raised", "notification.cleared"])
+                #expect(
+                    everything.events.map(\.event) == [
+                        "message.created", "notification.raised", "notification.cleared",
+                    ])
                 let cleared = try #require(mine.events.last?.json)
                 #expect(cleared["id"] as? Int == Int(id))
                 #expect(cleared["cleared_at"] is String)
@@ -144,7 +156,8 @@ struct StreamTests {
             for psid in ["e1", "e2", "e3"] { _ = try insertMessage(connection, psid: psid) }
             try connection.query("DELETE FROM changes")
             // With a gap timeout longer than the wait, an event arrives only if no gap is waited for.
-            try await TestGateway.with(database: schema.configuration, streamOptions: .init(gapTimeout: .seconds(120))) {
+            try await TestGateway.with(database: schema.configuration, streamOptions: .init(gapTimeout: .seconds(120)))
+            {
                 gateway in
                 let stream = try await subscribe(gateway)
                 _ = try insertMessage(connection, psid: "e4")

@@ -42,7 +42,9 @@ struct StreamTrajectoryTests {
             // `sent` before the read moves it on.
             #expect(await client.wait { _ in Self.trajectory(client, id).last == "sent/sent" })
             let read = WebhookBuilder.read("golden-1", watermark: Date(), at: Date(), page: RecoveryStack.page)
-            #expect(try await stack.gateway.postWebhook(WebhookBuilder.body(page: RecoveryStack.page, [read])).status == 200)
+            #expect(
+                try await stack.gateway.postWebhook(WebhookBuilder.body(page: RecoveryStack.page, [read])).status == 200
+            )
             #expect(await client.wait { _ in Self.trajectory(client, id).last == "seen/seen" })
             // The created event may already read `sending` when a worker claimed it at once; on a
             // machine loaded for longer than Graph's second the stream may read past `sending` too.
@@ -79,7 +81,9 @@ struct StreamTrajectoryTests {
             // Graph holds the attempt 1 s, so the stream reads `resend` in between unless the machine
             // is loaded past that; it must never read a plain `sending`.
             let path = Self.trajectory(client, id)
-            #expect(path == ["failed/failed", "resend/resend", "sent/sent"] || path == ["failed/failed", "sent/sent"], "\(path)")
+            #expect(
+                path == ["failed/failed", "resend/resend", "sent/sent"] || path == ["failed/failed", "sent/sent"],
+                "\(path)")
             #expect(!path.contains { $0.hasPrefix("sending") }, "\(path)")
         }
     }

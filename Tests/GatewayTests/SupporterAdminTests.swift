@@ -27,16 +27,20 @@ struct SupporterAdminTests {
 
                 // Postgres' own sha256: the stored hash is SHA-256 of the token, and the token is nowhere.
                 let rows = try await runSQL(
-                    schema, "SELECT token_hash = sha256(convert_to($2, 'UTF8')), row_to_json(s)::text FROM supporters s WHERE id = $1",
+                    schema,
+                    "SELECT token_hash = sha256(convert_to($2, 'UTF8')), row_to_json(s)::text FROM supporters s WHERE id = $1",
                     [id, token])
                 #expect(try rows[0].decode(0, as: Bool.self))
-                #expect(try !rows[0].decode(1, as: String.self).contains(String(token.dropFirst(3))), "no plaintext in the row")
+                #expect(
+                    try !rows[0].decode(1, as: String.self).contains(String(token.dropFirst(3))),
+                    "no plaintext in the row")
 
                 let second = try await gateway.createSupporter("Minh")
                 #expect(second.token != token)
                 let list = try await gateway.call(.get, "/admin/supporters", token: TestGateway.adminToken)
                 #expect(list.status == 200)
-                #expect(!list.text.contains(token) && !list.text.contains(second.token) && !list.text.contains("\"token\""))
+                #expect(
+                    !list.text.contains(token) && !list.text.contains(second.token) && !list.text.contains("\"token\""))
                 let supporters = try #require(list.json?["supporters"] as? [[String: Any]])
                 #expect(supporters.map { $0["name"] as? String } == ["Lan Nguyễn", "Minh"])
                 #expect(supporters[1]["email"] is NSNull)
@@ -62,23 +66,29 @@ struct SupporterAdminTests {
         var testDescription: String { body }
     }
 
-    @Test("bad input answers 422 invalid_parameter naming the field (400 invalid_body when not an object); nothing stored",
-          arguments: [
-              BadInput(body: #"{}"#, status: 422, code: "invalid_parameter", field: "name"),
-              BadInput(body: #"{"name": null}"#, status: 422, code: "invalid_parameter", field: "name"),
-              BadInput(body: #"{"name": ""}"#, status: 422, code: "invalid_parameter", field: "name"),
-              BadInput(body: #"{"name": "   \n "}"#, status: 422, code: "invalid_parameter", field: "name"),
-              BadInput(body: #"{"name": 7}"#, status: 422, code: "invalid_parameter", field: "name"),
-              BadInput(body: #"{"name": "\#(String(repeating: "a", count: 101))"}"#, status: 422, code: "invalid_parameter", field: "name"),
-              BadInput(body: #"{"name": "Lan", "email": 5}"#, status: 422, code: "invalid_parameter", field: "email"),
-              BadInput(body: #"{"name": "Lan", "email": "not-an-address"}"#, status: 422, code: "invalid_parameter", field: "email"),
-              BadInput(body: "not json", status: 400, code: "invalid_body", field: nil),
-              BadInput(body: #"["Lan"]"#, status: 400, code: "invalid_body", field: nil),
-          ])
+    @Test(
+        "bad input answers 422 invalid_parameter naming the field (400 invalid_body when not an object); nothing stored",
+        arguments: [
+            BadInput(body: #"{}"#, status: 422, code: "invalid_parameter", field: "name"),
+            BadInput(body: #"{"name": null}"#, status: 422, code: "invalid_parameter", field: "name"),
+            BadInput(body: #"{"name": ""}"#, status: 422, code: "invalid_parameter", field: "name"),
+            BadInput(body: #"{"name": "   \n "}"#, status: 422, code: "invalid_parameter", field: "name"),
+            BadInput(body: #"{"name": 7}"#, status: 422, code: "invalid_parameter", field: "name"),
+            BadInput(
+                body: #"{"name": "\#(String(repeating: "a", count: 101))"}"#, status: 422, code: "invalid_parameter",
+                field: "name"),
+            BadInput(body: #"{"name": "Lan", "email": 5}"#, status: 422, code: "invalid_parameter", field: "email"),
+            BadInput(
+                body: #"{"name": "Lan", "email": "not-an-address"}"#, status: 422, code: "invalid_parameter",
+                field: "email"),
+            BadInput(body: "not json", status: 400, code: "invalid_body", field: nil),
+            BadInput(body: #"["Lan"]"#, status: 400, code: "invalid_body", field: nil),
+        ])
     func badInput(_ input: BadInput) async throws {
         try await TestDatabase.withSchema { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in
-                let response = try await gateway.call(.post, "/admin/supporters", token: TestGateway.adminToken, json: input.body)
+                let response = try await gateway.call(
+                    .post, "/admin/supporters", token: TestGateway.adminToken, json: input.body)
                 #expect(response.status == input.status, "\(response.text)")
                 #expect(response.errorCode == input.code)
                 let error = response.json?["error"] as? [String: Any]
@@ -107,10 +117,12 @@ struct SupporterAdminTests {
             try await TestGateway.with(database: schema.configuration) { gateway in
                 let lan = try await gateway.createSupporter("Lan")
                 #expect(try await gateway.apiGet("/v1/me", token: lan.token).status == 200)
-                let revoked = try await gateway.call(.delete, "/admin/supporters/\(lan.id)", token: TestGateway.adminToken)
+                let revoked = try await gateway.call(
+                    .delete, "/admin/supporters/\(lan.id)", token: TestGateway.adminToken)
                 #expect(revoked.status == 204)
                 #expect(revoked.body.isEmpty)
-                let again = try await gateway.call(.delete, "/admin/supporters/\(lan.id)", token: TestGateway.adminToken)
+                let again = try await gateway.call(
+                    .delete, "/admin/supporters/\(lan.id)", token: TestGateway.adminToken)
                 #expect(again.status == 404)
                 #expect(again.errorCode == "supporter_not_found")
                 try await waitUntil("the revoked token is refused") {
@@ -120,7 +132,8 @@ struct SupporterAdminTests {
                 let row = try #require((list.json?["supporters"] as? [[String: Any]])?.first)
                 #expect(row["revoked_at"] is String)
                 // Rotating a revoked supporter is 404 too.
-                let rotate = try await gateway.call(.post, "/admin/supporters/\(lan.id)/token", token: TestGateway.adminToken)
+                let rotate = try await gateway.call(
+                    .post, "/admin/supporters/\(lan.id)/token", token: TestGateway.adminToken)
                 #expect(rotate.status == 404)
                 #expect(rotate.errorCode == "supporter_not_found")
             }
@@ -133,7 +146,8 @@ struct SupporterAdminTests {
             try await TestGateway.with(database: schema.configuration) { gateway in
                 let lan = try await gateway.createSupporter("Lan")
                 #expect(try await gateway.apiGet("/v1/me", token: lan.token).status == 200)
-                let rotated = try await gateway.call(.post, "/admin/supporters/\(lan.id)/token", token: TestGateway.adminToken)
+                let rotated = try await gateway.call(
+                    .post, "/admin/supporters/\(lan.id)/token", token: TestGateway.adminToken)
                 #expect(rotated.status == 200, "\(rotated.text)")
                 let newToken = try #require(rotated.json?["token"] as? String)
                 #expect(newToken != lan.token)
@@ -151,12 +165,16 @@ struct SupporterAdminTests {
     func unknownIDs() async throws {
         try await TestDatabase.withSchema { schema in
             try await TestGateway.with(database: schema.configuration) { gateway in
-                for (method, path) in [(HTTPRequest.Method.delete, "/admin/supporters/999"), (.post, "/admin/supporters/999/token")] {
+                for (method, path) in [
+                    (HTTPRequest.Method.delete, "/admin/supporters/999"), (.post, "/admin/supporters/999/token"),
+                ] {
                     let response = try await gateway.call(method, path, token: TestGateway.adminToken)
                     #expect(response.status == 404, "\(path)")
                     #expect(response.errorCode == "supporter_not_found")
                 }
-                for (method, path) in [(HTTPRequest.Method.delete, "/admin/supporters/abc"), (.post, "/admin/supporters/0/token")] {
+                for (method, path) in [
+                    (HTTPRequest.Method.delete, "/admin/supporters/abc"), (.post, "/admin/supporters/0/token"),
+                ] {
                     let response = try await gateway.call(method, path, token: TestGateway.adminToken)
                     #expect(response.status == 400, "\(path)")
                     #expect(response.errorCode == "invalid_id")
@@ -174,7 +192,8 @@ struct SupporterAdminTests {
                 _ = try await gateway.call(.delete, "/admin/supporters/\(gone.id)", token: TestGateway.adminToken)
                 let adminRoutes: [(HTTPRequest.Method, String)] = [
                     (.get, "/admin/supporters"), (.post, "/admin/supporters"), (.delete, "/admin/supporters/\(lan.id)"),
-                    (.post, "/admin/supporters/\(lan.id)/token"), (.get, "/admin/pages"), (.get, "/admin/webhook-events"),
+                    (.post, "/admin/supporters/\(lan.id)/token"), (.get, "/admin/pages"),
+                    (.get, "/admin/webhook-events"),
                 ]
                 for (method, path) in adminRoutes {
                     let supporter = try await gateway.call(method, path, token: lan.token, json: #"{"name": "X"}"#)
@@ -186,14 +205,18 @@ struct SupporterAdminTests {
                         #expect(response.errorCode == "unauthorized")
                     }
                 }
-                for token in [nil, "hs_unknown", "hs_" + String(repeating: "A", count: 43), gone.token, TestGateway.adminToken] {
+                for token in [
+                    nil, "hs_unknown", "hs_" + String(repeating: "A", count: 43), gone.token, TestGateway.adminToken,
+                ] {
                     let response = try await gateway.call(.get, "/v1/me", token: token)
                     #expect(response.status == 401, "\(token ?? "no token")")
                     #expect(response.header("WWW-Authenticate") == "Bearer")
                 }
                 // Still nothing happened: Lan is neither revoked nor rotated.
                 #expect(try await gateway.apiGet("/v1/me", token: lan.token).status == 200)
-                let rows = try await runSQL(schema, "SELECT revoked_at IS NULL AND token_rotated_at IS NULL FROM supporters WHERE id = $1", [lan.id])
+                let rows = try await runSQL(
+                    schema, "SELECT revoked_at IS NULL AND token_rotated_at IS NULL FROM supporters WHERE id = $1",
+                    [lan.id])
                 #expect(try rows[0].decode(0, as: Bool.self))
             }
         }
@@ -206,14 +229,17 @@ struct SupporterAdminTests {
             try await TestGateway.with(database: schema.configuration, logger: capture.logger()) { gateway in
                 let lan = try await gateway.createSupporter("Lan")
                 #expect(try await gateway.apiGet("/v1/me", token: lan.token).status == 200)
-                let rotated = try await gateway.call(.post, "/admin/supporters/\(lan.id)/token", token: TestGateway.adminToken)
+                let rotated = try await gateway.call(
+                    .post, "/admin/supporters/\(lan.id)/token", token: TestGateway.adminToken)
                 let newToken = try #require(rotated.json?["token"] as? String)
                 #expect(try await gateway.call(.get, "/admin/pages", token: newToken).status == 403)
                 _ = try await gateway.call(.delete, "/admin/supporters/\(lan.id)", token: TestGateway.adminToken)
                 try await waitUntil("the revoked token is refused") {
                     try await gateway.apiGet("/v1/me", token: newToken).status == 401
                 }
-                let leaked = capture.all.filter { $0.contains(lan.token.dropFirst(3)) || $0.contains(newToken.dropFirst(3)) }
+                let leaked = capture.all.filter {
+                    $0.contains(lan.token.dropFirst(3)) || $0.contains(newToken.dropFirst(3))
+                }
                 #expect(leaked.isEmpty, "\(leaked)")
             }
         }

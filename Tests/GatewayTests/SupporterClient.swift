@@ -18,7 +18,8 @@ extension TestGateway {
     /// Creates a supporter through the admin API; its id and token.
     func createSupporter(_ name: String, email: String? = nil) async throws -> (id: Int64, token: String) {
         let email = email.map { #", "email": "\#($0)""# } ?? ""
-        let response = try await call(.post, "/admin/supporters", token: TestGateway.adminToken, json: #"{"name": "\#(name)"\#(email)}"#)
+        let response = try await call(
+            .post, "/admin/supporters", token: TestGateway.adminToken, json: #"{"name": "\#(name)"\#(email)}"#)
         guard response.status == 201, let body = response.json, let id = (body["id"] as? NSNumber)?.int64Value,
             let token = body["token"] as? String
         else { throw SupporterCallFailed(response: response.text) }
@@ -29,7 +30,9 @@ extension TestGateway {
     func sendText(_ text: String, page: String, psid: String, token: String) async throws -> [String: Any] {
         let response = try await call(
             .post, "/v1/pages/\(page)/customers/\(psid)/messages", token: token, json: #"{"text": "\#(text)"}"#)
-        guard response.status == 201, let body = response.json else { throw SupporterCallFailed(response: response.text) }
+        guard response.status == 201, let body = response.json else {
+            throw SupporterCallFailed(response: response.text)
+        }
         return body
     }
 }

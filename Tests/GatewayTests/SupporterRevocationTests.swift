@@ -17,21 +17,26 @@ struct SupporterRevocationTests {
                     let minh = try await first.createSupporter("Minh")
                     // The second replica has the token cached as valid, and a stream open.
                     #expect(try await second.apiGet("/v1/me", token: lan.token).status == 200)
-                    let stream = try SSEClient(port: second.port, path: "/v1/stream", headers: ["Authorization": "Bearer \(lan.token)"])
+                    let stream = try SSEClient(
+                        port: second.port, path: "/v1/stream", headers: ["Authorization": "Bearer \(lan.token)"])
                     defer { stream.close() }
-                    let other = try SSEClient(port: second.port, path: "/v1/stream", headers: ["Authorization": "Bearer \(minh.token)"])
+                    let other = try SSEClient(
+                        port: second.port, path: "/v1/stream", headers: ["Authorization": "Bearer \(minh.token)"])
                     defer { other.close() }
                     #expect(await stream.wait { $0.contains { $0.comment == "connected" } })
                     #expect(await other.wait { $0.contains { $0.comment == "connected" } })
                     #expect(stream.status == 200)
 
-                    let revoked = try await first.call(.delete, "/admin/supporters/\(lan.id)", token: TestGateway.adminToken)
+                    let revoked = try await first.call(
+                        .delete, "/admin/supporters/\(lan.id)", token: TestGateway.adminToken)
                     #expect(revoked.status == 204)
                     let start = ContinuousClock.now
                     try await waitUntil("the second replica refuses the revoked token", timeout: .seconds(5)) {
                         try await second.apiGet("/v1/me", token: lan.token).status == 401
                     }
-                    let closed = await stream.wait(timeout: .seconds(5) - (ContinuousClock.now - start)) { _ in stream.isClosed }
+                    let closed = await stream.wait(timeout: .seconds(5) - (ContinuousClock.now - start)) { _ in
+                        stream.isClosed
+                    }
                     #expect(closed, "the revoked token's stream is closed within 5 s")
                     #expect(stream.events.last?.event == "stream.reset")
                     #expect(stream.events.last?.json?["reason"] as? String == "token_revoked")
@@ -50,11 +55,13 @@ struct SupporterRevocationTests {
                 try await TestGateway.with(database: schema.configuration) { second in
                     let lan = try await first.createSupporter("Lan")
                     #expect(try await second.apiGet("/v1/me", token: lan.token).status == 200)
-                    let stream = try SSEClient(port: second.port, path: "/v1/stream", headers: ["Authorization": "Bearer \(lan.token)"])
+                    let stream = try SSEClient(
+                        port: second.port, path: "/v1/stream", headers: ["Authorization": "Bearer \(lan.token)"])
                     defer { stream.close() }
                     #expect(await stream.wait { $0.contains { $0.comment == "connected" } })
 
-                    let rotated = try await first.call(.post, "/admin/supporters/\(lan.id)/token", token: TestGateway.adminToken)
+                    let rotated = try await first.call(
+                        .post, "/admin/supporters/\(lan.id)/token", token: TestGateway.adminToken)
                     let newToken = try #require(rotated.json?["token"] as? String)
                     try await waitUntil("the second replica refuses the old token", timeout: .seconds(5)) {
                         try await second.apiGet("/v1/me", token: lan.token).status == 401

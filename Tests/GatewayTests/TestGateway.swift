@@ -65,24 +65,29 @@ struct TestGateway {
         connectionLimits: ConnectionLimits, drains: Bool
     ) async throws {
         self.appSecret = appSecret
-        let logger = logger ?? {
-            var logger = Logger(label: "herald.tests.gateway")
-            logger.logLevel = .warning
-            return logger
-        }()
+        let logger =
+            logger
+            ?? {
+                var logger = Logger(label: "herald.tests.gateway")
+                logger.logLevel = .warning
+                return logger
+            }()
         registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let pool = PostgresPool(configuration: database, options: .init(maxConnections: 2), logger: logger)
         batcher = WebhookBatcher(database: database, configuration: options, metrics: metrics, logger: logger)
-        changes = ChangeStream(database: database, pool: pool, configuration: streamOptions, clock: clock, logger: logger)
+        changes = ChangeStream(
+            database: database, pool: pool, configuration: streamOptions, clock: clock, logger: logger)
         connections = GatewayConnections(limits: connectionLimits, metrics: metrics)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let application = GatewayApplication.makeApplication(
             configuration: .init(
                 host: "127.0.0.1", port: 0, appSecret: Array(appSecret.utf8), verifyToken: Self.verifyToken,
-                apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes, maxSendAttempts: maxSendAttempts,
+                apiToken: apiToken, adminToken: adminToken, maxBodyBytes: maxBodyBytes,
+                maxSendAttempts: maxSendAttempts,
                 tokenKey: tokenKey, retryBase: retryBase, urlPolicy: urlPolicy),
-            pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher, changes: changes,
+            pool: pool, migrator: Migrator(migrations: try TestDatabase.migrations()), batcher: batcher,
+            changes: changes,
             registry: registry, metrics: metrics, logger: logger,
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
@@ -92,7 +97,8 @@ struct TestGateway {
             connections: connections)
         // As `herald serve` runs it when `drains`: the drain last, so it hears the shutdown first;
         // 5 quiet seconds rather than 2, for a test pool that can stall for seconds.
-        let drain: [any Service] = drains ? [GatewayDrain(connections: connections, quietPeriod: .seconds(5), logger: logger)] : []
+        let drain: [any Service] =
+            drains ? [GatewayDrain(connections: connections, quietPeriod: .seconds(5), logger: logger)] : []
         group = ServiceGroup(services: [batcher, application, changes] + drain, logger: logger)
         running = Task { [group] in
             defer { pool.close() }
@@ -108,11 +114,14 @@ struct TestGateway {
     func url(_ path: String) -> String { "http://127.0.0.1:\(port)\(path)" }
 
     /// POSTs `body` to /webhook with the given signature header (a correct one by default).
-    func postWebhook(_ body: [UInt8], signature: String? = nil, extraHeaders: [HTTPHeader] = []) async throws -> HTTPResponse {
+    func postWebhook(_ body: [UInt8], signature: String? = nil, extraHeaders: [HTTPHeader] = []) async throws
+        -> HTTPResponse
+    {
         let header = signature ?? WebhookSignature(appSecret: Array(appSecret.utf8)).headerValue(for: body)
         return try await client.execute(
-            .json(.post, url: url("/webhook"), body: body,
-                  headers: [HTTPHeader(name: "X-Hub-Signature-256", value: header)] + extraHeaders))
+            .json(
+                .post, url: url("/webhook"), body: body,
+                headers: [HTTPHeader(name: "X-Hub-Signature-256", value: header)] + extraHeaders))
     }
 
     func get(_ path: String, headers: [HTTPHeader] = []) async throws -> HTTPResponse {
@@ -171,5 +180,7 @@ extension TestGateway {
 }
 
 enum TestMetrics {
-    static func factory() -> PrometheusMetricsFactory { PrometheusMetricsFactory(registry: PrometheusCollectorRegistry()) }
+    static func factory() -> PrometheusMetricsFactory {
+        PrometheusMetricsFactory(registry: PrometheusCollectorRegistry())
+    }
 }

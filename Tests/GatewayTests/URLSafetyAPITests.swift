@@ -27,7 +27,9 @@ struct URLSafetyAPITests {
         #"{"carousel":{"elements":[{"title":"Shoe","buttons":[{"type":"web_url","title":"Buy","url":"http://100.64.0.1/"}]}]}}"#,
     ]
 
-    @Test("a URL field whose host is a non-public literal is stored failed invalid_format, 201, no job", arguments: refused)
+    @Test(
+        "a URL field whose host is a non-public literal is stored failed invalid_format, 201, no job",
+        arguments: refused)
     func refusedAtPost(body: String) async throws {
         try await FormatRuleAPITests.posting(body) { response, schema in
             #expect(response.status == 201, "\(response.text)")
@@ -45,12 +47,13 @@ struct URLSafetyAPITests {
         }
     }
 
-    @Test("public literals, host names and links in text are queued: names are checked when the worker connects",
-          arguments: [
-              #"{"image":{"url":"https://cdn.example.com/a.png"}}"#, #"{"image":{"url":"http://8.8.8.8/a.png"}}"#,
-              #"{"file":{"url":"http://localhost:5432/"}}"#, #"{"text":"see http://127.0.0.1/ and http://[::1]/"}"#,
-              #"{"carousel":{"elements":[{"title":"Ask","buttons":[{"type":"postback","title":"Yes","payload":"http://127.0.0.1/"}]}]}}"#,
-          ])
+    @Test(
+        "public literals, host names and links in text are queued: names are checked when the worker connects",
+        arguments: [
+            #"{"image":{"url":"https://cdn.example.com/a.png"}}"#, #"{"image":{"url":"http://8.8.8.8/a.png"}}"#,
+            #"{"file":{"url":"http://localhost:5432/"}}"#, #"{"text":"see http://127.0.0.1/ and http://[::1]/"}"#,
+            #"{"carousel":{"elements":[{"title":"Ask","buttons":[{"type":"postback","title":"Yes","payload":"http://127.0.0.1/"}]}]}}"#,
+        ])
     func queued(body: String) async throws {
         try await FormatRuleAPITests.posting(body) { response, _ in
             #expect(response.status == 201, "\(response.text)")

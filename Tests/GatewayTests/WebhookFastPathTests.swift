@@ -11,10 +11,13 @@ import Testing
 /// hand-over to the router, early answers and closing.
 @Suite("POST /webhook on the event loop: answer order, hand-over to the router, early answers, closing", .onTestThreads)
 struct WebhookFastPathTests {
-    static func signed(_ body: [UInt8], secret: String = TestGateway.appSecret, headers: [(String, String)] = []) -> [UInt8] {
+    static func signed(_ body: [UInt8], secret: String = TestGateway.appSecret, headers: [(String, String)] = [])
+        -> [UInt8]
+    {
         let signature = WebhookSignature(appSecret: Array(secret.utf8)).headerValue(for: body)
         return RawHTTPConnection.request(
-            "POST", "/webhook", headers: [("X-Hub-Signature-256", signature), ("Content-Type", "application/json")] + headers,
+            "POST", "/webhook",
+            headers: [("X-Hub-Signature-256", signature), ("Content-Type", "application/json")] + headers,
             body: body)
     }
 
@@ -41,7 +44,10 @@ struct WebhookFastPathTests {
             let responses = await connection.responses(4)
             try #require(responses.count == 4)
             #expect(responses.map(\.status) == [200, 200, 200, 200])
-            #expect(responses.map(\.text) == [#"{"status":"received"}"#, #"{"status":"ok"}"#, #"{"status":"received"}"#, "c42"])
+            #expect(
+                responses.map(\.text) == [
+                    #"{"status":"received"}"#, #"{"status":"ok"}"#, #"{"status":"received"}"#, "c42",
+                ])
             #expect(responses[0].headers["date"]?.hasSuffix(" GMT") == true)
             #expect(responses[0].headers["content-type"] == "application/json")
             #expect(try storedBodies(schema.configuration) == [Array(#"{"n":1}"#.utf8), Array(#"{"n":2}"#.utf8)])
@@ -53,7 +59,9 @@ struct WebhookFastPathTests {
         }
     }
 
-    @Test("a delivery behind a request the router has not answered yet goes to the router, with the same answers and metrics")
+    @Test(
+        "a delivery behind a request the router has not answered yet goes to the router, with the same answers and metrics"
+    )
     func handedToRouter() async throws {
         try await Self.withConnection { schema, gateway, connection async throws in
             // One write: the GET is still unanswered when the POSTs' heads are read.
@@ -110,8 +118,10 @@ struct WebhookFastPathTests {
             connection.send(
                 RawHTTPConnection.request(
                     "POST", "/webhook",
-                    headers: [("X-Hub-Signature-256", "sha256=" + String(repeating: "0", count: 64)),
-                              ("Transfer-Encoding", "chunked")]) + chunked)
+                    headers: [
+                        ("X-Hub-Signature-256", "sha256=" + String(repeating: "0", count: 64)),
+                        ("Transfer-Encoding", "chunked"),
+                    ]) + chunked)
             let responses = await connection.responses(1)
             #expect(responses.map(\.status) == [413])
             #expect(responses.first?.text.contains("body_too_large") == true)

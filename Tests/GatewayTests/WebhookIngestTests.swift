@@ -42,8 +42,11 @@ struct WebhookIngestTests {
                 #expect(missing.errorCode == "invalid_signature")
 
                 let legacy = try await gateway.client.execute(
-                    .json(.post, url: url, body: body,
-                          headers: [HTTPHeader(name: "X-Hub-Signature", value: "sha1=" + String(repeating: "0", count: 40))]))
+                    .json(
+                        .post, url: url, body: body,
+                        headers: [
+                            HTTPHeader(name: "X-Hub-Signature", value: "sha1=" + String(repeating: "0", count: 40))
+                        ]))
                 #expect(legacy.status == 401)
                 #expect(legacy.text.contains("legacy"))
 
@@ -127,4 +130,3 @@ struct WebhookIngestTests {
             .flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 }
-

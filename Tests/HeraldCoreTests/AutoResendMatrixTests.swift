@@ -11,7 +11,9 @@ import Testing
 /// `customer_active` rule (the only rule a customer's message can satisfy).
 @Suite("Auto-resend on reply follows ResendPolicy for every reason")
 struct AutoResendMatrixTests {
-    @Test("requeued exactly for outside_window and recipient_unavailable, and only when the customer wrote after the failure")
+    @Test(
+        "requeued exactly for outside_window and recipient_unavailable, and only when the customer wrote after the failure"
+    )
     func matrix() async throws {
         try await TestDatabase.withSchema { schema in
             let harness = try IngestHarness(schema, autoResend: OutboundStore())
@@ -33,12 +35,15 @@ struct AutoResendMatrixTests {
                         RETURNING id
                         """, [WebhookBuilder.page, psid, reason.rawValue, failedAt])[0].decode(0, as: Int64.self)
                     let writtenAt = failedAt.addingTimeInterval(wroteAfterFailure ? 600 : -600)
-                    try harness.store(WebhookBuilder.body([WebhookBuilder.message(psid, mid: "m_auto_\(cell)", at: writtenAt)]))
+                    try harness.store(
+                        WebhookBuilder.body([WebhookBuilder.message(psid, mid: "m_auto_\(cell)", at: writtenAt)]))
                     try harness.drain()
                     let status = try harness.connection.query("SELECT status FROM messages WHERE id = $1", [id])[0]
                         .decode(0, as: String.self)
                     let expected = wroteAfterFailure && [.outsideWindow, .recipientUnavailable].contains(reason)
-                    #expect(status == (expected ? "resend" : "failed"), "\(reason.rawValue), wrote after: \(wroteAfterFailure)")
+                    #expect(
+                        status == (expected ? "resend" : "failed"),
+                        "\(reason.rawValue), wrote after: \(wroteAfterFailure)")
                     let resentBy = try harness.connection.query("SELECT resent_by FROM messages WHERE id = $1", [id])[0]
                         .decode(0, as: String?.self)
                     #expect(resentBy == (expected ? "system" : nil), "an auto-resend is Herald's: \(reason.rawValue)")
@@ -47,7 +52,9 @@ struct AutoResendMatrixTests {
                     if status == "failed" {
                         let message = try #require(try ReadStore().message(id: id, now: now, on: harness.connection))
                         let gatedByCustomer = message.failure?.resendWhen == .customerActive
-                        #expect(!(message.failure?.resendable == true && [.outsideWindow, .recipientUnavailable].contains(reason)))
+                        #expect(
+                            !(message.failure?.resendable == true
+                                && [.outsideWindow, .recipientUnavailable].contains(reason)))
                         #expect(gatedByCustomer == [.outsideWindow, .recipientUnavailable].contains(reason))
                     }
                 }

@@ -67,7 +67,9 @@ struct DisplayStatusTests {
 
 /// A candidate from database strings (these tests keep the stored spellings).
 private func candidate(_ id: Int64, _ direction: String, _ status: String, _ sentAt: Date?) -> DisplayStatus.Candidate {
-    .init(id: id, direction: MessageDirection(rawValue: direction)!, status: MessageStatus(rawValue: status)!, sentAt: sentAt)
+    .init(
+        id: id, direction: MessageDirection(rawValue: direction)!, status: MessageStatus(rawValue: status)!,
+        sentAt: sentAt)
 }
 
 extension DisplayStatusTests {

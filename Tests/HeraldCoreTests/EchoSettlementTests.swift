@@ -25,7 +25,8 @@ struct EchoSettlementTests {
 
     static func state(_ harness: IngestHarness, _ id: Int64) throws -> String {
         try harness.connection.query(
-            "SELECT status || '/' || coalesce(mid, '-') || '/' || coalesce(failure_reason, '-') FROM messages WHERE id = $1", [id]
+            "SELECT status || '/' || coalesce(mid, '-') || '/' || coalesce(failure_reason, '-') FROM messages WHERE id = $1",
+            [id]
         )[0].decode(0, as: String.self)
     }
 
@@ -59,7 +60,8 @@ struct EchoSettlementTests {
             #expect(try Self.state(harness, refused) == "failed/-/outside_window")
             #expect(try Self.state(harness, recorded) == "sent/m_recorded/-")
             #expect(try Self.state(harness, otherCustomer) == "queued/-/-")
-            let sentAt = try harness.connection.query("SELECT sent_at FROM messages WHERE id = $1", [queued])[0].decode(0, as: Date.self)
+            let sentAt = try harness.connection.query("SELECT sent_at FROM messages WHERE id = $1", [queued])[0].decode(
+                0, as: Date.self)
             #expect(close(sentAt, t0))
             #expect(try harness.count("SELECT count(*) FROM message_attempts WHERE outcome = 'sent:echo'") == 4)
             // Echoes are not messages of their own.
@@ -83,8 +85,10 @@ struct EchoSettlementTests {
             try harness.drain()
             let timeout = SendAttempts.Result.transient(
                 reason: .graphUnavailable, detail: "Graph did not answer in time", graphCode: nil, graphSubcode: nil)
-            try attempts.record(timeout, messageID: retried, previousStatus: .queued, now: Date(), on: harness.connection)
-            try attempts.record(timeout, messageID: lastTry, previousStatus: .queued, final: true, now: Date(), on: harness.connection)
+            try attempts.record(
+                timeout, messageID: retried, previousStatus: .queued, now: Date(), on: harness.connection)
+            try attempts.record(
+                timeout, messageID: lastTry, previousStatus: .queued, final: true, now: Date(), on: harness.connection)
             #expect(try Self.state(harness, retried) == "sent/m_e4a/-")
             #expect(try Self.state(harness, lastTry) == "sent/m_e4b/-")
         }
@@ -97,9 +101,11 @@ struct EchoSettlementTests {
             let id = try Self.outbound(harness, psid: "e3", status: "queued")
             let t0 = ms(Date().addingTimeInterval(-60))
             try harness.store(W.body([W.message("e3", mid: "in-e3", at: t0)]))
-            try harness.store(W.body([W.read("e3", watermark: t0.addingTimeInterval(20), at: t0.addingTimeInterval(21))]))
+            try harness.store(
+                W.body([W.read("e3", watermark: t0.addingTimeInterval(20), at: t0.addingTimeInterval(21))]))
             try harness.drain()
-            try harness.store(W.body([W.echo("e3", mid: "m_e3", at: t0.addingTimeInterval(10), metadata: "herald:\(id)")]))
+            try harness.store(
+                W.body([W.echo("e3", mid: "m_e3", at: t0.addingTimeInterval(10), metadata: "herald:\(id)")]))
             try harness.drain()
             #expect(try Self.state(harness, id) == "seen/m_e3/-")
         }

@@ -37,7 +37,8 @@ struct EventTimeIngestTests {
             let harness = try IngestHarness(schema)
             let entryTime = Date().addingTimeInterval(-600)
             let ms = Int64(entryTime.timeIntervalSince1970 * 1000)
-            let body = #"{"object":"page","entry":[{"id":"\#(WebhookBuilder.page)","time":\#(ms),"messaging":[{"sender":{"id":"c0"},"recipient":{"id":"\#(WebhookBuilder.page)"},"timestamp":0,"message":{"mid":"m_zero","text":"hi"}}]}]}"#
+            let body =
+                #"{"object":"page","entry":[{"id":"\#(WebhookBuilder.page)","time":\#(ms),"messaging":[{"sender":{"id":"c0"},"recipient":{"id":"\#(WebhookBuilder.page)"},"timestamp":0,"message":{"mid":"m_zero","text":"hi"}}]}]}"#
             try harness.store(Array(body.utf8))
             try harness.drain()
             let customer = try #require(try harness.customer("c0"))

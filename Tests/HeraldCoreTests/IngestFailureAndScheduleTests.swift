@@ -56,7 +56,9 @@ struct IngestFailureAndScheduleTests {
         }
     }
 
-    @Test("events Postgres could not store (U+0000 in an id, a timestamp past year 9999) are skipped with a note; the body's other events are applied")
+    @Test(
+        "events Postgres could not store (U+0000 in an id, a timestamp past year 9999) are skipped with a note; the body's other events are applied"
+    )
     func unstorableEventsInAMixedBody() async throws {
         try await TestDatabase.withSchema { schema in
             let clock = TestClock()
@@ -89,7 +91,8 @@ struct IngestFailureAndScheduleTests {
             var bodies: [[UInt8]] = []
             for index in 0..<600 {
                 let psid = "cw-\(index % 50)"
-                bodies.append(W.body([W.message(psid, mid: "cw-mid-\(index)", at: t0.addingTimeInterval(Double(index)))]))
+                bodies.append(
+                    W.body([W.message(psid, mid: "cw-mid-\(index)", at: t0.addingTimeInterval(Double(index)))]))
             }
             try feeder.store(bodies)
             let outcomes = try await withThrowingTaskGroup(of: WebhookIngestor.Outcome.self) { group in
@@ -102,7 +105,9 @@ struct IngestFailureAndScheduleTests {
                 return try await group.reduce(into: [WebhookIngestor.Outcome]()) { $0.append($1) }
             }
             #expect(outcomes.map(\.processed).reduce(0, +) == 600)
-            #expect(try feeder.count("SELECT count(*) FROM webhook_events WHERE state = 'processed' AND attempts = 1") == 600)
+            #expect(
+                try feeder.count("SELECT count(*) FROM webhook_events WHERE state = 'processed' AND attempts = 1")
+                    == 600)
             #expect(try feeder.count("SELECT sum(total_messages)::int8 FROM customers") == 600)
             #expect(try feeder.count("SELECT count(*) FROM customers") == 50)
         }
@@ -121,7 +126,9 @@ struct IngestFailureAndScheduleTests {
                     kinds: [InactivityCheck.kind], limit: 1, worker: "test", lease: .seconds(30), now: clock.now(),
                     on: harness.connection
                 ).first {
-                    try jobs.record(try check.run(job, now: clock.now(), on: harness.connection), for: job, now: clock.now(), on: harness.connection)
+                    try jobs.record(
+                        try check.run(job, now: clock.now(), on: harness.connection), for: job, now: clock.now(),
+                        on: harness.connection)
                     ran += 1
                 }
                 return ran
@@ -152,7 +159,9 @@ struct IngestFailureAndScheduleTests {
             try harness.store(W.body([W.message("i1", mid: "i-2", at: ms(clock.now()))]))
             try harness.drain()
             #expect(try active() == 0)
-            #expect(try harness.count("SELECT count(*) FROM notifications WHERE psid = 'i1' AND cleared_at IS NOT NULL") == 1)
+            #expect(
+                try harness.count("SELECT count(*) FROM notifications WHERE psid = 'i1' AND cleared_at IS NOT NULL")
+                    == 1)
             clock.advance(by: 24 * 3600 + 1)
             #expect(try runDueChecks() == 1)
             #expect(try active() == 1)
@@ -167,9 +176,13 @@ struct IngestFailureAndScheduleTests {
             try harness.drain()
             let jobs = JobQueue()
             let job = try #require(
-                try jobs.claim(kinds: [InactivityCheck.kind], limit: 1, worker: "t", lease: .seconds(30), now: Date(), on: harness.connection).first)
+                try jobs.claim(
+                    kinds: [InactivityCheck.kind], limit: 1, worker: "t", lease: .seconds(30), now: Date(),
+                    on: harness.connection
+                ).first)
             #expect(try InactivityCheck(jobQueue: jobs).run(job, now: Date(), on: harness.connection) == .completed)
-            #expect(try harness.count("SELECT count(*) FROM notifications WHERE psid = 'o1' AND cleared_at IS NULL") == 1)
+            #expect(
+                try harness.count("SELECT count(*) FROM notifications WHERE psid = 'o1' AND cleared_at IS NULL") == 1)
         }
     }
 
@@ -178,11 +191,13 @@ struct IngestFailureAndScheduleTests {
         try await TestDatabase.withSchema { schema in
             let harness = try IngestHarness(schema)
             let t0 = ms(Date().addingTimeInterval(-100))
-            try harness.store(W.body([W.message("r1", mid: "r-1", at: t0), W.postback("r1", at: t0.addingTimeInterval(5))]))
+            try harness.store(
+                W.body([W.message("r1", mid: "r-1", at: t0), W.postback("r1", at: t0.addingTimeInterval(5))]))
             try harness.drain()
             let before = try harness.customer("r1")
             // What `herald replay` and the admin API's bulk retry run.
-            #expect(try WebhookEventStore().retry(WebhookEventSelection(states: [.processed]), on: harness.connection) == 1)
+            #expect(
+                try WebhookEventStore().retry(WebhookEventSelection(states: [.processed]), on: harness.connection) == 1)
             #expect(try harness.drain().processed == 1)
             #expect(try harness.customer("r1") == before)
             #expect(try harness.count("SELECT count(*) FROM messages") == 1)

@@ -66,7 +66,8 @@ struct IngestHarness {
     }
 
     func messageStatus(mid: String) throws -> String? {
-        try connection.query("SELECT status FROM messages WHERE mid = $1", [mid]).singleRow()?.decode(0, as: String.self)
+        try connection.query("SELECT status FROM messages WHERE mid = $1", [mid]).singleRow()?.decode(
+            0, as: String.self)
     }
 
     /// Inserts an outbound message as the sending work would record it once sent.

@@ -15,24 +15,31 @@ import Testing
 struct IngestOrderPropertyTests {
     typealias W = WebhookBuilder
 
-    @Test("shuffled events, bodies and batch sizes give the same customers, messages and statuses", arguments: [UInt64(1), 2, 3, 4, 5, 6])
+    @Test(
+        "shuffled events, bodies and batch sizes give the same customers, messages and statuses",
+        arguments: [UInt64(1), 2, 3, 4, 5, 6])
     func shuffledOrderConverges(seed: UInt64) async throws {
         var random = SplitMix64(seed: seed)
         let start = ms(Date().addingTimeInterval(-7200))
         let scenario = Scenario.random(start: start, using: &random)
         let inOrder = try await TestDatabase.withSchema { schema in
-            try await TestDatabase.offPool { try scenario.apply(on: schema, order: Array(scenario.events.indices), bodySize: 1, batchSize: 200) }
+            try await TestDatabase.offPool {
+                try scenario.apply(on: schema, order: Array(scenario.events.indices), bodySize: 1, batchSize: 200)
+            }
         }
         #expect(inOrder.messages.count >= scenario.sentMessages.count)
         #expect(inOrder.messages.contains { $0.hasSuffix(":seen") || $0.hasSuffix(":delivered") })
         for _ in 0..<2 {
-            var shuffledOrder = Array(scenario.events.indices) + (0..<3).map { _ in Int(random.next() % UInt64(scenario.events.count)) }
+            var shuffledOrder =
+                Array(scenario.events.indices) + (0..<3).map { _ in Int(random.next() % UInt64(scenario.events.count)) }
             shuffledOrder.shuffle(using: &random)
             let order = shuffledOrder
             let bodySize = 1 + Int(random.next() % 4)
             let batchSize = 1 + Int(random.next() % 7)
             let shuffled = try await TestDatabase.withSchema { schema in
-                try await TestDatabase.offPool { try scenario.apply(on: schema, order: order, bodySize: bodySize, batchSize: batchSize) }
+                try await TestDatabase.offPool {
+                    try scenario.apply(on: schema, order: order, bodySize: bodySize, batchSize: batchSize)
+                }
             }
             #expect(shuffled == inOrder, "seed \(seed), bodies of \(bodySize), batches of \(batchSize)")
         }

@@ -41,18 +41,23 @@ struct LatestSuccessfulMatrixTests {
                         VALUES ($1, $2, $3, $4, '{"text":"x"}', $5, $6, $7) RETURNING id
                         """,
                         [
-                            WebhookBuilder.page, psid, inbound ? "inbound" : "outbound", inbound ? "customer" : "supporter",
+                            WebhookBuilder.page, psid, inbound ? "inbound" : "outbound",
+                            inbound ? "customer" : "supporter",
                             status.rawValue, status == .failed ? "unknown" : nil, sentAt,
                         ])[0].decode(0, as: Int64.self)
-                    candidates.append(.init(id: id, direction: inbound ? .inbound : .outbound, status: status, sentAt: sentAt))
+                    candidates.append(
+                        .init(id: id, direction: inbound ? .inbound : .outbound, status: status, sentAt: sentAt))
                 }
                 let expected = DisplayStatus.latestSuccessful(among: candidates)
                 let paging = try #require(Paging(limit: 50))
-                let page = try #require(try ReadStore().conversation(
-                    pageID: WebhookBuilder.page, psid: psid, paging: paging, now: base, on: connection))
-                let shownByRead = page.messages.filter { $0.displayStatus == .sent || $0.displayStatus == .seen }.map(\.id)
+                let page = try #require(
+                    try ReadStore().conversation(
+                        pageID: WebhookBuilder.page, psid: psid, paging: paging, now: base, on: connection))
+                let shownByRead = page.messages.filter { $0.displayStatus == .sent || $0.displayStatus == .seen }.map(
+                    \.id)
                 let byStream = try ReadStore().messages(ids: candidates.map(\.id), now: base, on: connection)
-                let shownByStream = byStream.values.filter { $0.displayStatus == .sent || $0.displayStatus == .seen }.map(\.id)
+                let shownByStream = byStream.values.filter { $0.displayStatus == .sent || $0.displayStatus == .seen }
+                    .map(\.id)
                 #expect(shownByRead == (expected.map { [$0] } ?? []), "conversation \(conversation): \(candidates)")
                 #expect(shownByStream == (expected.map { [$0] } ?? []), "conversation \(conversation): \(candidates)")
                 compared += 1

@@ -24,7 +24,9 @@ struct ProfileRefreshTests {
     static func jobs(_ harness: IngestHarness) throws -> [(key: String, state: String, runAt: Date)] {
         try harness.connection.query(
             "SELECT unique_key, state, run_at FROM jobs WHERE kind = 'fetch_profile' ORDER BY run_at, unique_key"
-        ).map { (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Date.self)) }
+        ).map {
+            (try $0.decode(0, as: String.self), try $0.decode(1, as: String.self), try $0.decode(2, as: Date.self))
+        }
     }
 
     @Test("first sight on a connected page: one job per customer, due now; messages are stored without waiting")
@@ -36,7 +38,8 @@ struct ProfileRefreshTests {
                 let now = harness.clock.now()
                 try harness.store(
                     WebhookBuilder.body([
-                        WebhookBuilder.message("p1", mid: "m1", at: now), WebhookBuilder.message("p1", mid: "m2", at: now),
+                        WebhookBuilder.message("p1", mid: "m1", at: now),
+                        WebhookBuilder.message("p1", mid: "m2", at: now),
                         WebhookBuilder.message("p2", mid: "m3", at: now),
                     ]))
                 try harness.drain()
@@ -131,7 +134,8 @@ struct ProfileRefreshTests {
                 try connection.query(
                     "INSERT INTO customers (page_id, psid, profile_status, profile_fetched_at) VALUES ($1, 'done', 'fetched', $2)",
                     [Self.page, now])
-                let connected = try PageStore().connect(.init(pageID: Self.page, accessToken: "token"), key: nil, now: now, on: connection)
+                let connected = try PageStore().connect(
+                    .init(pageID: Self.page, accessToken: "token"), key: nil, now: now, on: connection)
                 #expect(connected.page.id == Self.page)
                 let jobs = try Self.jobs(harness)
                 #expect(jobs.count == 30)
@@ -142,7 +146,8 @@ struct ProfileRefreshTests {
                     #expect(abs(offset - Double(index) / ProfileRefresh.connectPacePerSecond) < 0.001)
                 }
                 // A reconnect adds nothing for customers whose job still waits.
-                _ = try PageStore().connect(.init(pageID: Self.page, accessToken: "token2"), key: nil, now: now, on: connection)
+                _ = try PageStore().connect(
+                    .init(pageID: Self.page, accessToken: "token2"), key: nil, now: now, on: connection)
                 #expect(try Self.jobs(harness).count == 30)
                 // Activity brings a paced customer's untried job forward to now.
                 try harness.store(WebhookBuilder.body([WebhookBuilder.message("c00", mid: "m1", at: now)]))

@@ -37,8 +37,10 @@ struct StatusMachineHarness {
             INSERT INTO pages (id, name, access_token, token_status, token_expired_at, connected_at)
             VALUES ($1, 'Cell', 'token'::bytea, $2, $3, $4)
             """,
-            [cell.page, expired ? "expired" : "valid", expired ? now.addingTimeInterval(-1800) : nil,
-             now.addingTimeInterval(-2 * 86400)])
+            [
+                cell.page, expired ? "expired" : "valid", expired ? now.addingTimeInterval(-1800) : nil,
+                now.addingTimeInterval(-2 * 86400),
+            ])
         // The customer wrote an hour ago: the window is open.
         try connection.query(
             """
@@ -47,12 +49,13 @@ struct StatusMachineHarness {
             """, [cell.page, cell.psid, now.addingTimeInterval(-3600)])
         let status = StatusMachineTableTests.stored(state)
         let sentAt = [.sent, .delivered, .seen].contains(state) ? now.addingTimeInterval(-600) : nil
-        let reason: String? = switch state {
-        case .failedGraph: "graph_unavailable"
-        case .failedToken: "token_expired"
-        case .failedURL: "url_blacklisted"
-        default: nil
-        }
+        let reason: String? =
+            switch state {
+            case .failedGraph: "graph_unavailable"
+            case .failedToken: "token_expired"
+            case .failedURL: "url_blacklisted"
+            default: nil
+            }
         let id = try connection.query(
             """
             INSERT INTO messages (page_id, psid, direction, author, content, status, mid, sent_at, delivered_at,
@@ -85,14 +88,22 @@ struct StatusMachineHarness {
         case .graphOK:
             try attempt(cell) { _ in .sent(mid: "m_ok_\(cell.id)") }
         case .transient:
-            try attempt(cell) { _ in .transient(reason: .graphUnavailable, detail: "down", graphCode: 2, graphSubcode: nil) }
+            try attempt(cell) { _ in
+                .transient(reason: .graphUnavailable, detail: "down", graphCode: 2, graphSubcode: nil)
+            }
         case .finalFailure:
-            try attempt(cell) { _ in .failed(reason: .recipientUnavailable, detail: "gone", graphCode: 551, graphSubcode: nil) }
+            try attempt(cell) { _ in
+                .failed(reason: .recipientUnavailable, detail: "gone", graphCode: 551, graphSubcode: nil)
+            }
         case .precheckFailure:
-            try connection.query("UPDATE pages SET token_status = 'expired', token_expired_at = $2 WHERE id = $1", [cell.page, now])
+            try connection.query(
+                "UPDATE pages SET token_status = 'expired', token_expired_at = $2 WHERE id = $1", [cell.page, now])
             try attempt(cell) { _ in .sent(mid: "m_never_\(cell.id)") }
         case .echo:
-            try webhook(cell, WebhookBuilder.echo(cell.psid, mid: "m_echo_\(cell.id)", at: now, metadata: "herald:\(cell.id)", page: cell.page))
+            try webhook(
+                cell,
+                WebhookBuilder.echo(
+                    cell.psid, mid: "m_echo_\(cell.id)", at: now, metadata: "herald:\(cell.id)", page: cell.page))
         case .delivery:
             try webhook(cell, WebhookBuilder.delivery(cell.psid, watermark: now, at: now, page: cell.page))
         case .read:
@@ -101,17 +112,22 @@ struct StatusMachineHarness {
             // POST /v1/messages/{id}/resend: only what the message's failure allows now.
             let message = try ReadStore().message(id: cell.id, now: now, on: connection)
             if message?.failure?.resendable == true {
-                _ = try connection.transaction { try OutboundStore().requeue(messageID: cell.id, by: .api, now: now, on: $0) }
+                _ = try connection.transaction {
+                    try OutboundStore().requeue(messageID: cell.id, by: .api, now: now, on: $0)
+                }
             }
         case .reconnect:
-            _ = try PageStore().connect(.init(pageID: cell.page, accessToken: "new-token"), key: nil, now: now, on: connection)
+            _ = try PageStore().connect(
+                .init(pageID: cell.page, accessToken: "new-token"), key: nil, now: now, on: connection)
         case .urlRelease:
             _ = try connection.transaction { try BlockedURLs().release(cell.url, now: now, on: $0) }
         case .probe:
-            try connection.query("UPDATE blocked_urls SET next_probe_at = $2 WHERE url = $1", [cell.url, now.addingTimeInterval(-1)])
+            try connection.query(
+                "UPDATE blocked_urls SET next_probe_at = $2 WHERE url = $1", [cell.url, now.addingTimeInterval(-1)])
             _ = try connection.transaction { try BlockedURLs().probeDue(now: now, on: $0) }
         case .abandon:
-            try attempts.abandon(messageID: cell.id, detail: "lease expired on the last attempt", now: now, on: connection)
+            try attempts.abandon(
+                messageID: cell.id, detail: "lease expired on the last attempt", now: now, on: connection)
         }
     }
 
@@ -119,14 +135,18 @@ struct StatusMachineHarness {
     /// result Graph would give. A message that does not start is left alone.
     private func attempt(_ cell: Cell, graph: (SendAttempts.SendPlan) -> SendAttempts.Result) throws {
         let now = Date()
-        guard let started = try attempts.startAll(messageIDs: [cell.id], now: now, on: connection)[cell.id] else { return }
+        guard let started = try attempts.startAll(messageIDs: [cell.id], now: now, on: connection)[cell.id] else {
+            return
+        }
         let result: SendAttempts.Result
         switch started.start {
         case .send(let plan): result = graph(plan)
-        case .failNow(let reason, let detail): result = .failed(reason: reason, detail: detail, graphCode: nil, graphSubcode: nil)
+        case .failNow(let reason, let detail):
+            result = .failed(reason: reason, detail: detail, graphCode: nil, graphSubcode: nil)
         case .skip: return
         }
-        try attempts.record(result, messageID: cell.id, previousStatus: started.previousStatus, now: now, on: connection)
+        try attempts.record(
+            result, messageID: cell.id, previousStatus: started.previousStatus, now: now, on: connection)
     }
 
     private func webhook(_ cell: Cell, _ event: String) throws {
@@ -140,6 +160,7 @@ struct StatusMachineHarness {
             "SELECT outcome FROM message_attempts WHERE message_id = $1 ORDER BY id", [cell.id]
         ).map { try $0.decode(0, as: String.self) }
         return .init(
-            status: message?.status.rawValue ?? "missing", display: message?.displayStatus?.rawValue ?? "-", attempts: attempts)
+            status: message?.status.rawValue ?? "missing", display: message?.displayStatus?.rawValue ?? "-",
+            attempts: attempts)
     }
 }

@@ -49,7 +49,8 @@ struct StatusMachineTableTests {
             return pending.contains(state) ? Outcome(status: "sent", display: "sent", attempts: ["sent"]) : unchanged
         case .transient:
             switch state {
-            case .queued, .sending: return Outcome(status: "queued", display: "sending", attempts: ["retry:graph_unavailable"])
+            case .queued, .sending:
+                return Outcome(status: "queued", display: "sending", attempts: ["retry:graph_unavailable"])
             case .resend: return Outcome(status: "resend", display: "resend", attempts: ["retry:graph_unavailable"])
             default: return unchanged
             }
@@ -122,7 +123,8 @@ struct StatusMachineTableTests {
 
     @Test("the table covers every outbound status the schema allows")
     func coversSchema() throws {
-        let sql = try String(contentsOf: RepositoryPaths.sql.appendingPathComponent("0001_initial.sql"), encoding: .utf8)
+        let sql = try String(
+            contentsOf: RepositoryPaths.sql.appendingPathComponent("0001_initial.sql"), encoding: .utf8)
         let check = try #require(sql.range(of: "status             text NOT NULL CHECK (status IN"))
         let list = sql[check.upperBound...].prefix { $0 != ")" }
         let statuses = Set(quoted(list))

@@ -37,7 +37,8 @@ struct SupporterStoreTests {
                         .decode(0, as: Date?.self)
                 }
                 func version() throws -> String {
-                    try connection.query("SELECT xmin::text FROM supporters WHERE id = $1", [seen.id])[0].decode(0, as: String.self)
+                    try connection.query("SELECT xmin::text FROM supporters WHERE id = $1", [seen.id])[0].decode(
+                        0, as: String.self)
                 }
                 seen.lastActive.append(try lastActive())
                 seen.identity = try store.identity(tokenHash: issued.token.hash, now: start, on: connection)
@@ -45,7 +46,8 @@ struct SupporterStoreTests {
                 // Used again within the minute: no write.
                 let before = try version()
                 for seconds in [1.0, 30, 59] {
-                    _ = try store.identity(tokenHash: issued.token.hash, now: start.addingTimeInterval(seconds), on: connection)
+                    _ = try store.identity(
+                        tokenHash: issued.token.hash, now: start.addingTimeInterval(seconds), on: connection)
                 }
                 seen.lastActive.append(try lastActive())
                 seen.rewrittenWithinMinute = try version() != before
@@ -72,7 +74,9 @@ struct SupporterStoreTests {
 
     @Test("names are trimmed and 1 to 100 characters; emails need an @")
     func validation() throws {
-        #expect(try NewSupporter(name: " Lan ", email: " lan@shop.example ") == NewSupporter(name: "Lan", email: "lan@shop.example"))
+        #expect(
+            try NewSupporter(name: " Lan ", email: " lan@shop.example ")
+                == NewSupporter(name: "Lan", email: "lan@shop.example"))
         #expect(try NewSupporter(name: String(repeating: "ễ", count: 100), email: nil).name.count == 100)
         for name in [nil, "", "  \n", String(repeating: "a", count: 101)] {
             #expect(throws: NewSupporter.Invalid.self) { try NewSupporter(name: name, email: nil) }
@@ -84,6 +88,9 @@ struct SupporterStoreTests {
     func tokens() {
         let tokens = (0..<100).map { _ in SupporterToken.generate().text }
         #expect(Set(tokens).count == 100)
-        #expect(tokens.allSatisfy { $0.hasPrefix("hs_") && $0.count == 46 && !$0.contains("=") && !$0.contains("+") && !$0.contains("/") })
+        #expect(
+            tokens.allSatisfy {
+                $0.hasPrefix("hs_") && $0.count == 46 && !$0.contains("=") && !$0.contains("+") && !$0.contains("/")
+            })
     }
 }

@@ -6,23 +6,28 @@ import Testing
 /// they are; everything else goes out base64.
 @Suite("Stored webhook bodies")
 struct WebhookEventBodyTests {
-    @Test("one JSON value, whitespace around it allowed, is JSON", arguments: [
-        #"{"object":"page","entry":[]}"#, " [1, 2.50, -3e2]\n", #""just a string""#, "null", "true", "\t42\r\n",
-        #"{"k":"caf\u00e9 \ud83d\ude00 é 😀","e":"\"\\\/\b\f\n\r\t","n":[0,-0,1.5e-3,2E+10,-12.0]}"#,
-        String(repeating: "[", count: 128) + String(repeating: "]", count: 128),
-    ])
+    @Test(
+        "one JSON value, whitespace around it allowed, is JSON",
+        arguments: [
+            #"{"object":"page","entry":[]}"#, " [1, 2.50, -3e2]\n", #""just a string""#, "null", "true", "\t42\r\n",
+            #"{"k":"caf\u00e9 \ud83d\ude00 é 😀","e":"\"\\\/\b\f\n\r\t","n":[0,-0,1.5e-3,2E+10,-12.0]}"#,
+            String(repeating: "[", count: 128) + String(repeating: "]", count: 128),
+        ])
     func json(text: String) {
         let body = WebhookEventBody(Array(text.utf8))
         #expect(body == .json(Array(text.utf8)))
         #expect(body.encoding == "json")
     }
 
-    @Test("anything else is binary", arguments: [
-        "", "   ", "not json", #"{"a":1} trailing"#, #"{"a":1}{"b":2}"#, "{\"a\":\"line\nbreak\"}", "[1,]", "'single'",
-        "NaN", "\u{FEFF}{}", #"{"a":1,}"#, "01", "1.", ".5", "-", "+1", "1e", #""\x""#, #""\u12""#, #"{"a" 1}"#,
-        #"{1:2}"#, "[1 2]", "nul", "True", #""unterminated"#, "\u{0}", "[\"tab\there\"]",
-        String(repeating: "[", count: 129) + String(repeating: "]", count: 129),
-    ])
+    @Test(
+        "anything else is binary",
+        arguments: [
+            "", "   ", "not json", #"{"a":1} trailing"#, #"{"a":1}{"b":2}"#, "{\"a\":\"line\nbreak\"}", "[1,]",
+            "'single'",
+            "NaN", "\u{FEFF}{}", #"{"a":1,}"#, "01", "1.", ".5", "-", "+1", "1e", #""\x""#, #""\u12""#, #"{"a" 1}"#,
+            #"{1:2}"#, "[1 2]", "nul", "True", #""unterminated"#, "\u{0}", "[\"tab\there\"]",
+            String(repeating: "[", count: 129) + String(repeating: "]", count: 129),
+        ])
     func binary(text: String) {
         let body = WebhookEventBody(Array(text.utf8))
         #expect(body == .binary(Array(text.utf8)), "\(text.debugDescription)")

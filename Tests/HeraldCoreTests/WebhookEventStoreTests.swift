@@ -14,7 +14,9 @@ struct WebhookEventStoreTests {
 
     /// Stores `body` in `state`; its id.
     @discardableResult
-    static func store(_ body: String, state: String, _ connection: PostgresConnection, minutesAgo: Double = 0) throws -> Int64 {
+    static func store(_ body: String, state: String, _ connection: PostgresConnection, minutesAgo: Double = 0) throws
+        -> Int64
+    {
         try connection.query(
             """
             INSERT INTO webhook_events (body, state, attempts, received_at, last_error)
@@ -55,7 +57,9 @@ struct WebhookEventStoreTests {
             #expect(retried?.lastError == nil)
             #expect(retried?.pageIDs == ["P"])
             #expect(await heardFromThisSession())
-            let count = try connection.transaction { try store.retry(WebhookEventSelection(states: [.processed]), on: $0) }
+            let count = try connection.transaction {
+                try store.retry(WebhookEventSelection(states: [.processed]), on: $0)
+            }
             #expect(count == 1)
             #expect(await heardFromThisSession())
             #expect(try store.retry(id: 999_999, on: connection) == nil)
@@ -67,9 +71,12 @@ struct WebhookEventStoreTests {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
             let mine = try Self.store(Self.page("111"), state: "processed", connection, minutesAgo: 5)
-            let numeric = try Self.store(#"{"object":"page","entry":[{"id":222},{"id":111}]}"#, state: "processed", connection)
+            let numeric = try Self.store(
+                #"{"object":"page","entry":[{"id":222},{"id":111}]}"#, state: "processed", connection)
             // Mentions 111 only as a sender, outside the time, in another state, not JSON.
-            try Self.store(#"{"object":"page","entry":[{"id":"333","messaging":[{"sender":{"id":"111"}}]}]}"#, state: "processed", connection)
+            try Self.store(
+                #"{"object":"page","entry":[{"id":"333","messaging":[{"sender":{"id":"111"}}]}]}"#, state: "processed",
+                connection)
             try Self.store(Self.page("111"), state: "processed", connection, minutesAgo: 120)
             try Self.store(Self.page("111"), state: "parked", connection)
             try Self.store("111 not json", state: "processed", connection)
@@ -116,7 +123,8 @@ struct WebhookEventStoreTests {
             let page = try store.list(state: .parked, paging: Paging(limit: 2)!, on: connection)
             #expect(page.events.map(\.state) == [.parked, .parked])
             #expect(page.events.map(\.id) == page.events.map(\.id).sorted(by: >))
-            let rest = try store.list(state: .parked, paging: Paging(limit: 2, before: page.nextBefore)!, on: connection)
+            let rest = try store.list(
+                state: .parked, paging: Paging(limit: 2, before: page.nextBefore)!, on: connection)
             #expect(rest.events.count == 1)
             #expect(rest.nextBefore == nil)
         }

@@ -28,7 +28,9 @@ struct WebhookIngestTests {
                 .map { "\(try $0.decode(0, as: String.self)):\(try $0.decode(1, as: String.self))" }
             #expect(bots == ["m_BOT7:seen"])
             #expect(try harness.messageStatus(mid: "m_OUT42") == nil)
-            #expect(try harness.count("SELECT count(*) FROM pages WHERE id = $1 AND last_webhook_at IS NOT NULL", [W.page]) == 1)
+            #expect(
+                try harness.count("SELECT count(*) FROM pages WHERE id = $1 AND last_webhook_at IS NOT NULL", [W.page])
+                    == 1)
         }
     }
 
@@ -37,7 +39,9 @@ struct WebhookIngestTests {
         try await TestDatabase.withSchema { schema in
             let harness = try IngestHarness(schema)
             let start = ms(Date().addingTimeInterval(-3600))
-            let events = (0..<5).map { W.message("c1", mid: "mid-\($0)", at: start.addingTimeInterval(Double($0) * 60)) }
+            let events = (0..<5).map {
+                W.message("c1", mid: "mid-\($0)", at: start.addingTimeInterval(Double($0) * 60))
+            }
             let forward = W.body(events)
             try harness.store(forward, forward)
             try harness.drain()
@@ -61,7 +65,8 @@ struct WebhookIngestTests {
             let t0 = ms(Date().addingTimeInterval(-7200))
             try harness.store(W.body([W.message("c2", mid: "m-1", at: t0)]))
             try harness.store(W.body([W.postback("c2", at: t0.addingTimeInterval(600))]))
-            try harness.store(W.body([W.read("c2", watermark: t0.addingTimeInterval(700), at: t0.addingTimeInterval(900))]))
+            try harness.store(
+                W.body([W.read("c2", watermark: t0.addingTimeInterval(700), at: t0.addingTimeInterval(900))]))
             try harness.drain()
             let customer = try #require(try harness.customer("c2"))
             #expect(customer.totalMessages == 1)
@@ -82,19 +87,25 @@ struct WebhookIngestTests {
             try harness.insertSentMessage(psid: "c3", mid: "out-3", sentAt: t0.addingTimeInterval(300))
 
             // The read (covering out-1 and out-2) arrives before the delivery covering the same.
-            try harness.store(W.body([W.read("c3", watermark: t0.addingTimeInterval(20), at: t0.addingTimeInterval(60))]))
+            try harness.store(
+                W.body([W.read("c3", watermark: t0.addingTimeInterval(20), at: t0.addingTimeInterval(60))]))
             try harness.drain()
-            try harness.store(W.body([W.delivery("c3", watermark: t0.addingTimeInterval(20), at: t0.addingTimeInterval(30))]))
+            try harness.store(
+                W.body([W.delivery("c3", watermark: t0.addingTimeInterval(20), at: t0.addingTimeInterval(30))]))
             try harness.drain()
             #expect(try harness.messageStatus(mid: "out-1") == "seen")
             #expect(try harness.messageStatus(mid: "out-2") == "seen")
             #expect(try harness.messageStatus(mid: "out-3") == "sent")
 
-            try harness.store(W.body([W.delivery("c3", watermark: t0.addingTimeInterval(400), at: t0.addingTimeInterval(401))]))
+            try harness.store(
+                W.body([W.delivery("c3", watermark: t0.addingTimeInterval(400), at: t0.addingTimeInterval(401))]))
             try harness.drain()
             #expect(try harness.messageStatus(mid: "out-3") == "delivered")
             #expect(try harness.messageStatus(mid: "out-1") == "seen")
-            #expect(try harness.count("SELECT count(*) FROM messages WHERE mid = 'out-1' AND seen_at IS NOT NULL AND delivered_at IS NOT NULL") == 1)
+            #expect(
+                try harness.count(
+                    "SELECT count(*) FROM messages WHERE mid = 'out-1' AND seen_at IS NOT NULL AND delivered_at IS NOT NULL"
+                ) == 1)
         }
     }
 
@@ -104,7 +115,10 @@ struct WebhookIngestTests {
             let harness = try IngestHarness(schema)
             let t0 = ms(Date().addingTimeInterval(-60))
             try harness.store(
-                W.body([W.echo("c4", mid: "echo-ours", at: t0, metadata: "herald:42"), W.echo("c4", mid: "echo-theirs", at: t0)]))
+                W.body([
+                    W.echo("c4", mid: "echo-ours", at: t0, metadata: "herald:42"),
+                    W.echo("c4", mid: "echo-theirs", at: t0),
+                ]))
             try harness.store(W.body([W.echo("c4", mid: "echo-theirs", at: t0)]))
             try harness.drain()
             #expect(try harness.messageStatus(mid: "echo-ours") == nil)
@@ -126,7 +140,8 @@ struct OutOfOrderReceiptTests {
             let harness = try IngestHarness(schema)
             let t0 = ms(Date().addingTimeInterval(-600))
             try harness.store(W.body([W.message("oo", mid: "oo-in", at: t0)]))
-            try harness.store(W.body([W.read("oo", watermark: t0.addingTimeInterval(60), at: t0.addingTimeInterval(61))]))
+            try harness.store(
+                W.body([W.read("oo", watermark: t0.addingTimeInterval(60), at: t0.addingTimeInterval(61))]))
             try harness.drain()
             try harness.store(W.body([W.echo("oo", mid: "oo-echo", at: t0.addingTimeInterval(30))]))
             try harness.store(W.body([W.echo("oo", mid: "oo-late", at: t0.addingTimeInterval(120))]))

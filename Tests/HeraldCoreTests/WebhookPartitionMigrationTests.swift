@@ -15,7 +15,9 @@ struct WebhookPartitionMigrationTests {
         let all = try TestDatabase.migrations()
         try Migrator(migrations: all.filter { $0.version < 12 }).migrate(connection)
         let now = Date()
-        let message = WebhookBuilder.body([WebhookBuilder.message("alice", mid: "m_legacy", at: now.addingTimeInterval(-3_600))])
+        let message = WebhookBuilder.body([
+            WebhookBuilder.message("alice", mid: "m_legacy", at: now.addingTimeInterval(-3_600))
+        ])
         let empty = WebhookBuilder.body([])
         var ids: [String: Int64] = [:]
         for (name, body, state, age) in [
@@ -38,8 +40,9 @@ struct WebhookPartitionMigrationTests {
         try await TestDatabase.withSchema(migrated: false) { schema in
             let (connection, ids) = try Self.seeded(schema)
             #expect(try Self.migrate(connection).contains(12))
-            #expect(try connection.query("SELECT relkind::text FROM pg_class WHERE oid = 'webhook_events'::regclass")[0]
-                .decode(0, as: String.self) == "p")
+            #expect(
+                try connection.query("SELECT relkind::text FROM pg_class WHERE oid = 'webhook_events'::regclass")[0]
+                    .decode(0, as: String.self) == "p")
             let placed = try connection.query("SELECT DISTINCT tableoid::regclass::text FROM webhook_events")
                 .map { try $0.decode(0, as: String.self) }
             #expect(placed == ["webhook_events_legacy"])
@@ -48,11 +51,16 @@ struct WebhookPartitionMigrationTests {
             for (name, id) in ids {
                 #expect(try store.event(id: id, on: connection)?.event.id == id, "\(name)")
             }
-            #expect(try store.list(state: .parked, paging: Paging(limit: 10)!, on: connection).events.map(\.id) == [ids["parked"]!])
+            #expect(
+                try store.list(state: .parked, paging: Paging(limit: 10)!, on: connection).events.map(\.id) == [
+                    ids["parked"]!
+                ])
 
             let ingested = try WebhookIngestor().ingestBatch(now: Date(), on: connection)
             #expect(ingested.processed == 1)
-            #expect(try connection.query("SELECT count(*) FROM messages WHERE mid = 'm_legacy'")[0].decode(0, as: Int.self) == 1)
+            #expect(
+                try connection.query("SELECT count(*) FROM messages WHERE mid = 'm_legacy'")[0].decode(0, as: Int.self)
+                    == 1)
             let retried = try connection.transaction { try store.retry(id: ids["parked"]!, on: $0) }
             #expect(retried?.state == .pending)
             #expect(try WebhookIngestor().ingestBatch(now: Date(), on: connection).processed == 1)
@@ -73,7 +81,9 @@ struct WebhookPartitionMigrationTests {
         }
     }
 
-    @Test("with the key and the range constraint built beforehand, the migration uses them (nothing to build under its lock)")
+    @Test(
+        "with the key and the range constraint built beforehand, the migration uses them (nothing to build under its lock)"
+    )
     func preparedOnline() async throws {
         try await TestDatabase.withSchema(migrated: false) { schema in
             let (connection, ids) = try Self.seeded(schema)
@@ -85,10 +95,13 @@ struct WebhookPartitionMigrationTests {
                 FROM (SELECT date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' + interval '3 days' AS b) s
                 """)[0]
             let (bound, literal) = (try row.decode(0, as: Date.self), try row.decode(1, as: String.self))
-            try connection.execute(script: "CREATE UNIQUE INDEX CONCURRENTLY webhook_events_id_received ON webhook_events (id, received_at)")
-            try connection.execute(script: """
-                ALTER TABLE webhook_events ADD CONSTRAINT webhook_events_legacy_bound CHECK (received_at < '\(literal)') NOT VALID
-                """)
+            try connection.execute(
+                script:
+                    "CREATE UNIQUE INDEX CONCURRENTLY webhook_events_id_received ON webhook_events (id, received_at)")
+            try connection.execute(
+                script: """
+                    ALTER TABLE webhook_events ADD CONSTRAINT webhook_events_legacy_bound CHECK (received_at < '\(literal)') NOT VALID
+                    """)
             try connection.execute(script: "ALTER TABLE webhook_events VALIDATE CONSTRAINT webhook_events_legacy_bound")
 
             #expect(try Self.migrate(connection).contains(12))
@@ -106,7 +119,8 @@ struct WebhookPartitionMigrationTests {
             #expect(rows == ["webhook_events_legacy", "webhook_events_default"])
             #expect(try WebhookPartitions().createAhead(now: bound, on: connection) == 3)
             #expect(
-                try connection.query("SELECT count(*) FROM \(WebhookPartitionsTests.partition(bound))")[0].decode(0, as: Int.self) == 1)
+                try connection.query("SELECT count(*) FROM \(WebhookPartitionsTests.partition(bound))")[0].decode(
+                    0, as: Int.self) == 1)
             #expect(try WebhookEventStore().event(id: ids["pending"]!, on: connection) != nil)
         }
     }

@@ -23,7 +23,8 @@ struct WebhookPartitionsTests {
     @discardableResult
     static func store(_ state: String, at date: Date, _ connection: PostgresConnection) throws -> Int64 {
         try connection.query(
-            "INSERT INTO webhook_events (body, state, received_at) VALUES ('\\x7b7d', $1, $2) RETURNING id", [state, date]
+            "INSERT INTO webhook_events (body, state, received_at) VALUES ('\\x7b7d', $1, $2) RETURNING id",
+            [state, date]
         )[0].decode(0, as: Int64.self)
     }
 
@@ -58,12 +59,16 @@ struct WebhookPartitionsTests {
                 try connection.query("SELECT tableoid::regclass::text FROM webhook_events WHERE id = $1", [early])[0]
                     .decode(0, as: String.self) == Self.partition(later))
             #expect(
-                try connection.query("SELECT count(*) FROM webhook_events WHERE state = 'pending' AND received_at > now() + interval '9 days'")[0]
-                    .decode(0, as: Int.self) == 1)
+                try connection.query(
+                    "SELECT count(*) FROM webhook_events WHERE state = 'pending' AND received_at > now() + interval '9 days'"
+                )[0]
+                .decode(0, as: Int.self) == 1)
         }
     }
 
-    @Test("expired days are dropped whole; a day with a pending or parked webhook keeps it and loses only its processed rows")
+    @Test(
+        "expired days are dropped whole; a day with a pending or parked webhook keeps it and loses only its processed rows"
+    )
     func dropExpired() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
@@ -90,7 +95,10 @@ struct WebhookPartitionsTests {
             // Once the pending webhook is processed, its day goes; the parked one's day stays.
             try connection.query("UPDATE webhook_events SET state = 'processed' WHERE id = $1", [pending])
             let again = try partitions.dropExpired(now: now.addingTimeInterval(33 * Self.day), on: connection)
-            #expect(again == WebhookPartitions.Pruned(partitions: [Self.partition(day1)], rows: 0, kept: [Self.partition(day2)]))
+            #expect(
+                again
+                    == WebhookPartitions.Pruned(
+                        partitions: [Self.partition(day1)], rows: 0, kept: [Self.partition(day2)]))
             #expect(try Self.exists(Self.partition(day2), connection))
             #expect(try Self.placement(connection) == ["\(Self.partition(day2))=1", "webhook_events_default=1"])
         }

@@ -14,7 +14,9 @@ import Testing
 struct AlertMetricNamesTests {
     static let page = HeraldProcessSupport.page
 
-    @Test("every herald_ metric in alerts.yml and herald.json is on the /metrics of herald run or herald work after webhooks, sends, a retry, a discard, a park and a sender action")
+    @Test(
+        "every herald_ metric in alerts.yml and herald.json is on the /metrics of herald run or herald work after webhooks, sends, a retry, a discard, a park and a sender action"
+    )
     func namesExist() async throws {
         let referenced = try Self.referencedNames()
         #expect(referenced.count > 20, "\(referenced)")
@@ -38,19 +40,24 @@ struct AlertMetricNamesTests {
             #expect(try await run.postWebhook(message, secret: "not-the-secret").status == 401)
             for psid in ["c1", "temporary:names"] {
                 let created = try await run.post(
-                    "/v1/pages/\(Self.page)/customers/\(psid)/messages", json: #"{"text":"hi"}"#, token: run.secrets.apiToken)
+                    "/v1/pages/\(Self.page)/customers/\(psid)/messages", json: #"{"text":"hi"}"#,
+                    token: run.secrets.apiToken)
                 #expect(created.status == 201, "\(created.text)")
             }
             _ = try await run.post(
-                "/v1/pages/\(Self.page)/customers/c1/actions", json: #"{"action":"typing_on"}"#, token: run.secrets.apiToken)
-            try await waitUntil("one message sent, one failed after its retry, one webhook parked", timeout: .seconds(30)) {
+                "/v1/pages/\(Self.page)/customers/c1/actions", json: #"{"action":"typing_on"}"#,
+                token: run.secrets.apiToken)
+            try await waitUntil(
+                "one message sent, one failed after its retry, one webhook parked", timeout: .seconds(30)
+            ) {
                 let row = try connection.query(
                     """
                     SELECT (SELECT count(*) FROM messages WHERE status = 'sent' AND direction = 'outbound'),
                            (SELECT count(*) FROM messages WHERE status = 'failed'),
                            (SELECT count(*) FROM webhook_events WHERE state = 'parked')
                     """)[0]
-                return try row.decode(0, as: Int.self) == 1 && row.decode(1, as: Int.self) == 1 && row.decode(2, as: Int.self) == 1
+                return try row.decode(0, as: Int.self) == 1 && row.decode(1, as: Int.self) == 1
+                    && row.decode(2, as: Int.self) == 1
             }
 
             var exported = ExportedMetrics()
@@ -69,7 +76,8 @@ struct AlertMetricNamesTests {
 
     /// Every `herald_…` word of the two files (expressions, legends and descriptions alike).
     static func referencedNames() throws -> Set<String> {
-        let alerts = try String(contentsOf: RepositoryPaths.docs.appendingPathComponent("prometheus/alerts.yml"), encoding: .utf8)
+        let alerts = try String(
+            contentsOf: RepositoryPaths.docs.appendingPathComponent("prometheus/alerts.yml"), encoding: .utf8)
         let dashboard = try Data(contentsOf: RepositoryPaths.docs.appendingPathComponent("grafana/herald.json"))
         let object = try #require(try JSONSerialization.jsonObject(with: dashboard) as? [String: Any])
         #expect((object["panels"] as? [Any])?.isEmpty == false)

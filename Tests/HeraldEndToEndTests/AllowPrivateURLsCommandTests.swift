@@ -12,8 +12,9 @@ import Testing
 struct AllowPrivateURLsCommandTests {
     static let warning = "HERALD_ALLOW_PRIVATE_URLS=true"
 
-    @Test("unset: a loopback image fails invalid_format and its host sees nothing; true: it is measured, sent, and a warning is logged",
-          arguments: [false, true])
+    @Test(
+        "unset: a loopback image fails invalid_format and its host sees nothing; true: it is measured, sent, and a warning is logged",
+        arguments: [false, true])
     func work(allowPrivateURLs: Bool) async throws {
         let binary = try HeraldProcessSupport.binary()
         try await TestDatabase.withSchema { schema in
@@ -27,8 +28,13 @@ struct AllowPrivateURLsCommandTests {
                 let draft = OutboundStore.Draft(
                     pageID: HeraldProcessSupport.page, psid: "p1",
                     content: PostgresJSON(#"{"image":{"url":"\#(files.url("/a.png?bytes=1000"))"}}"#))
-                let created = try connection.transaction { try OutboundStore(maxAttempts: 3).create(draft, now: Date(), on: $0) }
-                guard case .created(let id) = created else { Issue.record("not created"); return }
+                let created = try connection.transaction {
+                    try OutboundStore(maxAttempts: 3).create(draft, now: Date(), on: $0)
+                }
+                guard case .created(let id) = created else {
+                    Issue.record("not created")
+                    return
+                }
 
                 var environment = try HeraldProcessSupport.environment(schema: schema, graphURL: graph.baseURL)
                 environment["HERALD_ALLOW_PRIVATE_URLS"] = allowPrivateURLs ? "true" : nil
@@ -38,7 +44,8 @@ struct AllowPrivateURLsCommandTests {
                     try connection.query("SELECT status IN ('sent', 'failed') FROM messages WHERE id = $1", [id])[0]
                         .decode(0, as: Bool.self)
                 }
-                let row = try connection.query("SELECT status, failure_reason, failure_detail FROM messages WHERE id = $1", [id])[0]
+                let row = try connection.query(
+                    "SELECT status, failure_reason, failure_detail FROM messages WHERE id = $1", [id])[0]
                 if allowPrivateURLs {
                     #expect(try row.decode(0, as: String.self) == "sent")
                     #expect(files.requests.map(\.method) == ["HEAD"])

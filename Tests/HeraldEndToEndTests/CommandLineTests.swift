@@ -8,9 +8,12 @@ import Testing
 struct CommandLineTests {
     static var binary: String { RepositoryPaths.root.appendingPathComponent(".build/debug/herald").path }
 
-    @Test("--concurrency outside 1…256 is refused with a usage error before anything starts", arguments: ["0", "257", "-3"])
+    @Test(
+        "--concurrency outside 1…256 is refused with a usage error before anything starts",
+        arguments: ["0", "257", "-3"])
     func concurrencyRange(value: String) throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
         for command in ["work", "run"] {
             let (status, output) = try ChildProcess.run(
                 Self.binary, [command, "--concurrency=\(value)"], environment: ["PATH": "/usr/bin:/bin"])
@@ -21,47 +24,66 @@ struct CommandLineTests {
 
     @Test("missing required settings stop start-up with exit code 78, one line per variable")
     func missingSettings() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
         let (status, output) = try ChildProcess.run(Self.binary, ["serve"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(status == 78, "\(output)")
-        for name in ["HERALD_DATABASE_URL", "HERALD_APP_SECRET", "HERALD_VERIFY_TOKEN", "HERALD_API_TOKEN", "HERALD_ADMIN_TOKEN"] {
+        for name in [
+            "HERALD_DATABASE_URL", "HERALD_APP_SECRET", "HERALD_VERIFY_TOKEN", "HERALD_API_TOKEN", "HERALD_ADMIN_TOKEN",
+        ] {
             #expect(output.contains(name), "\(name) not named: \(output)")
         }
     }
 
-    @Test("serve, work and run list HERALD_ALLOW_PRIVATE_URLS in --help; a value other than true or false stops start-up")
+    @Test(
+        "serve, work and run list HERALD_ALLOW_PRIVATE_URLS in --help; a value other than true or false stops start-up")
     func allowPrivateURLsSetting() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
         for command in ["serve", "work", "run"] {
-            let (status, output) = try ChildProcess.run(Self.binary, [command, "--help"], environment: ["PATH": "/usr/bin:/bin"])
+            let (status, output) = try ChildProcess.run(
+                Self.binary, [command, "--help"], environment: ["PATH": "/usr/bin:/bin"])
             #expect(status == 0, "\(command): \(output)")
             #expect(output.contains("HERALD_ALLOW_PRIVATE_URLS (default: false)"), "\(command): \(output)")
         }
         let (status, output) = try ChildProcess.run(
             Self.binary, ["work"],
-            environment: ["PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": "postgresql://127.0.0.1:9/none", "HERALD_ALLOW_PRIVATE_URLS": "maybe"])
+            environment: [
+                "PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": "postgresql://127.0.0.1:9/none",
+                "HERALD_ALLOW_PRIVATE_URLS": "maybe",
+            ])
         #expect(status == 78, "\(output)")
         #expect(output.contains(#"HERALD_ALLOW_PRIVATE_URLS must be true or false, got "maybe""#), "\(output)")
     }
 
-    @Test("HERALD_LOG_FORMAT and the connection settings are listed in --help; a bad value of any stops start-up with 78, naming it")
+    @Test(
+        "HERALD_LOG_FORMAT and the connection settings are listed in --help; a bad value of any stops start-up with 78, naming it"
+    )
     func logFormatAndConnectionSettings() throws {
-        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: Self.binary), "build herald first (scripts/test does)")
         for command in ["serve", "run"] {
-            let (_, output) = try ChildProcess.run(Self.binary, [command, "--help"], environment: ["PATH": "/usr/bin:/bin"])
-            for listed in ["HERALD_LOG_FORMAT (default: text)", "HERALD_READ_TIMEOUT_SECONDS (default: 30)",
-                           "HERALD_IDLE_TIMEOUT_SECONDS (default: 60)", "HERALD_MAX_CONNECTIONS (default: 10000)"] {
+            let (_, output) = try ChildProcess.run(
+                Self.binary, [command, "--help"], environment: ["PATH": "/usr/bin:/bin"])
+            for listed in [
+                "HERALD_LOG_FORMAT (default: text)", "HERALD_READ_TIMEOUT_SECONDS (default: 30)",
+                "HERALD_IDLE_TIMEOUT_SECONDS (default: 60)", "HERALD_MAX_CONNECTIONS (default: 10000)",
+            ] {
                 #expect(output.contains(listed), "\(command): \(output)")
             }
         }
-        let (workStatus, workHelp) = try ChildProcess.run(Self.binary, ["migrate", "--help"], environment: ["PATH": "/usr/bin:/bin"])
+        let (workStatus, workHelp) = try ChildProcess.run(
+            Self.binary, ["migrate", "--help"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(workStatus == 0 && workHelp.contains("HERALD_LOG_FORMAT"), "\(workHelp)")
         let (status, output) = try ChildProcess.run(
             Self.binary, ["serve"],
             environment: [
-                "PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": "postgresql://127.0.0.1:9/none", "HERALD_APP_SECRET": "s",
-                "HERALD_VERIFY_TOKEN": "v", "HERALD_API_TOKEN": "a", "HERALD_ADMIN_TOKEN": "d", "HERALD_LOG_FORMAT": "yaml",
-                "HERALD_READ_TIMEOUT_SECONDS": "0", "HERALD_IDLE_TIMEOUT_SECONDS": "soon", "HERALD_MAX_CONNECTIONS": "-1",
+                "PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": "postgresql://127.0.0.1:9/none",
+                "HERALD_APP_SECRET": "s",
+                "HERALD_VERIFY_TOKEN": "v", "HERALD_API_TOKEN": "a", "HERALD_ADMIN_TOKEN": "d",
+                "HERALD_LOG_FORMAT": "yaml",
+                "HERALD_READ_TIMEOUT_SECONDS": "0", "HERALD_IDLE_TIMEOUT_SECONDS": "soon",
+                "HERALD_MAX_CONNECTIONS": "-1",
             ])
         #expect(status == 78, "\(output)")
         #expect(output.contains(#"HERALD_LOG_FORMAT must be text or json, got "yaml""#), "\(output)")
@@ -70,7 +92,9 @@ struct CommandLineTests {
         }
     }
 
-    @Test("herald-bench jobs drains every job it enqueued (ordering keys too), prints its rates as JSON and leaves no job behind")
+    @Test(
+        "herald-bench jobs drains every job it enqueued (ordering keys too), prints its rates as JSON and leaves no job behind"
+    )
     func benchJobs() async throws {
         try await TestDatabase.withSchema { schema in
             let environment = try HeraldProcessSupport.environment(schema: schema, graphURL: "http://127.0.0.1:9")

@@ -13,8 +13,9 @@ import Testing
 struct LogFormatTests {
     static let page = HeraldProcessSupport.page
 
-    @Test("every secret (page token, app secret, verify, API and admin tokens) is absent from the trace log; JSON lines parse with time, level, label, message and metadata fields",
-          arguments: ["text", "json"])
+    @Test(
+        "every secret (page token, app secret, verify, API and admin tokens) is absent from the trace log; JSON lines parse with time, level, label, message and metadata fields",
+        arguments: ["text", "json"])
     func traceLog(format: String) async throws {
         try await TestDatabase.withSchema { schema in
             var logger = Logger(label: "herald.tests.log-format")
@@ -39,10 +40,13 @@ struct LogFormatTests {
                 "/v1/pages/\(Self.page)/customers/c1/messages", json: #"{"text":"hello"}"#, token: secrets.apiToken)
             #expect(sent.status == 201, "\(sent.text)")
             try await waitUntil("the reply sent", timeout: .seconds(30)) {
-                try connection.query("SELECT count(*) FROM messages WHERE status = 'sent'")[0].decode(0, as: Int.self) == 1
+                try connection.query("SELECT count(*) FROM messages WHERE status = 'sent'")[0].decode(0, as: Int.self)
+                    == 1
             }
             let digest = ReceivedSend.tokenDigest(of: secrets.pageToken)
-            #expect(graph.requests().contains { $0.tokenDigest == digest && $0.appsecretProof }, "Graph never saw the token")
+            #expect(
+                graph.requests().contains { $0.tokenDigest == digest && $0.appsecretProof }, "Graph never saw the token"
+            )
             herald.stop()
 
             let output = herald.process.output
@@ -65,7 +69,8 @@ struct LogFormatTests {
         var levels = Set<String>()
         for line in lines {
             let object = try #require(
-                try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)")
+                try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "not a JSON object: \(line)"
+            )
             let stamp = try #require(object["time"] as? String, "\(line)")
             #expect(stamp.wholeMatch(of: time) != nil, "\(stamp)")
             levels.insert(try #require(object["level"] as? String, "\(line)"))

@@ -38,7 +38,8 @@ extension RunnerContractTests {
                 ], clock: SystemClock(), logger: Self.logger())
             try await withRunningServices([service], logger: Self.logger()) {
                 try await waitUntil("every job completed", timeout: .seconds(20)) {
-                    try connection.query("SELECT count(*) FROM jobs WHERE state = 'completed'")[0].decode(0, as: Int.self) == 4
+                    try connection.query("SELECT count(*) FROM jobs WHERE state = 'completed'")[0].decode(
+                        0, as: Int.self) == 4
                 }
             }
             let order = runs.value
@@ -61,7 +62,8 @@ extension RunnerContractTests {
                 on: connection)
             // A worker claims both and dies: no heartbeat renews the short lease.
             let claimed = try queue.claim(
-                kinds: [Self.kind], limit: 2, worker: "dead-worker", lease: .milliseconds(200), now: Date(), on: connection)
+                kinds: [Self.kind], limit: 2, worker: "dead-worker", lease: .milliseconds(200), now: Date(),
+                on: connection)
             #expect(claimed.count == 2)
             let (last, retried) = (claimed[0].id, claimed[1].id)
             let ran = Locked<[Int64]>([])
@@ -71,7 +73,12 @@ extension RunnerContractTests {
             let service = JobService(
                 database: schema.configuration, jobQueue: queue,
                 configuration: .init(kinds: [], threads: 1, pollInterval: .milliseconds(50)),
-                handlers: [Self.kind: { job, _ in ran.withLock { $0.append(job.id) }; return .completed }],
+                handlers: [
+                    Self.kind: { job, _ in
+                        ran.withLock { $0.append(job.id) }
+                        return .completed
+                    }
+                ],
                 clock: SystemClock(), logger: logger)
             let rescuer = LeaseRescuer(
                 pool: pool, jobQueue: queue, clock: SystemClock(), interval: .milliseconds(100), logger: logger)
@@ -84,7 +91,8 @@ extension RunnerContractTests {
             let lastRow = try connection.query("SELECT state, attempts, last_error FROM jobs WHERE id = $1", [last])[0]
             #expect(try lastRow.decode(0, as: String.self) == "discarded")
             #expect(try lastRow.decode(1, as: Int.self) == 1)
-            #expect(try lastRow.decode(2, as: String?.self)?.contains("lease expired while held by dead-worker") == true)
+            #expect(
+                try lastRow.decode(2, as: String?.self)?.contains("lease expired while held by dead-worker") == true)
             let retriedRow = try connection.query("SELECT state, attempts FROM jobs WHERE id = $1", [retried])[0]
             #expect(try retriedRow.decode(0, as: String.self) == "completed")
             #expect(try retriedRow.decode(1, as: Int.self) == 2)
@@ -92,7 +100,9 @@ extension RunnerContractTests {
         }
     }
 
-    @Test("stop hands unstarted work back: the running job finishes, the batch's others return unclaimed with their attempt")
+    @Test(
+        "stop hands unstarted work back: the running job finishes, the batch's others return unclaimed with their attempt"
+    )
     func stopHandsBack() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
@@ -115,7 +125,9 @@ extension RunnerContractTests {
             poolBox.withLock { $0 = pool }
             pool.start()
             try await waitUntil("the first job started") { started.value }
-            #expect(try connection.query("SELECT count(*) FROM jobs WHERE state = 'running'")[0].decode(0, as: Int.self) == 5)
+            #expect(
+                try connection.query("SELECT count(*) FROM jobs WHERE state = 'running'")[0].decode(0, as: Int.self)
+                    == 5)
             await pool.stop()
             #expect(ran.value.count == 1)
             let rows = try connection.query("SELECT id, state, attempts, locked_by FROM jobs ORDER BY id")
@@ -133,7 +145,9 @@ extension RunnerContractTests {
         }
     }
 
-    @Test("stop hands unstarted work back (ingest): after a stop mid-drain every event is processed once or pending untouched")
+    @Test(
+        "stop hands unstarted work back (ingest): after a stop mid-drain every event is processed once or pending untouched"
+    )
     func ingestStopLeavesNothingClaimed() async throws {
         let harness = IngestHarness()
         try await TestDatabase.withSchema { schema in
@@ -145,7 +159,8 @@ extension RunnerContractTests {
             let units = try harness.units(on: connection)
             #expect(units.count == 600)
             for (id, unit) in units {
-                let settled = (unit.state == "processed" && unit.attempts == 1) || (unit.state == "pending" && unit.attempts == 0)
+                let settled =
+                    (unit.state == "processed" && unit.attempts == 1) || (unit.state == "pending" && unit.attempts == 0)
                 #expect(settled, "event \(id) left \(unit.state) after \(unit.attempts) attempts")
             }
         }

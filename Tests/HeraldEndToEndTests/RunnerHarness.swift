@@ -67,7 +67,9 @@ struct EngineHarness: RunnerHarness {
                 NewJob(kind: Self.kind, payload: PostgresJSON(#"{"fail":"transient"}"#), maxAttempts: 3),
                 NewJob(kind: Self.kind, payload: PostgresJSON(#"{"fail":"permanent"}"#), maxAttempts: 3),
             ], now: Date(), on: connection)
-        let ids = try connection.query("SELECT id FROM jobs WHERE payload ? 'fail' ORDER BY id").map { try $0.decode(0, as: Int64.self) }
+        let ids = try connection.query("SELECT id FROM jobs WHERE payload ? 'fail' ORDER BY id").map {
+            try $0.decode(0, as: Int64.self)
+        }
         return (ids[0], ids[1])
     }
 

@@ -67,7 +67,9 @@ struct RunningHerald {
     func postWebhook(_ body: [UInt8], secret: String? = nil) async throws -> HTTPResponse {
         let signature = WebhookSignature(appSecret: Array((secret ?? secrets.appSecret).utf8)).headerValue(for: body)
         return try await client.execute(
-            .json(.post, url: url("/webhook"), body: body, headers: [HTTPHeader(name: "X-Hub-Signature-256", value: signature)]))
+            .json(
+                .post, url: url("/webhook"), body: body,
+                headers: [HTTPHeader(name: "X-Hub-Signature-256", value: signature)]))
     }
 
     /// This process's /metrics as text.

@@ -11,7 +11,9 @@ import Testing
 /// once, the slow clients are cut at the read timeout, and the process exits soon after.
 @Suite("herald run: SIGTERM with slow clients attached", .onTestThreads)
 struct SlowClientShutdownTests {
-    @Test("50 clients that sent a signed webhook's head and 1 byte of its body: after SIGTERM /readyz answers 503, every client is cut, and herald exits 0 within the 3 s read timeout plus a margin")
+    @Test(
+        "50 clients that sent a signed webhook's head and 1 byte of its body: after SIGTERM /readyz answers 503, every client is cut, and herald exits 0 within the 3 s read timeout plus a margin"
+    )
     func sigtermWithSlowClients() async throws {
         try await TestDatabase.withSchema { schema in
             let herald = try await RunningHerald.start(

@@ -19,13 +19,17 @@ struct StatusCommandTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     }
 
-    @Test("--help lists only HERALD_DATABASE_URL as required and the exit codes; no database URL exits 78; none reachable exits 2")
+    @Test(
+        "--help lists only HERALD_DATABASE_URL as required and the exit codes; no database URL exits 78; none reachable exits 2"
+    )
     func settingsAndFailures() throws {
         let binary = try HeraldProcessSupport.binary()
         let help = try ChildProcess.run(binary, ["status", "--help"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(help.status == 0, "\(help.output)")
         #expect(help.output.contains("HERALD_DATABASE_URL (required)"), "\(help.output)")
-        #expect(!help.output.contains("HERALD_APP_SECRET") && !help.output.contains("HERALD_MIGRATIONS_DIR"), "\(help.output)")
+        #expect(
+            !help.output.contains("HERALD_APP_SECRET") && !help.output.contains("HERALD_MIGRATIONS_DIR"),
+            "\(help.output)")
         #expect(help.output.contains("--max-lag-seconds") && help.output.contains("--json"))
         #expect(help.output.contains("Exit codes:\n  0   healthy\n  1   something needs attention"), "\(help.output)")
 
@@ -35,11 +39,14 @@ struct StatusCommandTests {
 
         let down = try ChildProcess.run(
             binary, ["status", "--json"],
-            environment: ["PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": "postgresql://127.0.0.1:9/none?connect_timeout=2"])
+            environment: [
+                "PATH": "/usr/bin:/bin", "HERALD_DATABASE_URL": "postgresql://127.0.0.1:9/none?connect_timeout=2",
+            ])
         #expect(down.status == 2, "\(down.output)")
         #expect(down.output.contains("herald status: cannot read the database"), "\(down.output)")
 
-        let badLag = try ChildProcess.run(binary, ["status", "--max-lag-seconds", "0"], environment: ["PATH": "/usr/bin:/bin"])
+        let badLag = try ChildProcess.run(
+            binary, ["status", "--max-lag-seconds", "0"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(badLag.status == 64, "\(badLag.output)")
     }
 
@@ -47,15 +54,16 @@ struct StatusCommandTests {
     func healthy() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try connection.execute(script: """
-                INSERT INTO pages (id, access_token) VALUES ('p1', 't');
-                INSERT INTO blocked_urls (url, released_at) VALUES ('https://a.example/', now());
-                INSERT INTO jobs (kind, state, run_at) VALUES ('send_message', 'available', now() - interval '5 seconds');
-                INSERT INTO messages (page_id, psid, direction, author, content, status, failure_reason, failed_at)
-                VALUES ('p1', 'c', 'outbound', 'supporter', '{}', 'failed', 'outside_window', now());
-                INSERT INTO webhook_events (body, state) VALUES ('\\x7b7d', 'processed'), ('\\x7b7d', 'processed');
-                ANALYZE webhook_events;
-                """)
+            try connection.execute(
+                script: """
+                    INSERT INTO pages (id, access_token) VALUES ('p1', 't');
+                    INSERT INTO blocked_urls (url, released_at) VALUES ('https://a.example/', now());
+                    INSERT INTO jobs (kind, state, run_at) VALUES ('send_message', 'available', now() - interval '5 seconds');
+                    INSERT INTO messages (page_id, psid, direction, author, content, status, failure_reason, failed_at)
+                    VALUES ('p1', 'c', 'outbound', 'supporter', '{}', 'failed', 'outside_window', now());
+                    INSERT INTO webhook_events (body, state) VALUES ('\\x7b7d', 'processed'), ('\\x7b7d', 'processed');
+                    ANALYZE webhook_events;
+                    """)
             let (status, output) = try Self.herald(["status", "--json"], schema: schema)
             #expect(status == 0, "\(output)")
             let json = try Self.document(output)
@@ -90,11 +98,12 @@ struct StatusCommandTests {
     func needsAttention() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try connection.execute(script: """
-                INSERT INTO pages (id, access_token, token_status, token_expired_at) VALUES ('p1', 't', 'expired', now());
-                INSERT INTO webhook_events (body, state, last_error) VALUES ('\\x78', 'parked', 'unreadable body: body is not JSON'),
-                                                                          ('\\x78', 'parked', 'unreadable body: body is not JSON');
-                """)
+            try connection.execute(
+                script: """
+                    INSERT INTO pages (id, access_token, token_status, token_expired_at) VALUES ('p1', 't', 'expired', now());
+                    INSERT INTO webhook_events (body, state, last_error) VALUES ('\\x78', 'parked', 'unreadable body: body is not JSON'),
+                                                                              ('\\x78', 'parked', 'unreadable body: body is not JSON');
+                    """)
             let (status, output) = try Self.herald(["status", "--json"], schema: schema)
             #expect(status == 1, "\(output)")
             let json = try Self.document(output)
@@ -124,19 +133,22 @@ struct StatusCommandTests {
     func replay() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try connection.execute(script: """
-                INSERT INTO webhook_events (body, state, received_at) VALUES
-                    ('\\x7b7d', 'processed', now() - interval '3 days'), ('\\x7b7d', 'processed', now() - interval '1 hour'),
-                    ('\\x7b7d', 'parked', now() - interval '1 hour'), ('\\x7b7d', 'pending', now());
-                """)
+            try connection.execute(
+                script: """
+                    INSERT INTO webhook_events (body, state, received_at) VALUES
+                        ('\\x7b7d', 'processed', now() - interval '3 days'), ('\\x7b7d', 'processed', now() - interval '1 hour'),
+                        ('\\x7b7d', 'parked', now() - interval '1 hour'), ('\\x7b7d', 'pending', now());
+                    """)
             let since = ISO8601DateFormatter().string(from: Date().addingTimeInterval(-86_400))
             let first = try Self.herald(["replay", "--since", since], schema: schema)
             #expect(first.status == 0, "\(first.output)")
             #expect(first.output.contains("1 webhook events queued for replay"), "\(first.output)")
             let second = try Self.herald(["replay", "--since", since, "--include-parked"], schema: schema)
             #expect(second.output.contains("1 webhook events queued for replay"), "\(second.output)")
-            let states = try connection.query("SELECT state, count(*) FROM webhook_events GROUP BY state ORDER BY state")
-                .map { "\(try $0.decode(0, as: String.self))=\(try $0.decode(1, as: Int.self))" }
+            let states = try connection.query(
+                "SELECT state, count(*) FROM webhook_events GROUP BY state ORDER BY state"
+            )
+            .map { "\(try $0.decode(0, as: String.self))=\(try $0.decode(1, as: Int.self))" }
             #expect(states == ["pending=3", "processed=1"])
             let bad = try Self.herald(["replay", "--since", "yesterday"], schema: schema)
             #expect(bad.status == 64, "\(bad.output)")

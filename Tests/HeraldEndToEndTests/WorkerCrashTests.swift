@@ -30,8 +30,9 @@ struct WorkerCrashTests {
         Case(latency: .zero, messages: 1000, customers: 100, killAfter: 200, duplicatesPerThread: 16),
     ]
 
-    @Test("after SIGKILL mid-send, another process finishes every message: all sent, none stuck, duplicates bounded",
-          arguments: cases)
+    @Test(
+        "after SIGKILL mid-send, another process finishes every message: all sent, none stuck, duplicates bounded",
+        arguments: cases)
     func killedMidSend(_ crash: Case) async throws {
         let binary = try HeraldProcessSupport.binary()
         try await TestDatabase.withSchema { schema in
@@ -46,7 +47,8 @@ struct WorkerCrashTests {
                 let draft = OutboundStore.Draft(
                     pageID: Self.page, psid: "crash-\(index % crash.customers)",
                     content: PostgresJSON(#"{"text":"message \#(index)"}"#))
-                if case .created(let id) = try connection.transaction({ try store.create(draft, now: Date(), on: $0) }) {
+                if case .created(let id) = try connection.transaction({ try store.create(draft, now: Date(), on: $0) })
+                {
                     ids.append(id)
                 }
             }

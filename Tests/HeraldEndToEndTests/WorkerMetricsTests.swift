@@ -24,7 +24,8 @@ struct WorkerMetricsTests {
             defer { Task { await graph.stop() } }
             let store = OutboundStore(maxAttempts: 8)
             for (index, psid) in ["m1", "m2", "m3", "outside-window:m4"].enumerated() {
-                let draft = OutboundStore.Draft(pageID: Self.page, psid: psid, content: PostgresJSON(#"{"text":"n\#(index)"}"#))
+                let draft = OutboundStore.Draft(
+                    pageID: Self.page, psid: psid, content: PostgresJSON(#"{"text":"n\#(index)"}"#))
                 _ = try connection.transaction { try store.create(draft, now: Date(), on: $0) }
             }
             let port = try FreePort.next()
@@ -44,7 +45,9 @@ struct WorkerMetricsTests {
                 text = (try? await get(client, "http://127.0.0.1:\(port)/metrics")) ?? ""
                 if text.contains(#"herald_jobs_ready{kind="send_message"} 0"#)
                     && text.contains(#"herald_jobs_completed_total{kind="send_message"} 4"#)
-                { break }
+                {
+                    break
+                }
                 try await Task.sleep(for: .milliseconds(200))
             }
             #expect(text.contains(#"herald_jobs_ready{kind="send_message"} 0"#), "\(text)")

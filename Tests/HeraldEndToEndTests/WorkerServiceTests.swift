@@ -23,7 +23,8 @@ struct WorkerServiceTests {
         configuration.intervals.ingestPoll = .seconds(60)
         configuration.intervals.jobPoll = .milliseconds(100)
         configuration.intervals.leaseRescue = .milliseconds(100)
-        let workers = WorkerServices(configuration: configuration, pool: pool, subscriber: nil, clock: clock, logger: logger)
+        let workers = WorkerServices(
+            configuration: configuration, pool: pool, subscriber: nil, clock: clock, logger: logger)
         defer { pool.close() }
         try await withRunningServices(workers.all, logger: logger) {
             await workers.wakeUps.waitUntilListening()
@@ -43,12 +44,14 @@ struct WorkerServiceTests {
                 try connection.query("INSERT INTO webhook_events (body) VALUES ($1)", [body])
                 try connection.notify(channel: WebhookEventStore.notifyChannel, payload: "1")
                 try await waitUntil("customer stored") {
-                    try connection.query("SELECT count(*) FROM customers WHERE psid = 'e2e'")[0].decode(0, as: Int.self) == 1
+                    try connection.query("SELECT count(*) FROM customers WHERE psid = 'e2e'")[0].decode(0, as: Int.self)
+                        == 1
                 }
                 // 24 h after the customer wrote (not after the clock was made: start-up can be slow).
                 clock.set(writtenAt.addingTimeInterval(24 * 3600 + 5))
                 try await waitUntil("inactivity notification raised") {
-                    try connection.query("SELECT count(*) FROM notifications WHERE psid = 'e2e' AND cleared_at IS NULL")[0]
+                    try connection.query(
+                        "SELECT count(*) FROM notifications WHERE psid = 'e2e' AND cleared_at IS NULL")[0]
                         .decode(0, as: Int.self) == 1
                 }
             }
@@ -73,7 +76,8 @@ extension WorkerServiceTests {
                 """, [Date().addingTimeInterval(-60)])
             try await Self.withWorkers(schema, clock: TestClock()) {
                 try await waitUntil("the rescued job ran") {
-                    try connection.query("SELECT count(*) FROM notifications WHERE psid = 'dead' AND cleared_at IS NULL")[0]
+                    try connection.query(
+                        "SELECT count(*) FROM notifications WHERE psid = 'dead' AND cleared_at IS NULL")[0]
                         .decode(0, as: Int.self) == 1
                 }
                 let job = try connection.query("SELECT state, attempts FROM jobs WHERE unique_key = 'p|dead'")[0]
@@ -83,4 +87,3 @@ extension WorkerServiceTests {
         }
     }
 }
-

@@ -22,7 +22,9 @@ struct BackoffTests {
 
     @Test(
         "base × 4^(attempt−1) ± 20 %, capped at one hour",
-        arguments: [(1, 10.0), (2, 40.0), (3, 160.0), (4, 640.0), (5, 2560.0), (6, 3600.0), (8, 3600.0), (1000, 3600.0)])
+        arguments: [
+            (1, 10.0), (2, 40.0), (3, 160.0), (4, 640.0), (5, 2560.0), (6, 3600.0), (8, 3600.0), (1000, 3600.0),
+        ])
     func bounds(attempt: Int, expected: Double) {
         var generator = SplitMix64(state: UInt64(attempt))
         var sawBelow = false

@@ -17,7 +17,9 @@ struct BatchHandlerTests {
         try await withStarted(pool, body)
     }
 
-    @Test("a claimed batch reaches the handler whole; its outcomes are recorded and the jobs it did not reach are handed back")
+    @Test(
+        "a claimed batch reaches the handler whole; its outcomes are recorded and the jobs it did not reach are handed back"
+    )
     func outcomesAndUnreached() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
@@ -27,7 +29,10 @@ struct BatchHandlerTests {
             let configuration = JobWorkerPool.Configuration(
                 kinds: [testKind], threads: 1, batchSize: 4, pollInterval: .milliseconds(50))
             try await Self.withPool(schema, configuration) { jobs, _, _ in
-                let first = batches.withLock { $0.append(jobs.map(\.id)); return $0.count == 1 }
+                let first = batches.withLock {
+                    $0.append(jobs.map(\.id))
+                    return $0.count == 1
+                }
                 guard first else { return jobs.map { _ in .completed } }
                 // Three outcomes for four jobs: the fourth was not reached.
                 return [.completed, .retry(at: Date().addingTimeInterval(3600), error: "later"), .discard(error: "no")]
@@ -51,9 +56,12 @@ struct BatchHandlerTests {
             try JobQueue().enqueue((0..<3).map { _ in NewJob(kind: testKind) }, now: Date(), on: connection)
             let configuration = JobWorkerPool.Configuration(
                 kinds: [testKind], threads: 1, batchSize: 3, pollInterval: .milliseconds(50), retryBase: .seconds(100))
-            try await Self.withPool(schema, configuration) { _, _, _ in throw WorkerPoolTests.Boom() } _: { _ in
+            try await Self.withPool(schema, configuration) { _, _, _ in
+                throw WorkerPoolTests.Boom()
+            } _: { _ in
                 let retried = try await eventually {
-                    try connection.int("SELECT count(*) FROM jobs WHERE state = 'retryable' AND last_error = 'boom'") == 3
+                    try connection.int("SELECT count(*) FROM jobs WHERE state = 'retryable' AND last_error = 'boom'")
+                        == 3
                 }
                 #expect(retried)
             }
@@ -82,7 +90,8 @@ struct BatchHandlerTests {
             #expect(sawStop.value)
             #expect(try connection.int("SELECT count(*) FROM jobs WHERE state = 'completed'") == 1)
             #expect(
-                try connection.int("SELECT count(*) FROM jobs WHERE state = 'available' AND attempts = 0 AND locked_by IS NULL")
+                try connection.int(
+                    "SELECT count(*) FROM jobs WHERE state = 'available' AND attempts = 0 AND locked_by IS NULL")
                     == 2)
         }
     }

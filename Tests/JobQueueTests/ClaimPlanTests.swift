@@ -17,11 +17,13 @@ struct ClaimPlanTests {
             try queue.enqueue(
                 (0..<200).map { NewJob(kind: testKind, orderingKey: "key-\($0 % 100)") }, now: t0, on: connection)
             for round in 0..<12 {
-                let one = try queue.claim(kinds: [testKind], limit: 1, worker: "w", lease: .seconds(30), now: t0, on: connection)
+                let one = try queue.claim(
+                    kinds: [testKind], limit: 1, worker: "w", lease: .seconds(30), now: t0, on: connection)
                 #expect(one.count == 1, "round \(round)")
                 try queue.completeAll(one.map(\.id), worker: "w", now: t0, on: connection)
             }
-            let many = try queue.claim(kinds: [testKind], limit: 50, worker: "w", lease: .seconds(30), now: t0, on: connection)
+            let many = try queue.claim(
+                kinds: [testKind], limit: 50, worker: "w", lease: .seconds(30), now: t0, on: connection)
             #expect(many.count == 50)
             #expect(Set(many.compactMap(\.orderingKey)).count == 50, "one job per key")
 

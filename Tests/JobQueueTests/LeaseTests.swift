@@ -12,9 +12,12 @@ struct LeaseTests {
             let queue = JobQueue()
             let connection = try schema.connect()
             let t0 = Date()
-            try queue.enqueue([NewJob(kind: testKind, maxAttempts: 2, orderingKey: "k"), NewJob(kind: testKind, orderingKey: "k")], now: t0, on: connection)
+            try queue.enqueue(
+                [NewJob(kind: testKind, maxAttempts: 2, orderingKey: "k"), NewJob(kind: testKind, orderingKey: "k")],
+                now: t0, on: connection)
             func claim(at time: Date) throws -> [Job] {
-                try queue.claim(kinds: [testKind], limit: 10, worker: "crashing", lease: .seconds(30), now: time, on: connection)
+                try queue.claim(
+                    kinds: [testKind], limit: 10, worker: "crashing", lease: .seconds(30), now: time, on: connection)
             }
             let first = try #require(try claim(at: t0).first)
             #expect(first.attempts == 1)
@@ -34,7 +37,9 @@ struct LeaseTests {
             #expect(rescuedLast.retried == 0 && rescuedLast.discarded == 1)
             #expect(rescuedLast.discardedJobs.map { $0.id } == [first.id], "the owner learns which job was given up")
             #expect(try connection.jobRow(first.id).state == "discarded")
-            #expect(try connection.int("SELECT count(*) FROM jobs WHERE id = $1 AND finished_at IS NOT NULL", [first.id]) == 1)
+            #expect(
+                try connection.int("SELECT count(*) FROM jobs WHERE id = $1 AND finished_at IS NOT NULL", [first.id])
+                    == 1)
             // The discarded head no longer blocks its key.
             #expect(try claim(at: t0 + 62).map(\.attempts) == [1])
         }
@@ -48,7 +53,8 @@ struct LeaseTests {
             let t0 = Date()
             try queue.enqueue([NewJob(kind: testKind)], now: t0, on: connection)
             let job = try #require(
-                try queue.claim(kinds: [testKind], limit: 1, worker: "w1", lease: .seconds(30), now: t0, on: connection).first)
+                try queue.claim(kinds: [testKind], limit: 1, worker: "w1", lease: .seconds(30), now: t0, on: connection)
+                    .first)
 
             #expect(try queue.extendLease(jobIDs: [job.id], worker: "w2", until: t0 + 90, on: connection).isEmpty)
             #expect(try queue.extendLease(jobIDs: [job.id], worker: "w1", until: t0 + 90, on: connection) == [job.id])
@@ -69,10 +75,14 @@ struct LeaseTests {
             let t0 = Date()
             try queue.enqueue([NewJob(kind: testKind)], now: t0, on: connection)
             let stale = try #require(
-                try queue.claim(kinds: [testKind], limit: 1, worker: "slow", lease: .seconds(30), now: t0, on: connection).first)
+                try queue.claim(
+                    kinds: [testKind], limit: 1, worker: "slow", lease: .seconds(30), now: t0, on: connection
+                ).first)
             try queue.rescueExpiredLeases(now: t0 + 31, on: connection)
             let fresh = try #require(
-                try queue.claim(kinds: [testKind], limit: 1, worker: "fast", lease: .seconds(30), now: t0 + 31, on: connection).first)
+                try queue.claim(
+                    kinds: [testKind], limit: 1, worker: "fast", lease: .seconds(30), now: t0 + 31, on: connection
+                ).first)
             #expect(try queue.record(.completed, for: stale, now: t0 + 32, on: connection) == false)
             #expect(try queue.completeAll([stale.id], worker: "slow", now: t0 + 32, on: connection) == 0)
             #expect(try connection.jobRow(fresh.id).state == "running")
@@ -90,7 +100,8 @@ struct LeaseTests {
             try queue.enqueue(
                 [NewJob(kind: testKind, maxAttempts: 1)] + (0..<4).map { _ in NewJob(kind: testKind) }, now: t0,
                 on: connection)
-            let jobs = try queue.claim(kinds: [testKind], limit: 10, worker: "w", lease: .seconds(30), now: t0, on: connection)
+            let jobs = try queue.claim(
+                kinds: [testKind], limit: 10, worker: "w", lease: .seconds(30), now: t0, on: connection)
             try #require(jobs.count == 5)
             #expect(jobs.map(\.id) == jobs.map(\.id).sorted(), "claimed oldest first")
 
@@ -107,7 +118,9 @@ struct LeaseTests {
             #expect(try queue.completeAll(rest, worker: "other", now: t0, on: connection) == 0)
             #expect(try queue.completeAll(rest, worker: "w", now: t0, on: connection) == 3)
             #expect(try queue.completeAll(rest, now: t0, on: connection) == 0, "only running jobs")
-            #expect(try connection.int("SELECT count(*) FROM jobs WHERE state = 'completed' AND finished_at IS NOT NULL") == 3)
+            #expect(
+                try connection.int("SELECT count(*) FROM jobs WHERE state = 'completed' AND finished_at IS NOT NULL")
+                    == 3)
         }
     }
 }

@@ -6,7 +6,9 @@ import Testing
 
 @Suite("Unique keys, pruning and statistics")
 struct MaintenanceTests {
-    @Test("a unique key keeps one live job per kind, moving its run_at later (a running one runs again); a finished one frees the key")
+    @Test(
+        "a unique key keeps one live job per kind, moving its run_at later (a running one runs again); a finished one frees the key"
+    )
     func uniqueKeys() async throws {
         try await TestDatabase.withSchema { schema in
             let queue = JobQueue()
@@ -20,7 +22,9 @@ struct MaintenanceTests {
             #expect(try connection.int("SELECT count(*) FROM jobs WHERE kind = $1", [testKind.rawValue]) == 1)
             #expect(try connection.int("SELECT count(*) FROM jobs WHERE kind = $1", [other.rawValue]) == 1)
             let job = try #require(
-                try queue.claim(kinds: [testKind], limit: 5, worker: "w", lease: .seconds(30), now: t0 + 20, on: connection).first)
+                try queue.claim(
+                    kinds: [testKind], limit: 5, worker: "w", lease: .seconds(30), now: t0 + 20, on: connection
+                ).first)
             #expect(abs(job.runAt.timeIntervalSince(t0 + 20)) < 0.01, "the latest run_at won")
             // Enqueued again while it runs: the running job holds the key, and runs again later.
             try queue.enqueue([NewJob(kind: testKind, runAt: t0 + 30, uniqueKey: "u")], now: t0, on: connection)
@@ -32,7 +36,8 @@ struct MaintenanceTests {
             #expect(abs(rearmed.runAt.timeIntervalSince(t0 + 30)) < 0.001)
 
             // Its second run, not moved meanwhile, completes (through completeAll this time) and frees the key.
-            let again = try queue.claim(kinds: [testKind], limit: 5, worker: "w", lease: .seconds(30), now: t0 + 30, on: connection)
+            let again = try queue.claim(
+                kinds: [testKind], limit: 5, worker: "w", lease: .seconds(30), now: t0 + 30, on: connection)
             #expect(again.map(\.id) == [job.id])
             #expect(try queue.completeAll(again.map(\.id), now: t0 + 31, on: connection) == 1)
             #expect(try connection.jobRow(job.id).state == "completed")
@@ -51,7 +56,8 @@ struct MaintenanceTests {
             let ids = try connection.query("SELECT id FROM jobs ORDER BY id").map { try $0.decode(0, as: Int64.self) }
             func set(_ slice: ArraySlice<Int64>, _ state: String, finished: Date?) throws {
                 for id in slice {
-                    try connection.query("UPDATE jobs SET state = $2, finished_at = $3 WHERE id = $1", [id, state, finished])
+                    try connection.query(
+                        "UPDATE jobs SET state = $2, finished_at = $3 WHERE id = $1", [id, state, finished])
                 }
             }
             try set(ids[0..<5], "completed", finished: now - 7200)
@@ -75,10 +81,12 @@ struct MaintenanceTests {
             let other = JobKind("other_job")
             try queue.enqueue((0..<3).map { _ in NewJob(kind: testKind, runAt: now - 60) }, now: now, on: connection)
             try queue.enqueue((0..<2).map { _ in NewJob(kind: other, runAt: now + 600) }, now: now, on: connection)
-            let claimed = try queue.claim(kinds: [testKind], limit: 1, worker: "w", lease: .seconds(30), now: now, on: connection)
+            let claimed = try queue.claim(
+                kinds: [testKind], limit: 1, worker: "w", lease: .seconds(30), now: now, on: connection)
             try queue.enqueue([NewJob(kind: testKind)], now: now, on: connection)
             try queue.completeAll(
-                try queue.claim(kinds: [testKind], limit: 1, worker: "w", lease: .seconds(30), now: now, on: connection).map(\.id),
+                try queue.claim(kinds: [testKind], limit: 1, worker: "w", lease: .seconds(30), now: now, on: connection)
+                    .map(\.id),
                 now: now, on: connection)
 
             let stats = try queue.stats(now: now, on: connection)
@@ -103,11 +111,12 @@ struct MaintenanceTests {
     func liveStatsUseIndexes() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try connection.execute(script: """
-                INSERT INTO jobs (kind, state, finished_at) SELECT 'test_job', 'completed', now() FROM generate_series(1, 30000);
-                INSERT INTO jobs (kind, state) SELECT 'test_job', 'available' FROM generate_series(1, 20);
-                ANALYZE jobs;
-                """)
+            try connection.execute(
+                script: """
+                    INSERT INTO jobs (kind, state, finished_at) SELECT 'test_job', 'completed', now() FROM generate_series(1, 30000);
+                    INSERT INTO jobs (kind, state) SELECT 'test_job', 'available' FROM generate_series(1, 20);
+                    ANALYZE jobs;
+                    """)
             try connection.execute(script: "BEGIN")
             let stats = try JobQueue().stats(now: Date(), includeFinished: false, on: connection)
             // This transaction's own scans of the table: a sequential one would read all 30,020 rows.

@@ -42,7 +42,10 @@ struct OrderingTests {
                         usleep(UInt32.random(in: 0...1500))
                         let end = clock.now  // before the outcome commits, so inside the job's running time
                         executions.withLock {
-                            $0.append(Execution(id: job.id, key: job.orderingKey ?? "", attempts: job.attempts, start: start, end: end))
+                            $0.append(
+                                Execution(
+                                    id: job.id, key: job.orderingKey ?? "", attempts: job.attempts, start: start,
+                                    end: end))
                         }
                         #expect(try queue.record(.completed, for: job, now: Date(), on: connection))
                     }
@@ -85,7 +88,8 @@ struct OrderingTests {
                     NewJob(kind: testKind, orderingKey: "b"), NewJob(kind: testKind),
                 ], now: t0, on: connection)
             func claim(at time: Date) throws -> [Job] {
-                try queue.claim(kinds: [testKind], limit: 10, worker: "w", lease: .seconds(30), now: time, on: connection)
+                try queue.claim(
+                    kinds: [testKind], limit: 10, worker: "w", lease: .seconds(30), now: time, on: connection)
             }
             let first = try claim(at: t0)
             #expect(first.map(\.orderingKey) == ["a", "b", nil], "one job per key, and the unkeyed one")
@@ -111,10 +115,16 @@ struct OrderingTests {
             let queue = JobQueue()
             let connection = try schema.connect()
             let now = Date()
-            try queue.enqueue([NewJob(kind: testKind, orderingKey: "k"), NewJob(kind: testKind, orderingKey: "k")], now: now, on: connection)
-            let first = try #require(try queue.claim(kinds: [testKind], limit: 10, worker: "w", lease: .seconds(30), now: now, on: connection).first)
+            try queue.enqueue(
+                [NewJob(kind: testKind, orderingKey: "k"), NewJob(kind: testKind, orderingKey: "k")], now: now,
+                on: connection)
+            let first = try #require(
+                try queue.claim(
+                    kinds: [testKind], limit: 10, worker: "w", lease: .seconds(30), now: now, on: connection
+                ).first)
             try queue.record(.discard(error: "bad payload"), for: first, now: now, on: connection)
-            let next = try queue.claim(kinds: [testKind], limit: 10, worker: "w", lease: .seconds(30), now: now, on: connection)
+            let next = try queue.claim(
+                kinds: [testKind], limit: 10, worker: "w", lease: .seconds(30), now: now, on: connection)
             #expect(next.count == 1)
             #expect(next.first.map { $0.id > first.id } == true)
         }
@@ -133,7 +143,8 @@ struct OrderingTests {
             try queue.enqueue([NewJob(kind: testKind, orderingKey: "k")], now: now, on: newer)
             // A claims the only job it can see (the newer one) and has not committed yet.
             try claimerA.execute(script: "BEGIN")
-            let a = try queue.claim(kinds: [testKind], limit: 10, worker: "a", lease: .seconds(30), now: now, on: claimerA)
+            let a = try queue.claim(
+                kinds: [testKind], limit: 10, worker: "a", lease: .seconds(30), now: now, on: claimerA)
             #expect(a.count == 1)
             try older.execute(script: "COMMIT")
 
@@ -143,8 +154,10 @@ struct OrderingTests {
             async let b = onThread { () throws -> [Int64] in
                 let claimerB = try schema.connect()
                 bPID.withLock { $0 = claimerB.backendPID }
-                return try queue.claim(kinds: [testKind], limit: 10, worker: "b", lease: .seconds(30), now: now, on: claimerB)
-                    .map(\.id)
+                return try queue.claim(
+                    kinds: [testKind], limit: 10, worker: "b", lease: .seconds(30), now: now, on: claimerB
+                )
+                .map(\.id)
             }
             let observer = try schema.connect()
             let waited = try await eventually {
@@ -158,7 +171,8 @@ struct OrderingTests {
             #expect(try observer.int("SELECT count(*) FROM jobs WHERE state = 'running'") == 1)
 
             try queue.record(.completed, for: try #require(a.first), now: now, on: claimerA)
-            let next = try queue.claim(kinds: [testKind], limit: 10, worker: "b", lease: .seconds(30), now: now, on: observer)
+            let next = try queue.claim(
+                kinds: [testKind], limit: 10, worker: "b", lease: .seconds(30), now: now, on: observer)
             #expect(next.count == 1)
         }
     }
@@ -167,7 +181,9 @@ struct OrderingTests {
     func uniqueRunningIndex() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
-            try JobQueue().enqueue([NewJob(kind: testKind, orderingKey: "k"), NewJob(kind: testKind, orderingKey: "k")], now: Date(), on: connection)
+            try JobQueue().enqueue(
+                [NewJob(kind: testKind, orderingKey: "k"), NewJob(kind: testKind, orderingKey: "k")], now: Date(),
+                on: connection)
             let error = #expect(throws: PostgresError.self) {
                 try connection.query("UPDATE jobs SET state = 'running'")
             }

@@ -19,8 +19,10 @@ struct UnclaimedTests {
             let queue = JobQueue()
             let now = Date()
             try queue.enqueue(
-                [NewJob(kind: testKind, uniqueKey: "a"), NewJob(kind: testKind, uniqueKey: "b"),
-                 NewJob(kind: JobKind("other"), uniqueKey: "a")], now: now, on: connection)
+                [
+                    NewJob(kind: testKind, uniqueKey: "a"), NewJob(kind: testKind, uniqueKey: "b"),
+                    NewJob(kind: JobKind("other"), uniqueKey: "a"),
+                ], now: now, on: connection)
             #expect(try queue.completeUnclaimed(kind: testKind, uniqueKey: "a", now: now, on: connection))
             #expect(try state(connection, "a").map(\.0) == ["completed", "available"])
             #expect(try state(connection, "b").map(\.0) == ["available"])
@@ -29,11 +31,16 @@ struct UnclaimedTests {
             // A retryable one is completed too; a running one is not.
             try queue.enqueue([NewJob(kind: testKind, uniqueKey: "c")], now: now, on: connection)
             let job = try #require(
-                try queue.claim(kinds: [testKind], limit: 1, worker: "w", lease: .seconds(60), now: now, on: connection).first)
-            #expect(try !queue.completeUnclaimed(kind: testKind, uniqueKey: job.uniqueKey ?? "", now: now, on: connection))
-            try queue.record(.retry(at: now.addingTimeInterval(600), error: "later"), for: job, now: now, on: connection)
-            #expect(try queue.completeUnclaimed(kind: testKind, uniqueKey: job.uniqueKey ?? "", now: now, on: connection))
-            #expect(try connection.int("SELECT count(*) FROM jobs WHERE id = $1 AND state = 'completed'", [job.id]) == 1)
+                try queue.claim(kinds: [testKind], limit: 1, worker: "w", lease: .seconds(60), now: now, on: connection)
+                    .first)
+            #expect(
+                try !queue.completeUnclaimed(kind: testKind, uniqueKey: job.uniqueKey ?? "", now: now, on: connection))
+            try queue.record(
+                .retry(at: now.addingTimeInterval(600), error: "later"), for: job, now: now, on: connection)
+            #expect(
+                try queue.completeUnclaimed(kind: testKind, uniqueKey: job.uniqueKey ?? "", now: now, on: connection))
+            #expect(
+                try connection.int("SELECT count(*) FROM jobs WHERE id = $1 AND state = 'completed'", [job.id]) == 1)
         }
     }
 
@@ -46,14 +53,18 @@ struct UnclaimedTests {
             try queue.enqueue(
                 [NewJob(kind: testKind, runAt: now.addingTimeInterval(60), uniqueKey: "a")], now: now, on: connection)
             let sooner = now.addingTimeInterval(1)
-            #expect(try queue.rescheduleUnclaimed(kind: testKind, uniqueKey: "a", runAt: sooner, error: "busy", on: connection))
+            #expect(
+                try queue.rescheduleUnclaimed(
+                    kind: testKind, uniqueKey: "a", runAt: sooner, error: "busy", on: connection))
             let row = try connection.query("SELECT run_at, last_error FROM jobs WHERE unique_key = 'a'")[0]
             #expect(abs(try row.decode(0, as: Date.self).timeIntervalSince(sooner)) < 0.001)
             #expect(try row.decode(1, as: String?.self) == "busy")
             #expect(try !queue.rescheduleUnclaimed(kind: testKind, uniqueKey: "none", runAt: sooner, on: connection))
 
             let job = try #require(
-                try queue.claim(kinds: [testKind], limit: 1, worker: "w", lease: .seconds(60), now: sooner, on: connection).first)
+                try queue.claim(
+                    kinds: [testKind], limit: 1, worker: "w", lease: .seconds(60), now: sooner, on: connection
+                ).first)
             #expect(try !queue.rescheduleUnclaimed(kind: testKind, uniqueKey: "a", runAt: now, on: connection))
             #expect(job.uniqueKey == "a")
         }

@@ -33,7 +33,10 @@ struct WorkerPoolTests {
             let configuration = JobWorkerPool.Configuration(
                 kinds: [testKind], threads: 4, batchSize: 10, pollInterval: .milliseconds(50))
             try await Self.withPool(schema, configuration) { job, _ in
-                inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+                inFlight.withLock {
+                    $0.now += 1
+                    $0.peak = max($0.peak, $0.now)
+                }
                 defer { inFlight.withLock { $0.now -= 1 } }
                 runs.withLock { $0[job.id, default: 0] += 1 }
                 if let key = job.orderingKey { order.withLock { $0[key, default: []].append(job.id) } }
@@ -42,7 +45,8 @@ struct WorkerPoolTests {
             } _: { pool in
                 // Half of them with ordering keys (50 keys, shuffled), half without.
                 let keys = (0..<1000).map { $0 % 2 == 0 ? "key-\($0 % 100)" : nil }.shuffled()
-                try JobQueue().enqueue(keys.map { NewJob(kind: testKind, orderingKey: $0) }, now: Date(), on: connection)
+                try JobQueue().enqueue(
+                    keys.map { NewJob(kind: testKind, orderingKey: $0) }, now: Date(), on: connection)
                 pool.wake()
                 let done = try await eventually(within: 60) {
                     try connection.int("SELECT count(*) FROM jobs WHERE state = 'completed'") == 1000
@@ -80,11 +84,13 @@ struct WorkerPoolTests {
             handler()
             return .completed
         } _: { pool in
-            try JobQueue().enqueue((0..<count).map { NewJob(kind: testKind, orderingKey: "key-\($0)") }, now: Date(), on: connection)
+            try JobQueue().enqueue(
+                (0..<count).map { NewJob(kind: testKind, orderingKey: "key-\($0)") }, now: Date(), on: connection)
             pool.wake()
-            #expect(try await eventually(within: 60) {
-                try connection.int("SELECT count(*) FROM jobs WHERE state = 'completed'") == count
-            })
+            #expect(
+                try await eventually(within: 60) {
+                    try connection.int("SELECT count(*) FROM jobs WHERE state = 'completed'") == count
+                })
         }
         return sizes.value
     }
@@ -118,7 +124,10 @@ struct WorkerPoolTests {
             let configuration = JobWorkerPool.Configuration(
                 kinds: [testKind], threads: 1, batchSize: 3, pollInterval: .milliseconds(50))
             try await Self.withPool(schema, configuration) { job, _ in
-                let first = started.withLock { $0.append(job.id); return $0.count == 1 }
+                let first = started.withLock {
+                    $0.append(job.id)
+                    return $0.count == 1
+                }
                 if first { _ = gate.wait(timeout: .now() + 30) }  // a long handler, until the test lets it go
                 return .completed
             } _: { pool in
@@ -134,7 +143,8 @@ struct WorkerPoolTests {
             #expect(started.value == [first], "no job started after stop")
             #expect(try connection.jobRow(first).state == "completed", "the in-flight job finished")
             #expect(
-                try connection.int("SELECT count(*) FROM jobs WHERE state = 'available' AND attempts = 0 AND locked_by IS NULL")
+                try connection.int(
+                    "SELECT count(*) FROM jobs WHERE state = 'available' AND attempts = 0 AND locked_by IS NULL")
                     == 2, "the claimed jobs that had not started were handed back")
         }
     }
@@ -144,7 +154,8 @@ struct WorkerPoolTests {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
             let ran = Locked(0)
-            let configuration = JobWorkerPool.Configuration(kinds: [testKind], threads: 2, pollInterval: .milliseconds(20))
+            let configuration = JobWorkerPool.Configuration(
+                kinds: [testKind], threads: 2, pollInterval: .milliseconds(20))
             var stoppedPool: JobWorkerPool?
             try await Self.withPool(schema, configuration) { _, _ in
                 ran.withLock { $0 += 1 }
@@ -180,7 +191,9 @@ struct WorkerPoolTests {
             try JobQueue().enqueue([NewJob(kind: testKind)], now: before, on: connection)
             let configuration = JobWorkerPool.Configuration(
                 kinds: [testKind], threads: 2, pollInterval: .milliseconds(50), retryBase: .seconds(100))
-            try await Self.withPool(schema, configuration) { _, _ in throw Boom() } _: { _ in
+            try await Self.withPool(schema, configuration) { _, _ in
+                throw Boom()
+            } _: { _ in
                 let done = try await eventually {
                     try connection.int("SELECT count(*) FROM jobs WHERE state = 'retryable'") == 1
                 }

@@ -266,7 +266,8 @@ struct GraphAnswerTests {
             (302, "", .unknown, false),
         ] as [(Int, String, GraphFailureKind, Bool)])
     func unusable(status: Int, body: String, reason: GraphFailureKind, transient: Bool) throws {
-        let failure = try requireFailure(GraphResponse.classify(httpStatus: status, body: Array(body.utf8), headers: []))
+        let failure = try requireFailure(
+            GraphResponse.classify(httpStatus: status, body: Array(body.utf8), headers: []))
         #expect(failure.reason == reason)
         #expect(failure.isTransient == transient)
         #expect(failure.code == nil)
@@ -284,7 +285,8 @@ struct GraphAnswerTests {
     @Test("codes as strings are read; a boolean code is not a code")
     func tolerantCodes() throws {
         let asString = #"{"error":{"code":"190","error_subcode":"460","message":"m"}}"#
-        let string = try requireFailure(GraphResponse.classify(httpStatus: 400, body: Array(asString.utf8), headers: []))
+        let string = try requireFailure(
+            GraphResponse.classify(httpStatus: 400, body: Array(asString.utf8), headers: []))
         #expect(string.reason == .tokenExpired)
         #expect(string.subcode == 460)
         let asBool = #"{"error":{"code":true,"message":"m"}}"#
@@ -296,11 +298,14 @@ struct GraphAnswerTests {
     @Test("detail: message, else error_user_msg, else the codes; trimmed; at most 500 characters")
     func detail() throws {
         func detail(_ error: String) throws -> String {
-            try requireFailure(GraphResponse.classify(httpStatus: 400, body: Array(#"{"error":\#(error)}"#.utf8), headers: []))
-                .detail
+            try requireFailure(
+                GraphResponse.classify(httpStatus: 400, body: Array(#"{"error":\#(error)}"#.utf8), headers: [])
+            )
+            .detail
         }
-        #expect(try detail(#"{"code":1,"message":"  (#1) An unknown error occurred \n","error_user_msg":"u"}"#)
-            == "(#1) An unknown error occurred")
+        #expect(
+            try detail(#"{"code":1,"message":"  (#1) An unknown error occurred \n","error_user_msg":"u"}"#)
+                == "(#1) An unknown error occurred")
         #expect(try detail(#"{"code":1,"message":" ","error_user_msg":"Try later"}"#) == "Try later")
         #expect(try detail(#"{"code":100,"error_subcode":2018001}"#) == "Graph error 100/2018001")
         #expect(try detail(#"{}"#) == "Graph error without a code")
@@ -347,8 +352,18 @@ struct GraphRetryAfterTests {
             ([("X-Business-Use-Case-Usage", usage("-3"))], nil),
             ([("X-Business-Use-Case-Usage", "garbage")], nil),
             ([("X-Business-Use-Case-Usage", "")], nil),
-            ([("X-Business-Use-Case-Usage", #"{"1":{"estimated_time_to_regain_access":2},"2":[{"estimated_time_to_regain_access":9}]}"#)], .seconds(540)),
-            ([("X-Business-Use-Case-Usage", usage("2")), ("X-Business-Use-Case-Usage", usage("4", id: "9"))], .seconds(240)),
+            (
+                [
+                    (
+                        "X-Business-Use-Case-Usage",
+                        #"{"1":{"estimated_time_to_regain_access":2},"2":[{"estimated_time_to_regain_access":9}]}"#
+                    )
+                ], .seconds(540)
+            ),
+            (
+                [("X-Business-Use-Case-Usage", usage("2")), ("X-Business-Use-Case-Usage", usage("4", id: "9"))],
+                .seconds(240)
+            ),
             ([("Retry-After", "120")], .seconds(120)),
             ([("Retry-After", "Wed, 21 Oct 2026 07:28:00 GMT")], nil),
             ([("Retry-After", "30"), ("X-Business-Use-Case-Usage", usage("1"))], .seconds(60)),
@@ -366,9 +381,11 @@ struct GraphRetryAfterTests {
         let limited = try requireFailure(GraphResponse.classify(httpStatus: status, body: body, headers: headers))
         #expect(limited.retryAfter == .seconds(19 * 60))
         let (expiredStatus, expiredBody) = try graphFixture("token-expired")
-        let expired = try requireFailure(GraphResponse.classify(httpStatus: expiredStatus, body: expiredBody, headers: headers))
+        let expired = try requireFailure(
+            GraphResponse.classify(httpStatus: expiredStatus, body: expiredBody, headers: headers))
         #expect(expired.retryAfter == nil)
-        let bare = try requireFailure(GraphResponse.classify(httpStatus: 503, body: [], headers: [("Retry-After", "7")]))
+        let bare = try requireFailure(
+            GraphResponse.classify(httpStatus: 503, body: [], headers: [("Retry-After", "7")]))
         #expect(bare.retryAfter == .seconds(7))
         let plain = try requireFailure(GraphResponse.classify(httpStatus: status, body: body, headers: []))
         #expect(plain.retryAfter == nil)

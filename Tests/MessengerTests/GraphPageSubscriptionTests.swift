@@ -40,7 +40,9 @@ struct GraphPageSubscriptionTests {
                 == .subscribed(fields: ["messages"]))
     }
 
-    @Test("a 2xx without success: true is a failure, not retried", arguments: [#"{"success":false}"#, "{}", "ok", #"{"success":"true"}"#])
+    @Test(
+        "a 2xx without success: true is a failure, not retried",
+        arguments: [#"{"success":false}"#, "{}", "ok", #"{"success":"true"}"#])
     func withoutSuccess(_ body: String) throws {
         let failure = try #require(GraphPageSubscription.outcome(httpStatus: 200, body: Array(body.utf8)).failure)
         #expect(failure.reason == .unknown && !failure.isTransient)
@@ -73,13 +75,16 @@ struct GraphPageSubscriptionTests {
 
     @Test func temporaryOutagesAndNoAnswerAreTransient() throws {
         let temporary = try fixture("temporary")
-        #expect(GraphPageSubscription.outcome(httpStatus: temporary.status, body: temporary.body).failure?.isTransient == true)
+        #expect(
+            GraphPageSubscription.outcome(httpStatus: temporary.status, body: temporary.body).failure?.isTransient
+                == true)
         let unmarked = #"{"error":{"message":"odd","type":"OAuthException","code":12345,"is_transient":true}}"#
         #expect(GraphPageSubscription.outcome(httpStatus: 400, body: Array(unmarked.utf8)).failure?.isTransient == true)
         let page = GraphPageSubscription.outcome(httpStatus: 502, body: Array("<html>".utf8)).failure
         #expect(page?.isTransient == true && page?.reason == .graphUnavailable)
         let throttled = GraphPageSubscription.outcome(
-            httpStatus: 429, body: [], headers: [("Retry-After", "30")]).failure
+            httpStatus: 429, body: [], headers: [("Retry-After", "30")]
+        ).failure
         #expect(throttled?.isTransient == true && throttled?.retryAfter == .seconds(30))
         let none = try #require(GraphPageSubscription.unreachable(description: "refused", isTimeout: false).failure)
         #expect(none.isTransient && none.reason == .graphUnavailable && none.detail.contains("refused"))

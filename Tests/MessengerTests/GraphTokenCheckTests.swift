@@ -17,7 +17,8 @@ struct GraphTokenCheckTests {
             graphBaseURL: "https://graph.facebook.com/", version: "/v25.0", accessToken: "a b+c",
             appSecret: Array("secret".utf8))
         let proof = GraphSendRequest.appSecretProof(accessToken: "a b+c", appSecret: Array("secret".utf8))
-        #expect(url == "https://graph.facebook.com/v25.0/me?access_token=a%20b%2Bc&appsecret_proof=\(proof)&fields=id,name")
+        #expect(
+            url == "https://graph.facebook.com/v25.0/me?access_token=a%20b%2Bc&appsecret_proof=\(proof)&fields=id,name")
         let unsigned = GraphTokenCheck.url(
             graphBaseURL: "http://127.0.0.1:9", version: "v25.0", accessToken: "t", appSecret: nil)
         #expect(unsigned == "http://127.0.0.1:9/v25.0/me?access_token=t&fields=id,name")
@@ -54,7 +55,8 @@ struct GraphTokenCheckTests {
             return
         }
         #expect(page.reason == .graphUnavailable)
-        guard case .undecided(let network) = GraphTokenCheck.unreachable(description: "refused", isTimeout: false) else {
+        guard case .undecided(let network) = GraphTokenCheck.unreachable(description: "refused", isTimeout: false)
+        else {
             Issue.record("no answer should be undecided")
             return
         }

@@ -38,13 +38,20 @@ struct OutboundShapeTests {
             (#"{"text":"Hello 👋"}"#, OutboundContent.text("Hello 👋")),
             (#"{"image":{"url":"https://a.example/x.png"}}"#, .image(.init(url: "https://a.example/x.png"))),
             (#"{"file":{"url":"https://a.example/x.pdf"}}"#, .file(.init(url: "https://a.example/x.pdf"))),
-            (#"{"file":{"url":"https://a.example/x.pdf","size_bytes":1024}}"#,
-             .file(.init(url: "https://a.example/x.pdf", sizeBytes: 1024))),
+            (
+                #"{"file":{"url":"https://a.example/x.pdf","size_bytes":1024}}"#,
+                .file(.init(url: "https://a.example/x.pdf", sizeBytes: 1024))
+            ),
             (#"{"file":{"url":"u","size_bytes":1e3}}"#, .file(.init(url: "u", sizeBytes: 1000))),
-            (#"{"carousel":{"elements":[{"title":"T","subtitle":"S","image_url":"https://a.example/i.png","buttons":[{"type":"web_url","title":"Open","url":"https://a.example"},{"type":"postback","title":"Yes","payload":"YES"}]}]}}"#,
-             carousel(
-                 card("T", subtitle: "S", imageURL: "https://a.example/i.png",
-                      buttons: [.webURL(title: "Open", url: "https://a.example"), .postback(title: "Yes", payload: "YES")]))),
+            (
+                #"{"carousel":{"elements":[{"title":"T","subtitle":"S","image_url":"https://a.example/i.png","buttons":[{"type":"web_url","title":"Open","url":"https://a.example"},{"type":"postback","title":"Yes","payload":"YES"}]}]}}"#,
+                carousel(
+                    card(
+                        "T", subtitle: "S", imageURL: "https://a.example/i.png",
+                        buttons: [
+                            .webURL(title: "Open", url: "https://a.example"), .postback(title: "Yes", payload: "YES"),
+                        ]))
+            ),
             (#"{"text":"hi","extra":{"ignored":true}}"#, .text("hi")),
             (#"{"text":"hi","image":null}"#, .text("hi")),
         ] as [(String, OutboundContent)])
@@ -64,10 +71,14 @@ struct OutboundShapeTests {
             (#"{"carousel":{}}"#, .carousel(.init(elements: []))),
             (#"{"carousel":{"elements":null}}"#, .carousel(.init(elements: []))),
             (#"{"carousel":{"elements":[{}]}}"#, carousel(Element(title: nil))),
-            (#"{"carousel":{"elements":[{"title":"T","buttons":[{}]}]}}"#,
-             carousel(Element(title: "T", buttons: [Button(type: nil, title: nil)]))),
-            (#"{"carousel":{"elements":[{"title":"T","buttons":[{"type":"call","title":"x"}]}]}}"#,
-             carousel(Element(title: "T", buttons: [Button(type: "call", title: "x")]))),
+            (
+                #"{"carousel":{"elements":[{"title":"T","buttons":[{}]}]}}"#,
+                carousel(Element(title: "T", buttons: [Button(type: nil, title: nil)]))
+            ),
+            (
+                #"{"carousel":{"elements":[{"title":"T","buttons":[{"type":"call","title":"x"}]}]}}"#,
+                carousel(Element(title: "T", buttons: [Button(type: "call", title: "x")]))
+            ),
         ] as [(String, OutboundContent)])
     func storable(json: String, expected: OutboundContent) throws {
         let content = try decode(json)
@@ -104,17 +115,32 @@ struct OutboundShapeTests {
             (#"{"carousel":[]}"#, .wrongType, "carousel"),
             (#"{"carousel":{"elements":{}}}"#, .wrongType, "carousel.elements"),
             (#"{"carousel":{"elements":[5]}}"#, .wrongType, "carousel.elements[0]"),
-            (#"{"carousel":{"elements":[{"title":"a","subtitle":"b"},{"title":5}]}}"#, .wrongType, "carousel.elements[1].title"),
+            (
+                #"{"carousel":{"elements":[{"title":"a","subtitle":"b"},{"title":5}]}}"#, .wrongType,
+                "carousel.elements[1].title"
+            ),
             (#"{"carousel":{"elements":[{"title":"a","subtitle":1}]}}"#, .wrongType, "carousel.elements[0].subtitle"),
-            (#"{"carousel":{"elements":[{"title":"a","image_url":[]}]}}"#, .wrongType, "carousel.elements[0].image_url"),
+            (
+                #"{"carousel":{"elements":[{"title":"a","image_url":[]}]}}"#, .wrongType,
+                "carousel.elements[0].image_url"
+            ),
             (#"{"carousel":{"elements":[{"title":"a","buttons":{}}]}}"#, .wrongType, "carousel.elements[0].buttons"),
-            (#"{"carousel":{"elements":[{"title":"a","buttons":["x"]}]}}"#, .wrongType, "carousel.elements[0].buttons[0]"),
-            (#"{"carousel":{"elements":[{"title":"a","buttons":[{"type":"postback","title":"t","payload":"p"},{"type":"web_url","title":2}]}]}}"#,
-             .wrongType, "carousel.elements[0].buttons[1].title"),
-            (#"{"carousel":{"elements":[{"title":"a","buttons":[{"type":"postback","title":"t","payload":{}}]}]}}"#,
-             .wrongType, "carousel.elements[0].buttons[0].payload"),
-            (#"{"carousel":{"elements":[{"title":"a","buttons":[{"type":1}]}]}}"#,
-             .wrongType, "carousel.elements[0].buttons[0].type"),
+            (
+                #"{"carousel":{"elements":[{"title":"a","buttons":["x"]}]}}"#, .wrongType,
+                "carousel.elements[0].buttons[0]"
+            ),
+            (
+                #"{"carousel":{"elements":[{"title":"a","buttons":[{"type":"postback","title":"t","payload":"p"},{"type":"web_url","title":2}]}]}}"#,
+                .wrongType, "carousel.elements[0].buttons[1].title"
+            ),
+            (
+                #"{"carousel":{"elements":[{"title":"a","buttons":[{"type":"postback","title":"t","payload":{}}]}]}}"#,
+                .wrongType, "carousel.elements[0].buttons[0].payload"
+            ),
+            (
+                #"{"carousel":{"elements":[{"title":"a","buttons":[{"type":1}]}]}}"#,
+                .wrongType, "carousel.elements[0].buttons[0].type"
+            ),
         ] as [(String, OutboundContentError.Code, String?)])
     func malformed(json: String, code: OutboundContentError.Code, field: String?) {
         let error = #expect(throws: OutboundContentError.self) { try decode(json) }
@@ -125,7 +151,9 @@ struct OutboundShapeTests {
 
     @Test("invalid UTF-8 is not JSON")
     func invalidUTF8() {
-        #expect(throws: OutboundContentError.self) { try OutboundContent.decode([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D]) }
+        #expect(throws: OutboundContentError.self) {
+            try OutboundContent.decode([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D])
+        }
         #expect((try? OutboundContent.decode([0xFF])) == nil)
     }
 
@@ -139,7 +167,9 @@ struct OutboundShapeTests {
             _ = try decode(#"{"carousel":{},"text":"a","image":{}}"#)
             Issue.record("expected an error")
         } catch {
-            #expect(error.message == "body must contain exactly one of text, image, file, carousel; found text, image, carousel")
+            #expect(
+                error.message
+                    == "body must contain exactly one of text, image, file, carousel; found text, image, carousel")
             #expect(error.code.rawValue == "several_content_kinds")
         }
         do {
@@ -184,18 +214,25 @@ struct OutboundStorageTests {
         let file = try encoder.encode(OutboundContent.file(.init(url: "https://a.example/x", sizeBytes: 10)))
         #expect(String(decoding: file, as: UTF8.self) == #"{"file":{"size_bytes":10,"url":"https://a.example/x"}}"#)
         let card = try encoder.encode(carousel(Element(title: "T", imageURL: "https://i.example")))
-        #expect(String(decoding: card, as: UTF8.self) == #"{"carousel":{"elements":[{"image_url":"https://i.example","title":"T"}]}}"#)
+        #expect(
+            String(decoding: card, as: UTF8.self)
+                == #"{"carousel":{"elements":[{"image_url":"https://i.example","title":"T"}]}}"#)
         #expect(String(decoding: try encoder.encode(OutboundContent.text("a")), as: UTF8.self) == #"{"text":"a"}"#)
     }
 
-    @Test("stored JSON with no kind or two kinds does not decode", arguments: ["{}", #"{"text":"a","file":{}}"#, #"{"text":null}"#])
+    @Test(
+        "stored JSON with no kind or two kinds does not decode",
+        arguments: ["{}", #"{"text":"a","file":{}}"#, #"{"text":null}"#])
     func storedRejects(json: String) {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(OutboundContent.self, from: Data(json.utf8)) }
     }
 
     @Test("kind")
     func kind() {
-        #expect(Self.samples.map(\.kind.rawValue) == ["text", "text", "image", "image", "file", "file", "carousel", "carousel"])
+        #expect(
+            Self.samples.map(\.kind.rawValue) == [
+                "text", "text", "image", "image", "file", "file", "carousel", "carousel",
+            ])
     }
 }
 
@@ -254,45 +291,65 @@ let formatCases: [FormatCase] = [
     FormatCase("card with subtitle and a button", carousel(card(imageURL: nil, buttons: [ok])), nil),
     FormatCase("ten cards", .carousel(.init(elements: Array(repeating: card(), count: 10))), nil),
     FormatCase("no cards", .carousel(.init(elements: [])), .noElements, "carousel.elements"),
-    FormatCase("eleven cards", .carousel(.init(elements: Array(repeating: card(), count: 11))), .tooManyElements,
-               "carousel.elements"),
+    FormatCase(
+        "eleven cards", .carousel(.init(elements: Array(repeating: card(), count: 11))), .tooManyElements,
+        "carousel.elements"),
     FormatCase("card without title", carousel(card(nil)), .missingTitle, "carousel.elements[0].title"),
     FormatCase("card with blank title", carousel(card(" ")), .missingTitle, "carousel.elements[0].title"),
     FormatCase("second card without title", carousel(card(), card(nil)), .missingTitle, "carousel.elements[1].title"),
     FormatCase("title of 80", carousel(card(String(repeating: "t", count: 80))), nil),
-    FormatCase("title of 81", carousel(card(String(repeating: "t", count: 81))), .titleTooLong,
-               "carousel.elements[0].title"),
+    FormatCase(
+        "title of 81", carousel(card(String(repeating: "t", count: 81))), .titleTooLong,
+        "carousel.elements[0].title"),
     FormatCase("subtitle of 80", carousel(card(subtitle: String(repeating: "s", count: 80))), nil),
-    FormatCase("subtitle of 81", carousel(card(subtitle: String(repeating: "s", count: 81))), .subtitleTooLong,
-               "carousel.elements[0].subtitle"),
+    FormatCase(
+        "subtitle of 81", carousel(card(subtitle: String(repeating: "s", count: 81))), .subtitleTooLong,
+        "carousel.elements[0].subtitle"),
     FormatCase("title only", carousel(card(subtitle: nil, imageURL: nil)), .noImageOrButton, "carousel.elements[0]"),
-    FormatCase("title and subtitle, no image, no button", carousel(card(imageURL: nil)), .noImageOrButton,
-               "carousel.elements[0]"),
-    FormatCase("title and blank subtitle", carousel(card(subtitle: " ", imageURL: "")), .noImageOrButton, "carousel.elements[0]"),
-    FormatCase("second card without image or button", carousel(card(), card(imageURL: " ")), .noImageOrButton,
-               "carousel.elements[1]"),
-    FormatCase("card with bad image_url", carousel(card(imageURL: "image.png")), .invalidURL,
-               "carousel.elements[0].image_url"),
+    FormatCase(
+        "title and subtitle, no image, no button", carousel(card(imageURL: nil)), .noImageOrButton,
+        "carousel.elements[0]"),
+    FormatCase(
+        "title and blank subtitle", carousel(card(subtitle: " ", imageURL: "")), .noImageOrButton,
+        "carousel.elements[0]"),
+    FormatCase(
+        "second card without image or button", carousel(card(), card(imageURL: " ")), .noImageOrButton,
+        "carousel.elements[1]"),
+    FormatCase(
+        "card with bad image_url", carousel(card(imageURL: "image.png")), .invalidURL,
+        "carousel.elements[0].image_url"),
     FormatCase("three buttons", carousel(card(buttons: [ok, ok, ok])), nil),
-    FormatCase("four buttons", carousel(card(buttons: [ok, ok, ok, ok])), .tooManyButtons, "carousel.elements[0].buttons"),
-    FormatCase("button without type", carousel(card(buttons: [Button(type: nil, title: "t", payload: "p")])),
-               .unknownButtonType, "carousel.elements[0].buttons[0].type"),
-    FormatCase("phone_number button", carousel(card(buttons: [ok, Button(type: "phone_number", title: "t", payload: "+1")])),
-               .unknownButtonType, "carousel.elements[0].buttons[1].type"),
-    FormatCase("web_url button without title", carousel(card(buttons: [Button(type: "web_url", title: nil, url: "https://a.example")])),
-               .buttonMissingTitle, "carousel.elements[0].buttons[0].title"),
-    FormatCase("postback button with blank title", carousel(card(buttons: [.postback(title: " ", payload: "p")])),
-               .buttonMissingTitle, "carousel.elements[0].buttons[0].title"),
-    FormatCase("web_url button without url", carousel(card(buttons: [Button(type: "web_url", title: "t", payload: "p")])),
-               .missingURL, "carousel.elements[0].buttons[0].url"),
-    FormatCase("web_url button with mailto url", carousel(card(buttons: [.webURL(title: "t", url: "mailto:a@b.example")])),
-               .invalidURL, "carousel.elements[0].buttons[0].url"),
-    FormatCase("postback button without payload", carousel(card(buttons: [Button(type: "postback", title: "t", url: "https://a.example")])),
-               .buttonMissingPayload, "carousel.elements[0].buttons[0].payload"),
-    FormatCase("postback button with empty payload", carousel(card(buttons: [.postback(title: "t", payload: "")])),
-               .buttonMissingPayload, "carousel.elements[0].buttons[0].payload"),
-    FormatCase("broken button in the second card", carousel(card(), card(buttons: [ok, .webURL(title: "t", url: "")])),
-               .missingURL, "carousel.elements[1].buttons[1].url"),
+    FormatCase(
+        "four buttons", carousel(card(buttons: [ok, ok, ok, ok])), .tooManyButtons, "carousel.elements[0].buttons"),
+    FormatCase(
+        "button without type", carousel(card(buttons: [Button(type: nil, title: "t", payload: "p")])),
+        .unknownButtonType, "carousel.elements[0].buttons[0].type"),
+    FormatCase(
+        "phone_number button", carousel(card(buttons: [ok, Button(type: "phone_number", title: "t", payload: "+1")])),
+        .unknownButtonType, "carousel.elements[0].buttons[1].type"),
+    FormatCase(
+        "web_url button without title",
+        carousel(card(buttons: [Button(type: "web_url", title: nil, url: "https://a.example")])),
+        .buttonMissingTitle, "carousel.elements[0].buttons[0].title"),
+    FormatCase(
+        "postback button with blank title", carousel(card(buttons: [.postback(title: " ", payload: "p")])),
+        .buttonMissingTitle, "carousel.elements[0].buttons[0].title"),
+    FormatCase(
+        "web_url button without url", carousel(card(buttons: [Button(type: "web_url", title: "t", payload: "p")])),
+        .missingURL, "carousel.elements[0].buttons[0].url"),
+    FormatCase(
+        "web_url button with mailto url", carousel(card(buttons: [.webURL(title: "t", url: "mailto:a@b.example")])),
+        .invalidURL, "carousel.elements[0].buttons[0].url"),
+    FormatCase(
+        "postback button without payload",
+        carousel(card(buttons: [Button(type: "postback", title: "t", url: "https://a.example")])),
+        .buttonMissingPayload, "carousel.elements[0].buttons[0].payload"),
+    FormatCase(
+        "postback button with empty payload", carousel(card(buttons: [.postback(title: "t", payload: "")])),
+        .buttonMissingPayload, "carousel.elements[0].buttons[0].payload"),
+    FormatCase(
+        "broken button in the second card", carousel(card(), card(buttons: [ok, .webURL(title: "t", url: "")])),
+        .missingURL, "carousel.elements[1].buttons[1].url"),
 ]
 
 @Suite("Outbound content: Messenger's format rules")
@@ -336,7 +393,9 @@ struct OutboundFormatTests {
             OutboundContent.carousel(.init(elements: Array(repeating: card(), count: 12))).formatViolation()?.detail
                 == "carousel has 12 elements; Messenger allows at most 10")
         let secret = "https://secret.example/private"
-        #expect(OutboundContent.image(.init(url: "ftp" + secret.dropFirst(5))).formatViolation()?.detail.contains("secret") == false)
+        #expect(
+            OutboundContent.image(.init(url: "ftp" + secret.dropFirst(5))).formatViolation()?.detail.contains("secret")
+                == false)
     }
 
     @Test("character counting is by Unicode scalars")
@@ -424,7 +483,9 @@ struct OutboundURLTests {
                     .webURL(title: "Open", url: "https://w.example/4"),
                     .postback(title: "Yes", payload: "https://not-shown.example"),
                 ]),
-            card("B", imageURL: "https://i.example/3.png", buttons: [.webURL(title: "Again", url: "https://w.example/5")]))
+            card(
+                "B", imageURL: "https://i.example/3.png", buttons: [.webURL(title: "Again", url: "https://w.example/5")]
+            ))
         #expect(
             content.urls == [
                 "https://t.example/1", "http://s.example/2", "https://i.example/3.png", "https://w.example/4",
@@ -437,7 +498,8 @@ struct OutboundURLTests {
         #expect(OutboundContent.text("see http://127.0.0.1/").urlFields.isEmpty)
         #expect(OutboundContent.image(.init(url: "http://a/i.png")).urlFields.map(\.field) == ["image.url"])
         #expect(OutboundContent.image(.init(url: "  ")).urlFields.isEmpty)
-        #expect(OutboundContent.file(.init(url: "http://a/f.pdf", sizeBytes: 3)).urlFields.map(\.url) == ["http://a/f.pdf"])
+        #expect(
+            OutboundContent.file(.init(url: "http://a/f.pdf", sizeBytes: 3)).urlFields.map(\.url) == ["http://a/f.pdf"])
         let content = carousel(
             card(
                 "Read https://t.example/1", imageURL: "https://i.example/3.png",
@@ -446,10 +508,13 @@ struct OutboundURLTests {
                     .webURL(title: "Open", url: "https://w.example/4"),
                 ]),
             card("B", imageURL: nil, buttons: [.webURL(title: "Again", url: "https://w.example/5")]))
-        #expect(content.urlFields.map(\.field) == [
-            "carousel.elements[0].image_url", "carousel.elements[0].buttons[1].url", "carousel.elements[1].buttons[0].url",
-        ])
-        #expect(content.urlFields.map(\.url) == ["https://i.example/3.png", "https://w.example/4", "https://w.example/5"])
+        #expect(
+            content.urlFields.map(\.field) == [
+                "carousel.elements[0].image_url", "carousel.elements[0].buttons[1].url",
+                "carousel.elements[1].buttons[0].url",
+            ])
+        #expect(
+            content.urlFields.map(\.url) == ["https://i.example/3.png", "https://w.example/4", "https://w.example/5"])
     }
 }
 
@@ -468,8 +533,9 @@ struct GraphSendRequestTests {
     @Test("without an app secret there is no proof; slashes are normalised")
     func urlWithoutProof() {
         #expect(
-            GraphSendRequest.url(graphBaseURL: "http://127.0.0.1:9000/", version: "/v26.0/", accessToken: "a b&c",
-                                 appSecret: nil)
+            GraphSendRequest.url(
+                graphBaseURL: "http://127.0.0.1:9000/", version: "/v26.0/", accessToken: "a b&c",
+                appSecret: nil)
                 == "http://127.0.0.1:9000/v26.0/me/messages?access_token=a%20b%26c")
     }
 
@@ -487,27 +553,41 @@ struct GraphSendRequestTests {
             messagingType: .response)
         #expect(
             String(decoding: body, as: UTF8.self)
-                == #"{"message":{"metadata":"herald:42","text":"Héllo https://a.example/x"},"messaging_type":"RESPONSE","recipient":{"id":"6543210987654321"}}"#)
+                == #"{"message":{"metadata":"herald:42","text":"Héllo https://a.example/x"},"messaging_type":"RESPONSE","recipient":{"id":"6543210987654321"}}"#
+        )
     }
 
     @Test(
         "body for each kind",
         arguments: [
-            (OutboundContent.text("hi"), MessagingType.humanAgent,
-             #"{"recipient":{"id":"P1"},"messaging_type":"MESSAGE_TAG","tag":"HUMAN_AGENT","message":{"text":"hi","metadata":"herald:1"}}"#),
-            (.image(.init(url: "https://a.example/i.png")), .response,
-             #"{"recipient":{"id":"P1"},"messaging_type":"RESPONSE","message":{"attachment":{"type":"image","payload":{"url":"https://a.example/i.png","is_reusable":true}},"metadata":"herald:1"}}"#),
-            (.file(.init(url: "https://a.example/f.pdf", sizeBytes: 12)), .response,
-             #"{"recipient":{"id":"P1"},"messaging_type":"RESPONSE","message":{"attachment":{"type":"file","payload":{"url":"https://a.example/f.pdf","is_reusable":true}},"metadata":"herald:1"}}"#),
-            (carousel(
-                card("A", subtitle: "a", imageURL: "https://a.example/a.png",
-                     buttons: [.webURL(title: "Open", url: "https://a.example"), Button(type: "postback", title: "Yes", url: "https://dropped.example", payload: "YES")]),
-                card("B", subtitle: " ", imageURL: "https://a.example/b.png")),
-             .messageTag(tag: "HUMAN_AGENT"),
-             #"{"recipient":{"id":"P1"},"messaging_type":"MESSAGE_TAG","tag":"HUMAN_AGENT","message":{"metadata":"herald:1","attachment":{"type":"template","payload":{"template_type":"generic","elements":[{"title":"A","subtitle":"a","image_url":"https://a.example/a.png","buttons":[{"type":"web_url","title":"Open","url":"https://a.example"},{"type":"postback","title":"Yes","payload":"YES"}]},{"title":"B","image_url":"https://a.example/b.png"}]}}}}"#),
+            (
+                OutboundContent.text("hi"), MessagingType.humanAgent,
+                #"{"recipient":{"id":"P1"},"messaging_type":"MESSAGE_TAG","tag":"HUMAN_AGENT","message":{"text":"hi","metadata":"herald:1"}}"#
+            ),
+            (
+                .image(.init(url: "https://a.example/i.png")), .response,
+                #"{"recipient":{"id":"P1"},"messaging_type":"RESPONSE","message":{"attachment":{"type":"image","payload":{"url":"https://a.example/i.png","is_reusable":true}},"metadata":"herald:1"}}"#
+            ),
+            (
+                .file(.init(url: "https://a.example/f.pdf", sizeBytes: 12)), .response,
+                #"{"recipient":{"id":"P1"},"messaging_type":"RESPONSE","message":{"attachment":{"type":"file","payload":{"url":"https://a.example/f.pdf","is_reusable":true}},"metadata":"herald:1"}}"#
+            ),
+            (
+                carousel(
+                    card(
+                        "A", subtitle: "a", imageURL: "https://a.example/a.png",
+                        buttons: [
+                            .webURL(title: "Open", url: "https://a.example"),
+                            Button(type: "postback", title: "Yes", url: "https://dropped.example", payload: "YES"),
+                        ]),
+                    card("B", subtitle: " ", imageURL: "https://a.example/b.png")),
+                .messageTag(tag: "HUMAN_AGENT"),
+                #"{"recipient":{"id":"P1"},"messaging_type":"MESSAGE_TAG","tag":"HUMAN_AGENT","message":{"metadata":"herald:1","attachment":{"type":"template","payload":{"template_type":"generic","elements":[{"title":"A","subtitle":"a","image_url":"https://a.example/a.png","buttons":[{"type":"web_url","title":"Open","url":"https://a.example"},{"type":"postback","title":"Yes","payload":"YES"}]},{"title":"B","image_url":"https://a.example/b.png"}]}}}}"#
+            ),
         ] as [(OutboundContent, MessagingType, String)])
     func kinds(content: OutboundContent, type: MessagingType, expected: String) throws {
-        let body = GraphSendRequest.body(recipientPSID: "P1", content: content, metadata: "herald:1", messagingType: type)
+        let body = GraphSendRequest.body(
+            recipientPSID: "P1", content: content, metadata: "herald:1", messagingType: type)
         #expect(try canonical(body) == canonical(expected))
         // Keys are sorted and slashes are not escaped.
         let text = String(decoding: body, as: UTF8.self)

@@ -6,26 +6,34 @@ import Testing
 /// back gives the same message.
 @Suite("Stored content JSON")
 struct StoredContentJSONTests {
-    static let texts: [String?] = [nil, "", "plain", "quote \" backslash \\ slash / tab \t newline \n bell \u{7}", "Xin chào 😀", "\u{1F}\u{0}x"]
+    static let texts: [String?] = [
+        nil, "", "plain", "quote \" backslash \\ slash / tab \t newline \n bell \u{7}", "Xin chào 😀", "\u{1F}\u{0}x",
+    ]
 
-    @Test("customer messages decode back unchanged, optional parts left out when absent", arguments: StoredContentJSONTests.texts)
+    @Test(
+        "customer messages decode back unchanged, optional parts left out when absent",
+        arguments: StoredContentJSONTests.texts)
     func inboundMessages(text: String?) throws {
         let messages = [
             InboundMessage(mid: "m_1", text: text),
             InboundMessage(
-                mid: "m_\"2", text: text, attachments: [Attachment(type: "image", url: text), Attachment(type: "file")],
+                mid: "m_\"2", text: text,
+                attachments: [Attachment(type: "image", url: text), Attachment(type: "file")],
                 quickReplyPayload: text ?? "P", replyToMID: "m_0"),
         ]
         for message in messages {
             let decoded = try JSONDecoder().decode(InboundMessage.self, from: Data(message.storedJSON))
             #expect(decoded == message.replacingNUL())
-            #expect(try Self.object(message.storedJSON).keys.sorted() == Self.object(Self.encoded(message)).keys.sorted())
+            #expect(
+                try Self.object(message.storedJSON).keys.sorted() == Self.object(Self.encoded(message)).keys.sorted())
         }
     }
 
     @Test("echoes decode back unchanged", arguments: StoredContentJSONTests.texts)
     func echoes(text: String?) throws {
-        let echo = Echo(mid: "m_e", appID: "9990001", metadata: text, text: text, attachments: [Attachment(type: "video", url: "u")])
+        let echo = Echo(
+            mid: "m_e", appID: "9990001", metadata: text, text: text, attachments: [Attachment(type: "video", url: "u")]
+        )
         let decoded = try JSONDecoder().decode(Echo.self, from: Data(echo.storedJSON))
         #expect(decoded.mid == echo.mid && decoded.appID == echo.appID && decoded.attachments == echo.attachments)
         #expect(decoded.text == echo.text?.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}"))

@@ -45,7 +45,8 @@ struct WebhookFixtureDecodingTests {
         #expect(event.senderID == customer)
         #expect(event.recipientID == page)
         #expect(event.timestamp == 1_764_140_400_000)
-        let text = "Xin ch\u{e0}o, t\u{f4}i c\u{1ea7}n h\u{1ed7} tr\u{1ee3} \u{111}\u{1a1}n h\u{e0}ng #123 \u{2014} c\u{1ea3}m \u{1a1}n!"
+        let text =
+            "Xin ch\u{e0}o, t\u{f4}i c\u{1ea7}n h\u{1ed7} tr\u{1ee3} \u{111}\u{1a1}n h\u{e0}ng #123 \u{2014} c\u{1ea3}m \u{1a1}n!"
         #expect(event.kind == .message(InboundMessage(mid: "m_AbC1", text: text)))
     }
 
@@ -54,7 +55,8 @@ struct WebhookFixtureDecodingTests {
         let event = try single("message-image.json")
         #expect(event.timestamp == 1_764_140_401_000)
         let url = "https://scontent.example.invalid/v/t1.15752-9/photo.jpg"
-        #expect(event.kind == .message(InboundMessage(mid: "m_AbC2", attachments: [Attachment(type: "image", url: url)])))
+        #expect(
+            event.kind == .message(InboundMessage(mid: "m_AbC2", attachments: [Attachment(type: "image", url: url)])))
     }
 
     @Test("message-quick-reply: the quick reply payload")
@@ -72,7 +74,8 @@ struct WebhookFixtureDecodingTests {
         #expect(event.customerPSID == customer)
         #expect(event.timestamp == 1_764_140_460_000)
         let text = "Ch\u{fa}ng t\u{f4}i \u{111}\u{e3} nh\u{1ead}n \u{111}\u{1b0}\u{1ee3}c y\u{ea}u c\u{1ea7}u."
-        #expect(event.kind == .echo(Echo(mid: "m_OUT42", appID: "2290001234567", metadata: "herald:msg:42", text: text)))
+        #expect(
+            event.kind == .echo(Echo(mid: "m_OUT42", appID: "2290001234567", metadata: "herald:msg:42", text: text)))
     }
 
     @Test("echo-from-bot: another app's echo, without metadata")
@@ -118,11 +121,12 @@ struct WebhookFixtureDecodingTests {
         #expect(envelope.entries.map(\.events.count) == [2, 1])
         #expect(envelope.entries.map(\.time) == [1_764_140_412_000, 1_764_140_412_000])
         let events = envelope.events
-        #expect(events.map(\.kind) == [
-            .message(InboundMessage(mid: "m_B1", text: "first")),
-            .message(InboundMessage(mid: "m_B2", text: "second")),
-            .message(InboundMessage(mid: "m_B3", text: "other customer")),
-        ])
+        #expect(
+            events.map(\.kind) == [
+                .message(InboundMessage(mid: "m_B1", text: "first")),
+                .message(InboundMessage(mid: "m_B2", text: "second")),
+                .message(InboundMessage(mid: "m_B3", text: "other customer")),
+            ])
         #expect(events.map(\.customerPSID) == [customer, customer, "7000000000000002"])
         #expect(events.map(\.timestamp) == [1_764_140_410_000, 1_764_140_411_000, 1_764_140_410_500])
         #expect(events.allSatisfy { $0.pageID == page })
@@ -143,17 +147,22 @@ struct WebhookFixtureDecodingTests {
 struct WebhookShapeDecodingTests {
     @Test("standby events are flagged, messaging events are not")
     func standby() throws {
-        let raw = #"{"object":"page","entry":[{"id":"P","messaging":[\#(textEvent(mid: "m_1"))],"standby":[\#(textEvent(mid: "m_2"))]}]}"#
+        let raw =
+            #"{"object":"page","entry":[{"id":"P","messaging":[\#(textEvent(mid: "m_1"))],"standby":[\#(textEvent(mid: "m_2"))]}]}"#
         let envelope = try WebhookEnvelope.decode(Array(raw.utf8))
         #expect(envelope.events.map(\.isStandby) == [false, true])
-        #expect(envelope.events.map(\.kind) == [.message(InboundMessage(mid: "m_1", text: "t")), .message(InboundMessage(mid: "m_2", text: "t"))])
+        #expect(
+            envelope.events.map(\.kind) == [
+                .message(InboundMessage(mid: "m_1", text: "t")), .message(InboundMessage(mid: "m_2", text: "t")),
+            ])
         let onlyStandby = try WebhookEnvelope.decode(body(textEvent(mid: "m_3"), key: "standby"))
         #expect(onlyStandby.events.map(\.isStandby) == [true])
     }
 
     @Test("an unknown kind is kept with its sorted keys, minus sender/recipient/timestamp")
     func unknownKind() throws {
-        let event = #"{"timestamp":5,"zeta":1,"sender":{"id":"C"},"recipient":{"id":"P"},"pass_thread_control":{"new_owner_app_id":"1"}}"#
+        let event =
+            #"{"timestamp":5,"zeta":1,"sender":{"id":"C"},"recipient":{"id":"P"},"pass_thread_control":{"new_owner_app_id":"1"}}"#
         let envelope = try WebhookEnvelope.decode(body(event))
         #expect(envelope.problems.isEmpty)
         let decoded = try #require(envelope.events.first)
@@ -164,25 +173,33 @@ struct WebhookShapeDecodingTests {
 
     @Test("referral and optin fields")
     func referralAndOptin() throws {
-        let referral = #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":1,"referral":{"ref":"AD1","source":"ADS","type":"OPEN_THREAD"}}"#
-        let optin = #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":2,"optin":{"ref":"R","type":"notification_messages","payload":"X"}}"#
+        let referral =
+            #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":1,"referral":{"ref":"AD1","source":"ADS","type":"OPEN_THREAD"}}"#
+        let optin =
+            #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":2,"optin":{"ref":"R","type":"notification_messages","payload":"X"}}"#
         let envelope = try WebhookEnvelope.decode(body(referral, optin))
-        #expect(envelope.events.map(\.kind) == [
-            .referral(Referral(ref: "AD1", source: "ADS", type: "OPEN_THREAD")),
-            .optin(Optin(ref: "R", type: "notification_messages", payload: "X")),
-        ])
+        #expect(
+            envelope.events.map(\.kind) == [
+                .referral(Referral(ref: "AD1", source: "ADS", type: "OPEN_THREAD")),
+                .optin(Optin(ref: "R", type: "notification_messages", payload: "X")),
+            ])
     }
 
     @Test("reply_to, is_echo false, attachments without type or not objects, delivery without mids")
     func optionalParts() throws {
-        let message = #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":1,"message":{"mid":"m_1","is_echo":false,"reply_to":{"mid":"m_0"},"attachments":[{"payload":{}},7,{"type":"sticker","payload":{"url":"u","sticker_id":369239263222822}}]}}"#
+        let message =
+            #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":1,"message":{"mid":"m_1","is_echo":false,"reply_to":{"mid":"m_0"},"attachments":[{"payload":{}},7,{"type":"sticker","payload":{"url":"u","sticker_id":369239263222822}}]}}"#
         let delivery = #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":2,"delivery":{"watermark":9}}"#
         let envelope = try WebhookEnvelope.decode(body(message, delivery))
         #expect(envelope.problems.isEmpty)
-        #expect(envelope.events.map(\.kind) == [
-            .message(InboundMessage(mid: "m_1", attachments: [Attachment(type: "unknown"), Attachment(type: "sticker", url: "u")], replyToMID: "m_0")),
-            .delivery(Delivery(watermark: 9, mids: [])),
-        ])
+        #expect(
+            envelope.events.map(\.kind) == [
+                .message(
+                    InboundMessage(
+                        mid: "m_1", attachments: [Attachment(type: "unknown"), Attachment(type: "sticker", url: "u")],
+                        replyToMID: "m_0")),
+                .delivery(Delivery(watermark: 9, mids: [])),
+            ])
     }
 
     @Test("ids and timestamps as numbers, strings and floats")
@@ -202,28 +219,33 @@ struct WebhookShapeDecodingTests {
         #expect(events.map(\.senderID) == [customer, customer, "18446744073709551615"])
         #expect(events.map(\.recipientID) == [page, page, "100000000000000"])
         #expect(events.map(\.timestamp) == [1_764_140_400_000, 1_764_140_400_000, 1_764_140_400_000])
-        #expect(events.map(\.kind) == [
-            .message(InboundMessage(mid: "m_1")),
-            .read(Read(watermark: 1_764_140_399_000)),
-            .delivery(Delivery(watermark: 1_500_000_000_000, mids: ["m_a", "42"])),
-        ])
+        #expect(
+            events.map(\.kind) == [
+                .message(InboundMessage(mid: "m_1")),
+                .read(Read(watermark: 1_764_140_399_000)),
+                .delivery(Delivery(watermark: 1_500_000_000_000, mids: ["m_a", "42"])),
+            ])
     }
 
     @Test("one bad event among good ones is skipped with a problem; the others decode in order")
     func oneBadEvent() throws {
         let bad = #"{"recipient":{"id":"P"},"timestamp":2,"message":{"mid":"m_bad"}}"#
         let envelope = try WebhookEnvelope.decode(body(textEvent(mid: "m_1"), bad, textEvent(mid: "m_3")))
-        #expect(envelope.events.compactMap { if case .message(let m) = $0.kind { m.mid } else { nil } } == ["m_1", "m_3"])
+        #expect(
+            envelope.events.compactMap { if case .message(let m) = $0.kind { m.mid } else { nil } } == ["m_1", "m_3"])
         #expect(envelope.problems == ["entry 0 messaging 1: no sender.id"])
     }
 
-    @Test("what Postgres cannot store is a problem of that event only: U+0000 in ids, timestamps beyond year 9999 or before 1970")
+    @Test(
+        "what Postgres cannot store is a problem of that event only: U+0000 in ids, timestamps beyond year 9999 or before 1970"
+    )
     func unstorableValues() throws {
         let nulSender = #"{"sender":{"id":"C\u0000x"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m_nul"}}"#
         let nulMid = #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m\u0000"}}"#
         let farFuture = textEvent(mid: "m_future", timestamp: 1_000_000_000_000_000_000)
         let negative = textEvent(mid: "m_past", timestamp: -5)
-        let longID = #"{"sender":{"id":"\#(String(repeating: "9", count: 600))"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m_long"}}"#
+        let longID =
+            #"{"sender":{"id":"\#(String(repeating: "9", count: 600))"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m_long"}}"#
         let envelope = try WebhookEnvelope.decode(
             body(textEvent(mid: "m_ok"), nulSender, nulMid, farFuture, negative, longID))
         #expect(envelope.events.compactMap { if case .message(let m) = $0.kind { m.mid } else { nil } } == ["m_ok"])
@@ -232,7 +254,8 @@ struct WebhookShapeDecodingTests {
 
     @Test("U+0000 inside text becomes U+FFFD; the event is kept")
     func nulInText() throws {
-        let event = #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m_t","text":"a\u0000b"}}"#
+        let event =
+            #"{"sender":{"id":"C"},"recipient":{"id":"P"},"timestamp":5,"message":{"mid":"m_t","text":"a\u0000b"}}"#
         let envelope = try WebhookEnvelope.decode(body(event))
         #expect(envelope.problems.isEmpty)
         guard case .message(let message) = try #require(envelope.events.first).kind else {
@@ -244,7 +267,8 @@ struct WebhookShapeDecodingTests {
 
     @Test("an entry without id has its events skipped with a problem; one without messaging has none")
     func entries() throws {
-        let raw = #"{"object":"page","entry":[{"messaging":[\#(textEvent(mid: "m_1")),\#(textEvent(mid: "m_2"))]},{"id":"P","time":3},{"id":"Q","messaging":[\#(textEvent(mid: "m_3"))]}]}"#
+        let raw =
+            #"{"object":"page","entry":[{"messaging":[\#(textEvent(mid: "m_1")),\#(textEvent(mid: "m_2"))]},{"id":"P","time":3},{"id":"Q","messaging":[\#(textEvent(mid: "m_3"))]}]}"#
         let envelope = try WebhookEnvelope.decode(Array(raw.utf8))
         #expect(envelope.entries.map(\.pageID) == ["P", "Q"])
         #expect(envelope.entries.map(\.events.count) == [0, 1])
@@ -254,12 +278,16 @@ struct WebhookShapeDecodingTests {
 
     @Test("the stored content JSON uses snake_case keys and round-trips")
     func contentJSON() throws {
-        let message = InboundMessage(mid: "m_1", text: "hi", attachments: [Attachment(type: "image", url: "u")], quickReplyPayload: "Q", replyToMID: "m_0")
+        let message = InboundMessage(
+            mid: "m_1", text: "hi", attachments: [Attachment(type: "image", url: "u")], quickReplyPayload: "Q",
+            replyToMID: "m_0")
         let data = try JSONEncoder().encode(message)
         let keys = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any]).keys.sorted()
         #expect(keys == ["attachments", "mid", "quick_reply_payload", "reply_to_mid", "text"])
         #expect(try JSONDecoder().decode(InboundMessage.self, from: data) == message)
-        #expect(try JSONDecoder().decode(InboundMessage.self, from: Data(#"{"mid":"m_2"}"#.utf8)) == InboundMessage(mid: "m_2"))
+        #expect(
+            try JSONDecoder().decode(InboundMessage.self, from: Data(#"{"mid":"m_2"}"#.utf8))
+                == InboundMessage(mid: "m_2"))
 
         let echo = Echo(mid: "m_3", appID: "7", metadata: "herald:msg:1", text: "x")
         let echoData = try JSONEncoder().encode(echo)
@@ -271,18 +299,19 @@ struct WebhookShapeDecodingTests {
 
 @Suite("Webhook decoding: what each kind means for the customer")
 struct WebhookEventMeaningTests {
-    @Test("customerPSID, isCustomerInitiated and opensWindow per kind",
-          arguments: [
-              (MessagingEvent.Kind.message(InboundMessage(mid: "m")), "S", true, true),
-              (.echo(Echo(mid: "m")), "R", false, false),
-              (.delivery(Delivery(watermark: 1)), "S", false, false),
-              (.read(Read(watermark: 1)), "S", false, false),
-              (.postback(Postback()), "S", true, true),
-              (.reaction(Reaction()), "S", true, false),
-              (.referral(Referral()), "S", true, false),
-              (.optin(Optin()), "S", true, false),
-              (.unknown(keys: ["x"]), "S", false, false),
-          ] as [(MessagingEvent.Kind, String, Bool, Bool)])
+    @Test(
+        "customerPSID, isCustomerInitiated and opensWindow per kind",
+        arguments: [
+            (MessagingEvent.Kind.message(InboundMessage(mid: "m")), "S", true, true),
+            (.echo(Echo(mid: "m")), "R", false, false),
+            (.delivery(Delivery(watermark: 1)), "S", false, false),
+            (.read(Read(watermark: 1)), "S", false, false),
+            (.postback(Postback()), "S", true, true),
+            (.reaction(Reaction()), "S", true, false),
+            (.referral(Referral()), "S", true, false),
+            (.optin(Optin()), "S", true, false),
+            (.unknown(keys: ["x"]), "S", false, false),
+        ] as [(MessagingEvent.Kind, String, Bool, Bool)])
     func meaning(kind: MessagingEvent.Kind, psid: String, customerInitiated: Bool, opensWindow: Bool) {
         let event = MessagingEvent(pageID: "P", senderID: "S", recipientID: "R", timestamp: 1, kind: kind)
         #expect(event.customerPSID == psid)
@@ -290,9 +319,12 @@ struct WebhookEventMeaningTests {
         #expect(event.opensWindow == opensWindow)
     }
 
-    @Test("every fixture's event belongs to the fixtures' customer",
-          arguments: ["message-text.json", "message-image.json", "message-quick-reply.json", "echo-from-herald.json",
-                      "echo-from-bot.json", "delivery.json", "read.json", "postback.json", "reaction.json"])
+    @Test(
+        "every fixture's event belongs to the fixtures' customer",
+        arguments: [
+            "message-text.json", "message-image.json", "message-quick-reply.json", "echo-from-herald.json",
+            "echo-from-bot.json", "delivery.json", "read.json", "postback.json", "reaction.json",
+        ])
     func fixtureCustomer(name: String) throws {
         #expect(try single(name).customerPSID == customer)
     }
@@ -322,10 +354,16 @@ struct WebhookHostileDecodingTests {
 
     @Test("a body that is not an object, or whose entry is not an array, throws")
     func wrongEnvelope() {
-        for raw in ["[]", "42", "null", #""page""#, "[" + String(repeating: "[", count: 99) + String(repeating: "]", count: 100)] {
+        for raw in [
+            "[]", "42", "null", #""page""#,
+            "[" + String(repeating: "[", count: 99) + String(repeating: "]", count: 100),
+        ] {
             #expect(reason(Array(raw.utf8)) == "body is not a JSON object")
         }
-        for raw in [#"{"object":"page"}"#, #"{"object":"page","entry":"x"}"#, #"{"object":"page","entry":{"id":"P"}}"#, #"{"entry":null}"#] {
+        for raw in [
+            #"{"object":"page"}"#, #"{"object":"page","entry":"x"}"#, #"{"object":"page","entry":{"id":"P"}}"#,
+            #"{"entry":null}"#,
+        ] {
             #expect(reason(Array(raw.utf8)) == "entry is missing or not an array")
         }
         #expect(WebhookDecodingError(reason: "x").description.contains("x"))
@@ -356,25 +394,32 @@ struct WebhookHostileDecodingTests {
         let huge = String(repeating: "x\u{e9}", count: 2_500_000)
         let event: [String: Any] = [
             "sender": ["id": injection], "recipient": ["id": "P"], "timestamp": 1,
-            "message": ["mid": injection, "text": injection, "attachments": [["type": injection, "payload": ["url": injection]]]],
+            "message": [
+                "mid": injection, "text": injection,
+                "attachments": [["type": injection, "payload": ["url": injection]]],
+            ],
         ]
         let echo: [String: Any] = [
             "sender": ["id": "P"], "recipient": ["id": "C"], "timestamp": 2,
             "message": ["mid": "m_2", "is_echo": true, "metadata": injection, "text": huge],
         ]
         let postback: [String: Any] = [
-            "sender": ["id": "C"], "recipient": ["id": "P"], "timestamp": 3, "postback": ["payload": injection, "title": injection],
+            "sender": ["id": "C"], "recipient": ["id": "P"], "timestamp": 3,
+            "postback": ["payload": injection, "title": injection],
         ]
         let root: [String: Any] = ["object": "page", "entry": [["id": "P", "messaging": [event, echo, postback]]]]
         let bytes = Array(try JSONSerialization.data(withJSONObject: root))
         let envelope = try WebhookEnvelope.decode(bytes)
         #expect(envelope.problems.isEmpty)
         #expect(envelope.events.first?.senderID == injection)
-        #expect(envelope.events.map(\.kind) == [
-            .message(InboundMessage(mid: injection, text: injection, attachments: [Attachment(type: injection, url: injection)])),
-            .echo(Echo(mid: "m_2", metadata: injection, text: huge)),
-            .postback(Postback(title: injection, payload: injection)),
-        ])
+        #expect(
+            envelope.events.map(\.kind) == [
+                .message(
+                    InboundMessage(
+                        mid: injection, text: injection, attachments: [Attachment(type: injection, url: injection)])),
+                .echo(Echo(mid: "m_2", metadata: injection, text: huge)),
+                .postback(Postback(title: injection, payload: injection)),
+            ])
     }
 
     @Test("wrong types inside entries skip the entry or event with a problem; nothing throws")
@@ -411,7 +456,10 @@ struct WebhookHostileDecodingTests {
         #expect(!envelope.isPage)
         #expect(envelope.entries.map(\.pageID) == ["P", "P", "P"])
         #expect(envelope.entries.last?.time == nil)
-        #expect(envelope.events.map(\.kind) == [.message(InboundMessage(mid: "m_typed")), .message(InboundMessage(mid: "m_ok", text: "t"))])
+        #expect(
+            envelope.events.map(\.kind) == [
+                .message(InboundMessage(mid: "m_typed")), .message(InboundMessage(mid: "m_ok", text: "t")),
+            ])
         let inEvents = [
             "not an object", "not an object", "not an object",
             "no sender.id", "no sender.id", "no sender.id", "no sender.id", "no sender.id",
@@ -419,9 +467,11 @@ struct WebhookHostileDecodingTests {
             "message is not an object", "message without mid", "message without mid",
             "delivery without watermark", "read without watermark", "postback is not an object",
         ].enumerated().map { "entry 7 messaging \($0.offset): \($0.element)" }
-        #expect(envelope.problems == [
-            "entry 0: not an object", "entry 1: not an object", "entry 2: not an object", "entry 3: not an object",
-            "entry 4: messaging is not an array", "entry 5: standby is not an array", "entry 6: no id, 1 event(s) skipped",
-        ] + inEvents)
+        #expect(
+            envelope.problems == [
+                "entry 0: not an object", "entry 1: not an object", "entry 2: not an object", "entry 3: not an object",
+                "entry 4: messaging is not an array", "entry 5: standby is not an array",
+                "entry 6: no id, 1 event(s) skipped",
+            ] + inEvents)
     }
 }

@@ -15,7 +15,9 @@ struct WebhookScannerTests {
         return true
     }
 
-    @Test("every fixture of the common shape is scanned, to the general decoder's envelope", arguments: try WebhookFixtures.signatures().map(\.name))
+    @Test(
+        "every fixture of the common shape is scanned, to the general decoder's envelope",
+        arguments: try WebhookFixtures.signatures().map(\.name))
     func fixtures(name: String) throws {
         let body = try WebhookFixtures.body(name)
         let uncommon = ["reaction.json", "delivery-timestamp-zero.json"]
@@ -39,7 +41,9 @@ struct WebhookScannerTests {
     @Test("odd bodies are left to the general decoder")
     func oddShapesGiveUp() {
         let event = #"{"sender":{"id":"2"},"recipient":{"id":"1"},"timestamp":7,"message":{"mid":"m","text":"x"}}"#
-        func wrap(_ event: String) -> [UInt8] { Array(#"{"object":"page","entry":[{"id":"1","messaging":[\#(event)]}]}"#.utf8) }
+        func wrap(_ event: String) -> [UInt8] {
+            Array(#"{"object":"page","entry":[{"id":"1","messaging":[\#(event)]}]}"#.utf8)
+        }
         let odd: [[UInt8]] = [
             wrap(event.replacingOccurrences(of: #""id":"2""#, with: #""id":2"#)),
             wrap(event.replacingOccurrences(of: "\"timestamp\":7", with: "\"timestamp\":0")),
@@ -57,12 +61,16 @@ struct WebhookScannerTests {
             Array(#"{"object":"page","entry":[{"id":"1","messaging":[\#(event),]}]}"#.utf8),
             Array(#"{"object":"page","entry":[{"id":"1","messaging":[\#(event)]}],"entry":[]}"#.utf8),
             Array(#"{"object":"page","entry":{}}"#.utf8),
-            Array(#"{"object":"page","entry":[{"id":"1","x":\#(String(repeating: "[", count: 40))\#(String(repeating: "]", count: 40))}]}"#.utf8),
+            Array(
+                #"{"object":"page","entry":[{"id":"1","x":\#(String(repeating: "[", count: 40))\#(String(repeating: "]", count: 40))}]}"#
+                    .utf8),
             Array(#"{"object":"page","entry":[{"id":"caf"#.utf8) + [0xC3, 0x28] + Array(#""}]}"#.utf8),
             Array("\u{FEFF}{\"object\":\"page\",\"entry\":[]}".utf8),
             Array("[]".utf8),
         ]
-        for body in odd { #expect(WebhookEnvelope.scanCommonShape(body) == nil, "\(String(decoding: body, as: UTF8.self))") }
+        for body in odd {
+            #expect(WebhookEnvelope.scanCommonShape(body) == nil, "\(String(decoding: body, as: UTF8.self))")
+        }
     }
 
     @Test("thousands of mutated fixtures: whenever the scanner answers, the general decoder agrees")

@@ -14,8 +14,10 @@ struct MigratorTests {
             let tables = try schema.connect().query(
                 "SELECT table_name::text FROM information_schema.tables WHERE table_schema = $1", [schema.name]
             ).map { try $0.decode(0, as: String.self) }
-            for table in ["pages", "webhook_events", "customers", "messages", "jobs", "blocked_urls",
-                          "notifications", "schema_migrations"] {
+            for table in [
+                "pages", "webhook_events", "customers", "messages", "jobs", "blocked_urls",
+                "notifications", "schema_migrations",
+            ] {
                 #expect(tables.contains(table), "missing table \(table)")
             }
         }

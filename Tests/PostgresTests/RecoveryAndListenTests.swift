@@ -19,7 +19,10 @@ struct RecoveryAndListenTests {
         let sender = try PostgresConnection(configuration: TestDatabase.configuration())
         try sender.notify(channel: channel, payload: "hello ü")
         try await waitUntil("the notification arrives") { !events.elements.isEmpty }
-        #expect(events.elements == [.notification(.init(channel: channel, payload: "hello ü", senderPID: sender.backendPID))])
+        #expect(
+            events.elements == [
+                .notification(.init(channel: channel, payload: "hello ü", senderPID: sender.backendPID))
+            ])
     }
 
     @Test("after the server restarts, the pool's next query succeeds and the listener listens again")

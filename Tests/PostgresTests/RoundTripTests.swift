@@ -11,8 +11,10 @@ struct RoundTripTests {
         let bytes: [UInt8] = [0, 1, 2, 0xff, 0, 0x7f]
         let rows = try connection.query(
             "SELECT $1::text, $2::text, $3::bytea, $4::int8, $5::bool, $6::float8, $7::jsonb, $8::bytea",
-            [String?.none, "héllo 🌍 ☃ \u{0}x".replacingOccurrences(of: "\u{0}", with: ""), bytes, Int.min, true, 2.5,
-             PostgresJSON(#"{"a": [1, "ü"]}"#), [UInt8]()])
+            [
+                String?.none, "héllo 🌍 ☃ \u{0}x".replacingOccurrences(of: "\u{0}", with: ""), bytes, Int.min, true, 2.5,
+                PostgresJSON(#"{"a": [1, "ü"]}"#), [UInt8](),
+            ])
         let row = try #require(rows.first)
         #expect(try row.decode(0, as: String?.self) == nil)
         #expect(row.isNull(0))
@@ -84,7 +86,9 @@ struct RoundTripTests {
         for elements in [[[UInt8]](), [[0, 1, 2], [], Array("ü".utf8), [UInt8](repeating: 7, count: 70_000)]] {
             let rows = try connection.query(prepared: "test_unnest", sql, [PostgresByteaArray(elements)])
             #expect(try rows.map { try $0.decode(1, as: [UInt8].self) } == elements)
-            #expect(try rows.map { try $0.decode(0, as: Int.self) } == Array(stride(from: 1, through: elements.count, by: 1)))
+            #expect(
+                try rows.map { try $0.decode(0, as: Int.self) }
+                    == Array(stride(from: 1, through: elements.count, by: 1)))
         }
     }
 }

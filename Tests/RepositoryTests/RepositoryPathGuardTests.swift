@@ -37,7 +37,8 @@ struct RepositoryPathGuardTests {
     func notebookReferenceFails() throws {
         try Self.withRepository([
             "README.md": "Herald.\n",
-            "Tests/Fake/Loader.swift": "import Foundation\n\nlet url = URL(fileURLWithPath: \"\(Self.notebook)/fixtures/a.json\")\n",
+            "Tests/Fake/Loader.swift":
+                "import Foundation\n\nlet url = URL(fileURLWithPath: \"\(Self.notebook)/fixtures/a.json\")\n",
         ]) { root in
             let result = try Self.check(root)
             #expect(result.status == 1)
@@ -50,10 +51,16 @@ struct RepositoryPathGuardTests {
         "notebook documents, climbing paths and machine paths fail",
         arguments: [
             ("docs/notes.md", "The rules are in DESIGN.md.", "refers to the team's notebook"),  // check-paths: allow
-            ("docs/notes.md", "Read [this](../../elsewhere/notes.md).", "climbs above the repository root"),  // check-paths: allow
+            (
+                "docs/notes.md", "Read [this](../../elsewhere/notes.md).",  // check-paths: allow
+                "climbs above the repository root"
+            ),
             ("scripts/bench", "source ../tools/lib.sh", "climbs above the repository root"),  // check-paths: allow
             ("Sources/A/A.swift", "let fixtures = \"\(notebookFixtures)\"", "refers to the team's notebook"),
-            ("docs/bench.md", "HERALD_BIN_DIR=/work/main/.build/release", "names an absolute path"),  // check-paths: allow
+            (
+                "docs/bench.md", "HERALD_BIN_DIR=/work/main/.build/release",  // check-paths: allow
+                "names an absolute path"
+            ),
         ])
     func outsidePathsFail(file: String, line: String, finding: String) throws {
         try Self.withRepository(["README.md": "Herald.\n", file: "first line\n\(line)\n"]) { root in

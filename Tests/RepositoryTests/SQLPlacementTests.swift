@@ -15,7 +15,8 @@ struct SQLPlacementTests {
         var found: [String] = []
         for target in try FileManager.default.contentsOfDirectory(atPath: sources.path).sorted()
         where !allowed.contains(target) {
-            let files = FileManager.default.enumerator(at: sources.appendingPathComponent(target), includingPropertiesForKeys: nil)
+            let files = FileManager.default.enumerator(
+                at: sources.appendingPathComponent(target), includingPropertiesForKeys: nil)
             while let file = files?.nextObject() as? URL {
                 guard file.pathExtension == "swift" else { continue }
                 let text = try String(contentsOf: file, encoding: .utf8)

@@ -17,7 +17,8 @@ struct ScriptLauncherTests {
     static func findings(in scripts: URL) throws -> [String] {
         var found: [String] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: scripts.path).sorted() {
-            let text = Self.withoutFrozenSQL(try String(contentsOf: scripts.appendingPathComponent(name), encoding: .utf8))
+            let text = Self.withoutFrozenSQL(
+                try String(contentsOf: scripts.appendingPathComponent(name), encoding: .utf8))
             if text.hasPrefix("#!/usr/bin/env python3") { continue }  // a Python program of its own, e.g. check-paths
             let range = NSRange(text.startIndex..., in: text)
             if inlinePython.firstMatch(in: text, range: range) != nil { found.append("\(name): inline Python") }
@@ -46,14 +47,16 @@ struct ScriptLauncherTests {
 
     @Test("the check finds both")
     func findsThem() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("herald-scripts-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "herald-scripts-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         try "#!/usr/bin/env bash\npython3 - \"$1\" <<'PY'\nprint(1)\nPY\n"
             .write(to: folder.appendingPathComponent("a"), atomically: true, encoding: .utf8)
         try "#!/usr/bin/env bash\npsql <<'SQL'\nINSERT INTO messages (status)\nSELECT 'queued' FROM m;\nSQL\n"
             .write(to: folder.appendingPathComponent("b"), atomically: true, encoding: .utf8)
-        try "#!/usr/bin/env python3\nimport sys\n".write(to: folder.appendingPathComponent("c"), atomically: true, encoding: .utf8)
+        try "#!/usr/bin/env python3\nimport sys\n".write(
+            to: folder.appendingPathComponent("c"), atomically: true, encoding: .utf8)
         // Fenced as a frozen "before" statement: not counted; the same without a reason: counted.
         let claim = "psql <<'SQL'\nSELECT id FROM jobs LIMIT 5 FOR UPDATE SKIP LOCKED;\nSQL\n"
         try "#!/usr/bin/env bash\n# frozen-sql: the claim before the change\n\(claim)# end frozen-sql\n"
@@ -61,6 +64,8 @@ struct ScriptLauncherTests {
         try "#!/usr/bin/env bash\n# frozen-sql:\n\(claim)# end frozen-sql\n"
             .write(to: folder.appendingPathComponent("e"), atomically: true, encoding: .utf8)
         #expect(
-            try Self.findings(in: folder) == ["a: inline Python", "b: a copy of product SQL", "e: a copy of product SQL"])
+            try Self.findings(in: folder) == [
+                "a: inline Python", "b: a copy of product SQL", "e: a copy of product SQL",
+            ])
     }
 }

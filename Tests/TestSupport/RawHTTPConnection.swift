@@ -123,11 +123,15 @@ public final class RawHTTPConnection: Sendable {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let length = headers["content-length"].flatMap { Int($0) } ?? 0
         let bodyStart = headEnd + 4
         guard raw.count >= bodyStart + length else { return nil }
-        return (Response(status: status, headers: headers, body: Array(raw[bodyStart..<(bodyStart + length)])), bodyStart + length)
+        return (
+            Response(status: status, headers: headers, body: Array(raw[bodyStart..<(bodyStart + length)])),
+            bodyStart + length
+        )
     }
 }

@@ -95,7 +95,9 @@ public final class SSEClient: Sendable {
             }
             if chunked {
                 while let lineEnd = LoopbackSocket.find([13, 10], in: raw) {
-                    guard let size = Int(String(decoding: raw[..<lineEnd], as: UTF8.self), radix: 16) else { break reading }
+                    guard let size = Int(String(decoding: raw[..<lineEnd], as: UTF8.self), radix: 16) else {
+                        break reading
+                    }
                     if size == 0 {
                         ended = true
                         break

@@ -37,7 +37,8 @@ public final class TestCluster: Sendable {
     public func restart() throws { try run("restart") }
 
     private func run(_ command: String) throws {
-        let script = ProcessInfo.processInfo.environment["HERALD_TEST_DB_SCRIPT"]
+        let script =
+            ProcessInfo.processInfo.environment["HERALD_TEST_DB_SCRIPT"]
             ?? RepositoryPaths.scripts.appendingPathComponent("db").path
         var environment = ProcessInfo.processInfo.environment
         environment["HERALD_DB_DIR"] = directory

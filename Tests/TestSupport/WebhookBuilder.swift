@@ -8,10 +8,14 @@ public enum WebhookBuilder {
     public static func ms(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
     public static func body(page: String = page, _ events: [String]) -> [UInt8] {
-        Array(#"{"object":"page","entry":[{"id":"\#(page)","time":\#(ms(Date())),"messaging":[\#(events.joined(separator: ","))]}]}"#.utf8)
+        Array(
+            #"{"object":"page","entry":[{"id":"\#(page)","time":\#(ms(Date())),"messaging":[\#(events.joined(separator: ","))]}]}"#
+                .utf8)
     }
 
-    public static func message(_ psid: String, mid: String, at: Date, text: String = "hello", page: String = page) -> String {
+    public static func message(_ psid: String, mid: String, at: Date, text: String = "hello", page: String = page)
+        -> String
+    {
         #"{"sender":{"id":"\#(psid)"},"recipient":{"id":"\#(page)"},"timestamp":\#(ms(at)),"message":{"mid":"\#(mid)","text":"\#(text)"}}"#
     }
 
@@ -27,8 +31,12 @@ public enum WebhookBuilder {
         #"{"sender":{"id":"\#(psid)"},"recipient":{"id":"\#(page)"},"timestamp":\#(ms(at)),"delivery":{"watermark":\#(ms(watermark))}}"#
     }
 
-    public static func echo(_ psid: String, mid: String, at: Date, metadata: String? = nil, appID: String = "263902037430900", page: String = page) -> String {
+    public static func echo(
+        _ psid: String, mid: String, at: Date, metadata: String? = nil, appID: String = "263902037430900",
+        page: String = page
+    ) -> String {
         let meta = metadata.map { #","metadata":"\#($0)""# } ?? ""
-        return #"{"sender":{"id":"\#(page)"},"recipient":{"id":"\#(psid)"},"timestamp":\#(ms(at)),"message":{"is_echo":true,"app_id":\#(appID),"mid":"\#(mid)","text":"from the page"\#(meta)}}"#
+        return
+            #"{"sender":{"id":"\#(page)"},"recipient":{"id":"\#(psid)"},"timestamp":\#(ms(at)),"message":{"is_echo":true,"app_id":\#(appID),"mid":"\#(mid)","text":"from the page"\#(meta)}}"#
     }
 }

@@ -12,7 +12,8 @@ import Workers
 /// must end `failed`, not stay `sending` where no resend can reach it.
 @Suite("Sends interrupted on their last attempt")
 struct AbandonedSendTests {
-    @Test("lease rescue discards the job and the message fails graph_unavailable, with an attempt row, and can be resent")
+    @Test(
+        "lease rescue discards the job and the message fails graph_unavailable, with an attempt row, and can be resent")
     func abandoned() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
@@ -20,17 +21,20 @@ struct AbandonedSendTests {
                 "INSERT INTO pages (id, name, access_token, connected_at) VALUES ('p1', 'Shop', 'token'::bytea, now())")
             let store = OutboundStore(maxAttempts: 1)
             let draft = OutboundStore.Draft(pageID: "p1", psid: "c1", content: PostgresJSON(#"{"text":"hi"}"#))
-            guard case .created(let id) = try connection.transaction({ try store.create(draft, now: Date(), on: $0) }) else {
+            guard case .created(let id) = try connection.transaction({ try store.create(draft, now: Date(), on: $0) })
+            else {
                 Issue.record("message not created")
                 return
             }
             // A worker claims the job, marks the message sending, and dies without a heartbeat.
             let queue = JobQueue()
             let claimed = try queue.claim(
-                kinds: [OutboundStore.sendKind], limit: 1, worker: "dead-worker", lease: .milliseconds(300), now: Date(),
+                kinds: [OutboundStore.sendKind], limit: 1, worker: "dead-worker", lease: .milliseconds(300),
+                now: Date(),
                 on: connection)
             #expect(claimed.count == 1)
-            guard case .send = try SendAttempts().startAll(messageIDs: [id], now: Date(), on: connection)[id]?.start else {
+            guard case .send = try SendAttempts().startAll(messageIDs: [id], now: Date(), on: connection)[id]?.start
+            else {
                 Issue.record("the send did not start")
                 return
             }
@@ -42,7 +46,8 @@ struct AbandonedSendTests {
                 pool: pool, jobQueue: queue, clock: SystemClock(), interval: .milliseconds(100), logger: logger)
             try await withRunningServices([rescuer], logger: logger) {
                 try await waitUntil("the message settled") {
-                    try connection.query("SELECT status FROM messages WHERE id = $1", [id])[0].decode(0, as: String.self) == "failed"
+                    try connection.query("SELECT status FROM messages WHERE id = $1", [id])[0].decode(
+                        0, as: String.self) == "failed"
                 }
             }
             pool.close()
@@ -57,7 +62,9 @@ struct AbandonedSendTests {
                 .map { try $0.decode(0, as: String.self) }
             #expect(outcomes == ["failed:graph_unavailable"])
             // graph_unavailable may be resent at any time.
-            let requeued = try connection.transaction { try store.requeue(messageID: id, by: .api, now: Date(), on: $0) }
+            let requeued = try connection.transaction {
+                try store.requeue(messageID: id, by: .api, now: Date(), on: $0)
+            }
             #expect(requeued)
         }
     }

@@ -87,7 +87,8 @@ struct FailureReasonTests {
             resendWhen: "customer_active", calls: 1),
         // Resendable once its URL is released.
         Case(
-            name: "url_blacklisted: 368/1346003", psid: "b1", content: #"{"text":"deal at https://blocked.example/deal"}"#,
+            name: "url_blacklisted: 368/1346003", psid: "b1",
+            content: #"{"text":"deal at https://blocked.example/deal"}"#,
             graphAnswer: .blockedURL, reason: "url_blacklisted", graphCode: 368, graphSubcode: 1_346_003,
             resendWhen: "url_released", calls: 1),
         // Resendable once the page is reconnected.
@@ -109,8 +110,9 @@ struct FailureReasonTests {
             reason: "unknown", graphCode: 2500, calls: 1),
     ]
 
-    @Test("a Graph refusal ends failed with its reason, Graph's codes, docs/design.md's resend rule and the right number of calls",
-          arguments: cases)
+    @Test(
+        "a Graph refusal ends failed with its reason, Graph's codes, docs/design.md's resend rule and the right number of calls",
+        arguments: cases)
     func failure(_ example: Case) async throws {
         try await SendPipelineTests.withPipeline(token: example.token, concurrency: 1) { pipeline in
             // The customer wrote an hour ago: the window is open, and that message predates the failure.
@@ -134,10 +136,13 @@ struct FailureReasonTests {
 
             // One history row per call: retries, then the failure.
             let history = try pipeline.connection.query(
-                "SELECT outcome, graph_code, graph_subcode FROM message_attempts WHERE message_id = $1 ORDER BY id", [id])
+                "SELECT outcome, graph_code, graph_subcode FROM message_attempts WHERE message_id = $1 ORDER BY id",
+                [id])
             #expect(
                 try history.map { try $0.decode(0, as: String.self) }
-                    == Array(repeating: "retry:\(example.reason)", count: example.calls - 1) + ["failed:\(example.reason)"])
+                    == Array(repeating: "retry:\(example.reason)", count: example.calls - 1) + [
+                        "failed:\(example.reason)"
+                    ])
             #expect(try history.allSatisfy { try $0.decode(1, as: Int?.self) == example.graphCode })
             #expect(try history.allSatisfy { try $0.decode(2, as: Int?.self) == example.graphSubcode })
 
@@ -149,7 +154,8 @@ struct FailureReasonTests {
             #expect(json["display_status"] as? String == "failed")
             #expect(json["attempts"] as? Int == example.calls)
             let failure = try #require(json["failure"] as? [String: Any])
-            #expect(Set(failure.keys) == ["reason", "detail", "graph_code", "graph_subcode", "resendable", "resend_when"])
+            #expect(
+                Set(failure.keys) == ["reason", "detail", "graph_code", "graph_subcode", "resendable", "resend_when"])
             #expect(failure["reason"] as? String == example.reason)
             #expect((failure["detail"] as? String)?.isEmpty == false)
             #expect(Self.number(failure["graph_code"]) == example.graphCode)

@@ -32,7 +32,9 @@ struct MaintenanceServiceTests {
             let pool = schema.makePool(maxConnections: 2)
             defer { pool.close() }
             let services: [any Service] = [
-                JobPruner(pool: pool, jobQueue: JobQueue(), clock: SystemClock(), interval: .milliseconds(100), logger: logger),
+                JobPruner(
+                    pool: pool, jobQueue: JobQueue(), clock: SystemClock(), interval: .milliseconds(100), logger: logger
+                ),
                 WebhookPruner(
                     pool: pool, retention: WebhookRetention(period: 7 * 86_400), clock: SystemClock(),
                     interval: .milliseconds(100), logger: logger),
@@ -45,7 +47,9 @@ struct MaintenanceServiceTests {
                     return try jobs.decode(0, as: Int.self) == 0 && webhooks.decode(0, as: Int.self) == 0
                 }
             }
-            let kinds = try connection.query("SELECT kind FROM jobs ORDER BY kind").map { try $0.decode(0, as: String.self) }
+            let kinds = try connection.query("SELECT kind FROM jobs ORDER BY kind").map {
+                try $0.decode(0, as: String.self)
+            }
             #expect(kinds == ["live", "recent_done"])
             #expect(try connection.query("SELECT count(*) FROM webhook_events")[0].decode(0, as: Int.self) == 2)
         }

@@ -28,15 +28,19 @@ struct ProfileFetchTests {
             try ProfileRefresh().schedule(customers: [(ProfileFetchTests.page, psid)], now: Date(), on: connection)
         }
 
-        func profile(_ psid: String) throws -> (status: String, name: String?, first: String?, last: String?, pic: String?, error: String?) {
+        func profile(_ psid: String) throws -> (
+            status: String, name: String?, first: String?, last: String?, pic: String?, error: String?
+        ) {
             let row = try connection.query(
                 """
                 SELECT profile_status, name, first_name, last_name, profile_pic, profile_error
                 FROM customers WHERE page_id = $1 AND psid = $2
                 """, [ProfileFetchTests.page, psid])[0]
             return (
-                try row.decode(0, as: String.self), try row.decode(1, as: String?.self), try row.decode(2, as: String?.self),
-                try row.decode(3, as: String?.self), try row.decode(4, as: String?.self), try row.decode(5, as: String?.self)
+                try row.decode(0, as: String.self), try row.decode(1, as: String?.self),
+                try row.decode(2, as: String?.self),
+                try row.decode(3, as: String?.self), try row.decode(4, as: String?.self),
+                try row.decode(5, as: String?.self)
             )
         }
 
@@ -99,7 +103,8 @@ struct ProfileFetchTests {
             #expect(profile.error == nil)
             // The stream hears of it: a customer.updated change for the insert, one for the profile.
             let changes = try stack.connection.query(
-                "SELECT count(*) FROM changes WHERE kind = 'customer.updated' AND psid = 'c-an'")[0].decode(0, as: Int.self)
+                "SELECT count(*) FROM changes WHERE kind = 'customer.updated' AND psid = 'c-an'")[0].decode(
+                    0, as: Int.self)
             #expect(changes == 2)
             let call = try #require(stack.graph.profileRequests().first)
             #expect(call.psid == "c-an" && call.version == "v25.0")
@@ -147,7 +152,8 @@ struct ProfileFetchTests {
             try stack.addCustomer("rate-limited")
             try await waitUntil("job retryable") { try stack.job("rate-limited").state == "retryable" }
             let runAt = try stack.connection.query(
-                "SELECT run_at FROM jobs WHERE kind = 'fetch_profile' AND unique_key = $1", ["\(Self.page):rate-limited"]
+                "SELECT run_at FROM jobs WHERE kind = 'fetch_profile' AND unique_key = $1",
+                ["\(Self.page):rate-limited"]
             )[0].decode(0, as: Date.self)
             // estimated_time_to_regain_access is 5 minutes.
             #expect(runAt.timeIntervalSince(started) >= 4 * 60)
@@ -163,7 +169,8 @@ struct ProfileFetchTests {
             try stack.connection.query(
                 "INSERT INTO customers (page_id, psid, last_active_at) VALUES ($1, 'temporary', now())",
                 [Self.page])
-            try ProfileRefresh(maxAttempts: 2).schedule(customers: [(Self.page, "temporary")], now: Date(), on: stack.connection)
+            try ProfileRefresh(maxAttempts: 2).schedule(
+                customers: [(Self.page, "temporary")], now: Date(), on: stack.connection)
             try await waitUntil("job discarded") { try stack.job("temporary").state == "discarded" }
             let profile = try stack.profile("temporary")
             #expect(profile.status == "pending")
@@ -181,8 +188,10 @@ struct ProfileFetchTests {
             let profile = try stack.profile("c-190")
             #expect(profile.status == "pending")
             #expect(profile.error?.contains("code 190/463") == true)
-            let expiredAt = try stack.connection.query("SELECT token_expired_at FROM pages WHERE id = $1", [Self.page])[0]
-                .decode(0, as: Date?.self)
+            let expiredAt = try stack.connection.query("SELECT token_expired_at FROM pages WHERE id = $1", [Self.page])[
+                0
+            ]
+            .decode(0, as: Date?.self)
             #expect(expiredAt != nil)
         }
     }

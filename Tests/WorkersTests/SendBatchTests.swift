@@ -18,8 +18,10 @@ struct SendBatchTests {
     static func queue(_ count: Int, on connection: PostgresConnection) throws -> [Int64] {
         let store = OutboundStore(maxAttempts: 3)
         return try (0..<count).map { index in
-            let draft = OutboundStore.Draft(pageID: page, psid: "batch-\(index)", content: PostgresJSON(#"{"text":"hello \#(index)"}"#))
-            guard case .created(let id) = try connection.transaction({ try store.create(draft, now: Date(), on: $0) }) else {
+            let draft = OutboundStore.Draft(
+                pageID: page, psid: "batch-\(index)", content: PostgresJSON(#"{"text":"hello \#(index)"}"#))
+            guard case .created(let id) = try connection.transaction({ try store.create(draft, now: Date(), on: $0) })
+            else {
                 throw NotCreated(index: index)
             }
             return id
@@ -30,7 +32,8 @@ struct SendBatchTests {
 
     static func connectPage(on connection: PostgresConnection) throws {
         try connection.query(
-            "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())", [page])
+            "INSERT INTO pages (id, name, access_token, connected_at) VALUES ($1, 'Shop', 'token'::bytea, now())",
+            [page])
     }
 
     static func count(_ sql: String, on connection: PostgresConnection) throws -> Int {
@@ -38,7 +41,10 @@ struct SendBatchTests {
     }
 
     static func statuses(_ ids: [Int64], on connection: PostgresConnection) throws -> [String] {
-        try ids.map { try connection.query("SELECT status || '/' || attempts FROM messages WHERE id = $1", [$0])[0].decode(0, as: String.self) }
+        try ids.map {
+            try connection.query("SELECT status || '/' || attempts FROM messages WHERE id = $1", [$0])[0].decode(
+                0, as: String.self)
+        }
     }
 
     /// Runs one send thread that claims up to 16 messages at once (no pace budget) against
@@ -55,7 +61,8 @@ struct SendBatchTests {
         try await withRunningServices([worker], logger: logger, body)
     }
 
-    @Test("startAll starts the messages still waiting, unstart gives them their status back, recordSent records a batch")
+    @Test(
+        "startAll starts the messages still waiting, unstart gives them their status back, recordSent records a batch")
     func startUnstartRecord() async throws {
         try await TestDatabase.withSchema { schema in
             let connection = try schema.connect()
@@ -81,7 +88,9 @@ struct SendBatchTests {
 
             _ = try attempts.startAll(messageIDs: ids, now: Date(), on: connection)
             // Each keeps the time Graph answered it, not the time the batch was recorded.
-            let answered = [Date(timeIntervalSince1970: 1_790_000_000.123456), Date(timeIntervalSince1970: 1_790_000_001.5)]
+            let answered = [
+                Date(timeIntervalSince1970: 1_790_000_000.123456), Date(timeIntervalSince1970: 1_790_000_001.5),
+            ]
             try attempts.recordSent(
                 [
                     .init(messageID: ids[0], mid: "m_a", sentAt: answered[0]),
@@ -96,8 +105,10 @@ struct SendBatchTests {
                 """, [PostgresArrayLiteral.int8(Array(ids[0...1]))]
             ).map { [try $0.decode(0, as: Double.self), try $0.decode(1, as: Double.self)] }
             #expect(times == [[1_790_000_000.123456, 1_790_000_000.123456], [1_790_000_001.5, 1_790_000_001.5]])
-            let mids = try connection.query("SELECT mid FROM messages WHERE id = ANY($1::int8[]) ORDER BY id", [PostgresArrayLiteral.int8(ids)])
-                .map { try $0.decode(0, as: String.self) }
+            let mids = try connection.query(
+                "SELECT mid FROM messages WHERE id = ANY($1::int8[]) ORDER BY id", [PostgresArrayLiteral.int8(ids)]
+            )
+            .map { try $0.decode(0, as: String.self) }
             #expect(mids == ["m_a", #"m_"quoted"\b"#, "m_done"])
             #expect(try Self.count("SELECT count(*) FROM message_attempts WHERE outcome = 'sent'", on: connection) == 2)
         }
@@ -122,7 +133,8 @@ struct SendBatchTests {
                     ($1, 'batch-0', $2, NULL), ($1, 'batch-1', NULL, $2), ($1, 'batch-2', $3, $3)
                 """, [Self.page, after, before])
             try attempts.recordSent(
-                ids.enumerated().map { .init(messageID: $1, mid: "m_w\($0)", sentAt: answered) }, now: Date(), on: connection)
+                ids.enumerated().map { .init(messageID: $1, mid: "m_w\($0)", sentAt: answered) }, now: Date(),
+                on: connection)
             #expect(try Self.statuses(ids, on: connection) == ["delivered/1", "seen/1", "sent/1", "sent/1"])
             let times = try connection.query(
                 """
@@ -151,10 +163,13 @@ struct SendBatchTests {
             }
             let sent = graph.requests().count
             #expect(sent >= 1 && sent < ids.count, "\(sent) of \(ids.count) sent before the stop took effect")
-            let expected = Array(repeating: "sent/1", count: sent) + Array(repeating: "queued/0", count: ids.count - sent)
+            let expected =
+                Array(repeating: "sent/1", count: sent) + Array(repeating: "queued/0", count: ids.count - sent)
             #expect(try Self.statuses(ids, on: connection) == expected)
             #expect(
-                try Self.count("SELECT count(*) FROM jobs WHERE state = 'available' AND attempts = 0 AND locked_by IS NULL", on: connection)
+                try Self.count(
+                    "SELECT count(*) FROM jobs WHERE state = 'available' AND attempts = 0 AND locked_by IS NULL",
+                    on: connection)
                     == ids.count - sent)
             await graph.stop()
         }

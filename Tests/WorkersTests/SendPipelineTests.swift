@@ -40,7 +40,10 @@ struct SendPipelineTests {
 
         func status(_ id: Int64) throws -> (status: String, reason: String?, mid: String?) {
             let row = try connection.query("SELECT status, failure_reason, mid FROM messages WHERE id = $1", [id])[0]
-            return (try row.decode(0, as: String.self), try row.decode(1, as: String?.self), try row.decode(2, as: String?.self))
+            return (
+                try row.decode(0, as: String.self), try row.decode(1, as: String?.self),
+                try row.decode(2, as: String?.self)
+            )
         }
 
         func waitForFinal(_ ids: [Int64], sourceLocation: SourceLocation = #_sourceLocation) async throws {
@@ -106,7 +109,8 @@ struct SendPipelineTests {
             let ids = [
                 try pipeline.send(#"{"text":"Hello there"}"#, to: "c1"),
                 // fake-graph's file host answers the size check's HEAD on loopback.
-                try pipeline.send(#"{"image":{"url":"\#(pipeline.graph.baseURL)/_fake/files/a.png?bytes=48213"}}"#, to: "c1"),
+                try pipeline.send(
+                    #"{"image":{"url":"\#(pipeline.graph.baseURL)/_fake/files/a.png?bytes=48213"}}"#, to: "c1"),
                 try pipeline.send(
                     #"{"carousel":{"elements":[{"title":"Shoe","subtitle":"Red","buttons":[{"type":"web_url","title":"Buy","url":"https://shop.example.com/1"}]}]}}"#,
                     to: "c1"),
@@ -120,15 +124,19 @@ struct SendPipelineTests {
             let received = pipeline.graph.requests()
             #expect(Set(received.compactMap(\.metadata)) == Set(ids.map { "herald:\($0)" }))
             #expect(received.allSatisfy { $0.messagingType == "RESPONSE" && $0.appsecretProof })
-            #expect(try pipeline.connection.query("SELECT count(*) FROM message_attempts WHERE outcome = 'sent'")[0].decode(0, as: Int.self) == 3)
+            #expect(
+                try pipeline.connection.query("SELECT count(*) FROM message_attempts WHERE outcome = 'sent'")[0].decode(
+                    0, as: Int.self) == 3)
         }
     }
 
-    @Test("Graph's refusals end failed with the classified reason",
-          arguments: [
-              ("outside-window:1", "outside_window"), ("user-unavailable:1", "recipient_unavailable"),
-              ("no-user:1", "recipient_unavailable"), ("blocked-url:1", "url_blacklisted"), ("invalid:1", "invalid_format"),
-          ])
+    @Test(
+        "Graph's refusals end failed with the classified reason",
+        arguments: [
+            ("outside-window:1", "outside_window"), ("user-unavailable:1", "recipient_unavailable"),
+            ("no-user:1", "recipient_unavailable"), ("blocked-url:1", "url_blacklisted"),
+            ("invalid:1", "invalid_format"),
+        ])
     func refusals(psid: String, reason: String) async throws {
         try await Self.withPipeline { pipeline in
             let id = try pipeline.send(#"{"text":"hi"}"#, to: psid)
@@ -196,8 +204,9 @@ struct SendPipelineTests {
         }
     }
 
-    @Test("a token sealed at rest opens with HERALD_TOKEN_KEY and is sent; sealed with another key it fails token_expired without a call",
-          arguments: [true, false])
+    @Test(
+        "a token sealed at rest opens with HERALD_TOKEN_KEY and is sent; sealed with another key it fails token_expired without a call",
+        arguments: [true, false])
     func sealedToken(rightKey: Bool) async throws {
         let key = [UInt8](repeating: 1, count: 32)
         let workerKey = rightKey ? key : [UInt8](repeating: 2, count: 32)
@@ -236,9 +245,13 @@ struct SendPipelineTests {
                 let jobs = try pipeline.connection.query(
                     "SELECT (payload->>'message_id')::bigint, state, coalesce(last_error, '') FROM jobs WHERE kind = 'send_message' AND (payload->>'message_id')::bigint IN ($1, $2)",
                     [flaky, hopeless])
-                return try Dictionary(uniqueKeysWithValues: jobs.map { row in
-                    (try row.decode(0, as: Int64.self), (try row.decode(1, as: String.self), try row.decode(2, as: String.self)))
-                })
+                return try Dictionary(
+                    uniqueKeysWithValues: jobs.map { row in
+                        (
+                            try row.decode(0, as: Int64.self),
+                            (try row.decode(1, as: String.self), try row.decode(2, as: String.self))
+                        )
+                    })
             }
             try await waitUntil("both send jobs finished") { try jobStates().values.allSatisfy { $0.0 != "running" } }
             let states = try jobStates()

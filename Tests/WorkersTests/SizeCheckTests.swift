@@ -19,18 +19,20 @@ struct SizeCheckTests {
         var testDescription: String { "\(kind) of \(bytes) bytes\(redirect ? " behind a redirect" : "")" }
     }
 
-    @Test("a HEAD Content-Length over the limit fails file_too_large without calling Graph; at the limit it is sent",
-          arguments: [
-              Case(kind: "file", bytes: 25 << 20, redirect: false, tooLarge: false),
-              Case(kind: "file", bytes: (25 << 20) + 1, redirect: false, tooLarge: true),
-              Case(kind: "file", bytes: 30_000_000, redirect: true, tooLarge: true),
-              Case(kind: "image", bytes: 8 << 20, redirect: false, tooLarge: false),
-              Case(kind: "image", bytes: (8 << 20) + 1, redirect: true, tooLarge: true),
-          ])
+    @Test(
+        "a HEAD Content-Length over the limit fails file_too_large without calling Graph; at the limit it is sent",
+        arguments: [
+            Case(kind: "file", bytes: 25 << 20, redirect: false, tooLarge: false),
+            Case(kind: "file", bytes: (25 << 20) + 1, redirect: false, tooLarge: true),
+            Case(kind: "file", bytes: 30_000_000, redirect: true, tooLarge: true),
+            Case(kind: "image", bytes: 8 << 20, redirect: false, tooLarge: false),
+            Case(kind: "image", bytes: (8 << 20) + 1, redirect: true, tooLarge: true),
+        ])
     func measured(_ sample: Case) async throws {
         try await SendPipelineTests.withPipeline(urlPolicy: .anyAddress) { pipeline in
             try pipeline.addCustomer("sized")
-            let url = "\(pipeline.graph.baseURL)/_fake/files/\(sample.kind).bin?bytes=\(sample.bytes)\(sample.redirect ? "&redirect=1" : "")"
+            let url =
+                "\(pipeline.graph.baseURL)/_fake/files/\(sample.kind).bin?bytes=\(sample.bytes)\(sample.redirect ? "&redirect=1" : "")"
             let id = try pipeline.send(#"{"\#(sample.kind)":{"url":"\#(url)"}}"#, to: "sized")
             try await pipeline.waitForFinal([id])
             let state = try pipeline.status(id)

@@ -40,12 +40,17 @@ struct URLSafetyTests {
     ]
 
     static func failure(_ pipeline: SendPipelineTests.Pipeline, _ id: Int64) throws -> (String?, String?, String?) {
-        let row = try pipeline.connection.query("SELECT status, failure_reason, failure_detail FROM messages WHERE id = $1", [id])[0]
-        return (try row.decode(0, as: String?.self), try row.decode(1, as: String?.self), try row.decode(2, as: String?.self))
+        let row = try pipeline.connection.query(
+            "SELECT status, failure_reason, failure_detail FROM messages WHERE id = $1", [id])[0]
+        return (
+            try row.decode(0, as: String?.self), try row.decode(1, as: String?.self),
+            try row.decode(2, as: String?.self)
+        )
     }
 
-    @Test("an image or file URL leading to this machine fails invalid_format; its server never sees a connection",
-          arguments: targets, ["image", "file"])
+    @Test(
+        "an image or file URL leading to this machine fails invalid_format; its server never sees a connection",
+        arguments: targets, ["image", "file"])
     func refused(_ target: Target, kind: String) async throws {
         try await RecordingHTTPServer.with(hosts: target.listen) { server in
             try await SendPipelineTests.withPipeline(urlPolicy: .publicOnly) { pipeline in
@@ -142,7 +147,8 @@ struct URLSafetyTests {
         }
     }
 
-    @Test("the size check's configuration: the policy on every connection and at most 3 redirects, whatever it was given")
+    @Test(
+        "the size check's configuration: the policy on every connection and at most 3 redirects, whatever it was given")
     func sizeProbeConfiguration() {
         var settings = SendWorker.Configuration(
             graphURL: "http://127.0.0.1:9", graphVersion: "v25.0", appSecret: nil,

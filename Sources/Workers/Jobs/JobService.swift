@@ -24,7 +24,9 @@ public final class JobService: Service, Sendable {
         pool = JobWorkerPool(
             postgres: database, queue: jobQueue, configuration: configuration, now: { clock.now() }, logger: logger,
             handler: { job, connection in
-                guard let handler = handlers[job.kind] else { return .discard(error: "no handler for kind \(job.kind)") }
+                guard let handler = handlers[job.kind] else {
+                    return .discard(error: "no handler for kind \(job.kind)")
+                }
                 return try handler(job, connection)
             })
     }

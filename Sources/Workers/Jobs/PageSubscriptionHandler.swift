@@ -15,7 +15,8 @@ public struct PageSubscriptionHandler: Sendable {
     private let clock: any HeraldClock
     private let logger: Logger
 
-    public init(subscription: PageSubscription, subscriber: any PageSubscriber, clock: any HeraldClock, logger: Logger) {
+    public init(subscription: PageSubscription, subscriber: any PageSubscriber, clock: any HeraldClock, logger: Logger)
+    {
         self.subscription = subscription
         self.subscriber = subscriber
         self.clock = clock

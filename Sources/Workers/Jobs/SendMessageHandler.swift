@@ -74,7 +74,9 @@ struct SendMessageHandler: Sendable {
 
     /// A send that failed inside Herald retries after the usual backoff; on its last attempt the
     /// message fails now rather than stay `sending` for ever.
-    private func retry(_ job: Job, _ messageID: Int64, after error: any Error, _ connection: PostgresConnection) -> JobOutcome {
+    private func retry(_ job: Job, _ messageID: Int64, after error: any Error, _ connection: PostgresConnection)
+        -> JobOutcome
+    {
         logger.warning(
             "send failed inside Herald; retrying later",
             metadata: ["herald.message.id": "\(messageID)", "herald.job.id": "\(job.id)", "herald.error": "\(error)"])
@@ -90,14 +92,16 @@ struct SendMessageHandler: Sendable {
     }
 
     private func handle(
-        _ job: Job, _ messageID: Int64, _ start: SendAttempts.Start, _ batch: inout Batch, _ connection: PostgresConnection
+        _ job: Job, _ messageID: Int64, _ start: SendAttempts.Start, _ batch: inout Batch,
+        _ connection: PostgresConnection
     ) throws -> JobOutcome {
         switch start {
         case .skip:
             return .completed
         case .send(let plan) where batch.expiredPages.contains(plan.pageID):
             return try failNow(
-                messageID, reason: .tokenExpired, detail: "the page's access token expired; reconnect the page", connection)
+                messageID, reason: .tokenExpired, detail: "the page's access token expired; reconnect the page",
+                connection)
         case .failNow(let reason, let detail):
             return try failNow(messageID, reason: reason, detail: detail, connection)
         case .send(let plan):
@@ -105,7 +109,9 @@ struct SendMessageHandler: Sendable {
         }
     }
 
-    private func failNow(_ messageID: Int64, reason: FailureReason, detail: String, _ connection: PostgresConnection) throws -> JobOutcome {
+    private func failNow(_ messageID: Int64, reason: FailureReason, detail: String, _ connection: PostgresConnection)
+        throws -> JobOutcome
+    {
         let result = SendAttempts.Result.failed(reason: reason, detail: detail, graphCode: nil, graphSubcode: nil)
         try attempts.record(result, messageID: messageID, previousStatus: .queued, now: clock.now(), on: connection)
         WorkerMetrics.sendResult(result, final: true)
@@ -127,7 +133,9 @@ struct SendMessageHandler: Sendable {
             return .completed
         }
         let failure = outcome.failure
-        let retriesLeft = job.attempts < job.maxAttempts && failure.map { f in f.maxRetries.map { job.attempts <= $0 } ?? true } ?? false
+        let retriesLeft =
+            job.attempts < job.maxAttempts
+            && failure.map { f in f.maxRetries.map { job.attempts <= $0 } ?? true } ?? false
         let final = !retriesLeft
         WorkerMetrics.sendResult(result, final: final)
         // The page first: once the message shows failed, its page already shows expired.
@@ -168,7 +176,11 @@ struct SendMessageHandler: Sendable {
         do {
             content = try plan.content.decode(OutboundContent.self)
         } catch {
-            return (.failed(GraphFailure(reason: .invalidFormat, isTransient: false, detail: "stored content cannot be read")), [])
+            return (
+                .failed(
+                    GraphFailure(reason: .invalidFormat, isTransient: false, detail: "stored content cannot be read")),
+                []
+            )
         }
         let outcome = callGraph(plan, content)
         return (outcome, outcome.failure?.reason == .urlBlacklisted ? content.urls : [])
@@ -192,9 +204,11 @@ struct SendMessageHandler: Sendable {
         let request = HTTPRequest.json(
             .post,
             url: GraphSendRequest.url(
-                graphBaseURL: graph.baseURL, version: graph.version, accessToken: plan.accessToken, appSecret: graph.appSecret),
+                graphBaseURL: graph.baseURL, version: graph.version, accessToken: plan.accessToken,
+                appSecret: graph.appSecret),
             body: GraphSendRequest.body(
-                recipientPSID: plan.psid, content: content, metadata: "\(IngestPlan.heraldMetadataPrefix)\(plan.messageID)",
+                recipientPSID: plan.psid, content: content,
+                metadata: "\(IngestPlan.heraldMetadataPrefix)\(plan.messageID)",
                 messagingType: plan.messagingType))
         let started = ContinuousClock.now
         defer { WorkerMetrics.graphRequest(ContinuousClock.now - started) }
@@ -264,8 +278,10 @@ struct SendMessageHandler: Sendable {
         case .failed(let failure):
             let reason = failure.reason
             return failure.isTransient
-                ? .transient(reason: reason, detail: failure.detail, graphCode: failure.code, graphSubcode: failure.subcode)
-                : .failed(reason: reason, detail: failure.detail, graphCode: failure.code, graphSubcode: failure.subcode)
+                ? .transient(
+                    reason: reason, detail: failure.detail, graphCode: failure.code, graphSubcode: failure.subcode)
+                : .failed(
+                    reason: reason, detail: failure.detail, graphCode: failure.code, graphSubcode: failure.subcode)
         }
     }
 }

@@ -96,14 +96,18 @@ public final class SendWorker: Service, Sendable {
         clock: any HeraldClock = SystemClock(), pollInterval: Duration = .seconds(1), logger: Logger
     ) {
         let handler = SendMessageHandler(
-            graph: .init(baseURL: configuration.graphURL, version: configuration.graphVersion, appSecret: configuration.appSecret),
+            graph: .init(
+                baseURL: configuration.graphURL, version: configuration.graphVersion, appSecret: configuration.appSecret
+            ),
             clock: clock, retryBase: configuration.retryBase, curl: CurlHandles(configuration: configuration.curl),
             sizeProbes: CurlHandles(configuration: configuration.guardedSizeProbe), urlPolicy: configuration.urlPolicy,
-            attempts: SendAttempts(tokenKey: configuration.tokenKey, blockedURLs: configuration.blockedURLs), logger: logger)
+            attempts: SendAttempts(tokenKey: configuration.tokenKey, blockedURLs: configuration.blockedURLs),
+            logger: logger)
         pool = JobWorkerPool(
             postgres: database, queue: jobQueue,
             configuration: .init(
-                kinds: [OutboundStore.sendKind], threads: configuration.concurrency, batchSize: configuration.batchSize, lease: configuration.lease,
+                kinds: [OutboundStore.sendKind], threads: configuration.concurrency, batchSize: configuration.batchSize,
+                lease: configuration.lease,
                 pollInterval: pollInterval, retryBase: configuration.retryBase,
                 // A send's bookkeeping (claim, sending, outcome, completion) commits without waiting
                 // for the WAL flush: four commits per batch would otherwise bound a thread to the

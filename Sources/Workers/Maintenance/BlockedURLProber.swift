@@ -18,7 +18,8 @@ public struct BlockedURLProber: Service {
         pool: PostgresPool, blockedURLs: BlockedURLs, clock: any HeraldClock, interval: Duration = Self.defaultInterval,
         logger: Logger
     ) {
-        self.runner = MaintenanceRunner(name: "blocked_url_prober", interval: interval, pool: pool, clock: clock, logger: logger)
+        self.runner = MaintenanceRunner(
+            name: "blocked_url_prober", interval: interval, pool: pool, clock: clock, logger: logger)
         self.blockedURLs = blockedURLs
     }
 
@@ -31,7 +32,8 @@ public struct BlockedURLProber: Service {
         let probed = try connection.transaction { try blockedURLs.probeDue(now: now, on: $0) }
         if probed > 0 {
             runner.logger.info(
-                "blocked URLs probed: oldest held-back messages resent", metadata: ["herald.messages.requeued": "\(probed)"])
+                "blocked URLs probed: oldest held-back messages resent",
+                metadata: ["herald.messages.requeued": "\(probed)"])
         }
         return probed
     }

@@ -13,7 +13,8 @@ public struct ChangeLogPruner: Service {
     private let runner: MaintenanceRunner
 
     public init(pool: PostgresPool, clock: any HeraldClock, interval: Duration = Self.defaultInterval, logger: Logger) {
-        self.runner = MaintenanceRunner(name: "change_log_pruner", interval: interval, pool: pool, clock: clock, logger: logger)
+        self.runner = MaintenanceRunner(
+            name: "change_log_pruner", interval: interval, pool: pool, clock: clock, logger: logger)
     }
 
     public func run() async throws {

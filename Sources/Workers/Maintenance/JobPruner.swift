@@ -21,7 +21,8 @@ public struct JobPruner: Service {
         pool: PostgresPool, jobQueue: JobQueue, clock: any HeraldClock, retention: TimeInterval = Self.defaultRetention,
         interval: Duration = Self.defaultInterval, logger: Logger
     ) {
-        self.runner = MaintenanceRunner(name: "job_pruner", interval: interval, pool: pool, clock: clock, logger: logger)
+        self.runner = MaintenanceRunner(
+            name: "job_pruner", interval: interval, pool: pool, clock: clock, logger: logger)
         self.jobQueue = jobQueue
         self.retention = retention
     }
@@ -36,7 +37,8 @@ public struct JobPruner: Service {
     func prune(now: Date, on connection: PostgresConnection) throws -> Int {
         var total = 0
         for _ in 0..<10 {
-            let pruned = try jobQueue.prune(finishedBefore: now.addingTimeInterval(-retention), limit: 10_000, on: connection)
+            let pruned = try jobQueue.prune(
+                finishedBefore: now.addingTimeInterval(-retention), limit: 10_000, on: connection)
             total += pruned
             if pruned < 10_000 { break }
         }

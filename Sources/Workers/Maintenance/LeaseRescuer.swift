@@ -22,7 +22,8 @@ public struct LeaseRescuer: Service {
         pool: PostgresPool, jobQueue: JobQueue, clock: any HeraldClock, interval: Duration = Self.defaultInterval,
         logger: Logger
     ) {
-        self.runner = MaintenanceRunner(name: "lease_rescuer", interval: interval, pool: pool, clock: clock, logger: logger)
+        self.runner = MaintenanceRunner(
+            name: "lease_rescuer", interval: interval, pool: pool, clock: clock, logger: logger)
         self.jobQueue = jobQueue
     }
 
@@ -44,7 +45,9 @@ public struct LeaseRescuer: Service {
         if rescued.retried + rescued.discarded > 0 {
             runner.logger.warning(
                 "jobs whose worker stopped heartbeating were handed back",
-                metadata: ["herald.jobs.retried": "\(rescued.retried)", "herald.jobs.discarded": "\(rescued.discarded)"])
+                metadata: [
+                    "herald.jobs.retried": "\(rescued.retried)", "herald.jobs.discarded": "\(rescued.discarded)",
+                ])
         }
         return rescued
     }

@@ -21,7 +21,8 @@ public struct QueueGauges: Service {
         pool: PostgresPool, jobQueue: JobQueue, kinds: [JobKind], clock: any HeraldClock,
         interval: Duration = Self.defaultInterval, logger: Logger
     ) {
-        self.runner = MaintenanceRunner(name: "queue_gauges", interval: interval, pool: pool, clock: clock, logger: logger)
+        self.runner = MaintenanceRunner(
+            name: "queue_gauges", interval: interval, pool: pool, clock: clock, logger: logger)
         self.jobQueue = jobQueue
         self.kinds = kinds
     }

@@ -15,10 +15,12 @@ public struct WebhookPruner: Service {
     private let partitions: WebhookPartitions
 
     public init(
-        pool: PostgresPool, retention: WebhookRetention, clock: any HeraldClock, interval: Duration = Self.defaultInterval,
+        pool: PostgresPool, retention: WebhookRetention, clock: any HeraldClock,
+        interval: Duration = Self.defaultInterval,
         logger: Logger
     ) {
-        self.runner = MaintenanceRunner(name: "webhook_pruner", interval: interval, pool: pool, clock: clock, logger: logger)
+        self.runner = MaintenanceRunner(
+            name: "webhook_pruner", interval: interval, pool: pool, clock: clock, logger: logger)
         self.partitions = WebhookPartitions(retention: retention)
     }
 
@@ -33,7 +35,9 @@ public struct WebhookPruner: Service {
         if pruned.rows > 0 || !pruned.partitions.isEmpty {
             runner.logger.info(
                 "processed webhooks past their retention pruned",
-                metadata: ["herald.webhooks.pruned": "\(pruned.rows)", "herald.partitions.dropped": "\(pruned.partitions)"])
+                metadata: [
+                    "herald.webhooks.pruned": "\(pruned.rows)", "herald.partitions.dropped": "\(pruned.partitions)",
+                ])
         }
         return pruned
     }
