@@ -87,7 +87,9 @@ struct SlowClientTests {
                 #expect(await idle.responses(1).map(\.status) == [200])
                 #expect(await idle.closedByServer(timeout: .seconds(15)))
                 let open = try #require(idle.openAfterLastAnswer)
-                #expect(open >= .milliseconds(1_950) && open < .seconds(5), "closed \(open) after its answer")
+                // Below the 10 s read timeout, so it was the idle timer that closed it; the margin is
+                // wide because on 2 busy cores the event loop has been seen to close it 5-6 s late.
+                #expect(open >= .milliseconds(1_950) && open < .seconds(9), "closed \(open) after its answer")
                 #expect(gateway.sample(#"herald_http_connection_timeouts_total{timeout="idle"}"#) ?? 0 >= 1)
             }
         }
