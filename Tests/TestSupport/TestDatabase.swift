@@ -55,9 +55,10 @@ public enum TestDatabase {
     public static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
         do {
             return try PostgresConnection(configuration: configuration)
-        } catch let error
-            where error.code == .connectionFailed && error.message.contains("closed the connection unexpectedly")
-        {
+        } catch {
+            guard error.code == .connectionFailed, error.message.contains("closed the connection unexpectedly") else {
+                throw error
+            }
             Thread.sleep(forTimeInterval: 0.05)
             return try PostgresConnection(configuration: configuration)
         }
