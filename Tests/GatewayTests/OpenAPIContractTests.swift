@@ -659,7 +659,7 @@ enum StreamHead {
 
     /// Blocking: connects, writes the request, reads until the blank line after the headers (at most 10 s).
     private static func readHead(port: Int, request: [UInt8]) -> Result<[UInt8], Failure> {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard socket >= 0 else { return .failure(Failure(description: "socket() failed")) }
         defer { close(socket) }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)

@@ -8,7 +8,7 @@ import Foundation
 /// port up front (the kernel picks it; a race with another binder is possible but unlikely).
 public enum FreePort {
     public static func next() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         defer { close(fd) }
         var address = sockaddr_in()

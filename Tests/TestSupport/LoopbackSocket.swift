@@ -6,9 +6,10 @@ import Foundation
 
 /// What the tests' own socket clients (SSEClient, RawHTTPConnection) share.
 enum LoopbackSocket {
-    /// A TCP socket connected to 127.0.0.1:`port`.
+    /// A TCP socket connected to 127.0.0.1:`port`, close-on-exec (a child process the suite
+    /// spawns must not keep it open after the test closes it).
     static func connect(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)

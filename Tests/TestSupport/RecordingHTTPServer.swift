@@ -79,22 +79,28 @@ public final class RecordingHTTPServer: @unchecked Sendable {
     }
 
     /// Stops listening; the accept threads end and close their sockets. Safe to call twice.
+    ///
+    /// A listener is shut down and closed under `lock` only while it is still in `listeners`, so
+    /// neither can reach a descriptor number the process has since given to another socket.
     public func stop() {
-        let open = lock.withLock { () -> [Int32] in
-            let open = listeners
+        lock.withLock {
+            // Wakes each blocked accept (it fails with EINVAL); its thread then closes the socket.
+            for fd in listeners { _ = shutdown(fd, Int32(SHUT_RDWR)) }
             listeners = []
-            return open
         }
-        // Wakes each blocked accept (it fails with EINVAL); its thread then closes the socket.
-        for fd in open { _ = shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop(_ listener: Int32) {
-        defer { _ = Glibc.close(listener) }
+        defer {
+            lock.withLock {
+                listeners.removeAll { $0 == listener }
+                _ = Glibc.close(listener)
+            }
+        }
         while true {
             let client = accept(listener, nil, nil)
             if client < 0 {
-                if errno == EINTR { continue }
+                if errno == EINTR || errno == ECONNABORTED { continue }
                 return
             }
             lock.withLock { connectionCount += 1 }
@@ -149,7 +155,7 @@ public final class RecordingHTTPServer: @unchecked Sendable {
 
     private static func listen(host: String, port: Int) throws -> Int32 {
         let isIPv6 = host.contains(":")
-        let fd = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(isIPv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         var yes: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))

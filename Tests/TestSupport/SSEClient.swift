@@ -8,6 +8,11 @@ import Synchronization
 /// A Server-Sent Events client over a plain loopback socket, for stream tests: it sends one GET
 /// and parses the response as it arrives (libcurl's client reads whole bodies). Reads run on a
 /// thread of their own; `next` waits for the next event with a timeout.
+///
+/// The descriptor has one owner: `deinit` closes it, and `deinit` cannot run before the reading
+/// thread (which holds `self`) has ended. Closing it anywhere else would let `close()` shut down
+/// whatever socket the process opened next under the same number — a Postgres or gateway
+/// connection of another test, seen there as "server closed the connection unexpectedly".
 public final class SSEClient: Sendable {
     /// One SSE message: `id:`, `event:`, `data:` (nil where absent), or a comment line.
     public struct Message: Sendable, Equatable {
@@ -42,7 +47,10 @@ public final class SSEClient: Sendable {
         thread.start()
     }
 
-    /// Closes the connection (the server sees the client go away).
+    deinit { Glibc.close(fd) }
+
+    /// Shuts the connection down (the server sees the client go away; the reading thread ends).
+    /// Safe after the server closed it: the descriptor stays ours until `deinit`.
     public func close() {
         shutdown(fd, Int32(SHUT_RDWR))
     }
@@ -136,6 +144,5 @@ public final class SSEClient: Sendable {
             }
         }
         state.withLock { $0.closed = true }
-        Glibc.close(fd)
     }
 }

@@ -49,21 +49,6 @@ public enum TestDatabase {
         }
     }
 
-    /// Opens a connection for a test; a connect the server closes during start-up is tried once
-    /// more. Full suites have seen that about once in five runs, on different tests, with nothing
-    /// in the server's log (not yet explained); a second failure is thrown.
-    public static func connect(_ configuration: PostgresConfiguration) throws -> PostgresConnection {
-        do {
-            return try PostgresConnection(configuration: configuration)
-        } catch {
-            guard error.code == .connectionFailed, error.message.contains("closed the connection unexpectedly") else {
-                throw error
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-            return try PostgresConnection(configuration: configuration)
-        }
-    }
-
     /// Runs blocking libpq work on a Dispatch thread: the cooperative pool has one thread per
     /// core, and every test's awaits (timers, graceful shutdowns) wait while one is blocked.
     public static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
@@ -82,7 +67,7 @@ public struct TestSchema: Sendable {
     static func create(migrated: Bool, url: String?) throws -> TestSchema {
         let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16)
         let admin = try TestDatabase.configuration(url: url)
-        let connection = try TestDatabase.connect(admin)
+        let connection = try PostgresConnection(configuration: admin)
         try connection.execute(script: "CREATE SCHEMA \(name)")
         let schema = TestSchema(
             name: name, configuration: try TestDatabase.configuration(schema: name, url: url),
@@ -95,7 +80,7 @@ public struct TestSchema: Sendable {
 
     /// Opens a new connection bound to this schema.
     public func connect() throws -> PostgresConnection {
-        try TestDatabase.connect(configuration)
+        try PostgresConnection(configuration: configuration)
     }
 
     /// A pool bound to this schema, with the pool's default acquire timeout: test bodies run on
