@@ -153,3 +153,14 @@ herald_wait_http() {
         sleep 0.1
     done
 }
+
+# herald_seed_customers URL PAGE BASE COUNT NAME LOG: connects PAGE (named NAME) and creates COUNT
+# customers (PSID BASE+k) who wrote an hour ago, each with a profile, through Herald's own code:
+# `herald-bench seed customers` ($BENCH_BIN) connects the page with PageStore, stores one webhook
+# per 100 customers and applies them with WebhookIngestor, then answers the profile jobs through
+# ProfileFetch. Output and errors are appended to LOG.
+herald_seed_customers() {
+    HERALD_DATABASE_URL="$1" HERALD_LOG_LEVEL=warning timeout 600 "$BENCH_BIN" seed customers --page "$2" \
+        --customer-base "$3" --customers "$4" --page-name "$5" >>"$6" 2>&1 ||
+        herald_die "herald-bench seed customers failed; see $6"
+}

@@ -10,7 +10,7 @@ struct BenchSeed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "seed",
         abstract: "Create benchmark rows through Herald's own stores (dev tool).",
-        subcommands: [SeedMessages.self, SeedProbes.self]
+        subcommands: [SeedCustomers.self, SeedMessages.self, SeedProbes.self]
     )
 }
 

@@ -110,4 +110,52 @@ struct CommandLineTests {
             #expect(try schema.connect().query("SELECT count(*) FROM jobs")[0].decode(0, as: Int.self) == 0)
         }
     }
+
+    @Test(
+        "herald-bench seed customers makes a connected page's customers through ingest and profile jobs, as production does"
+    )
+    func seedCustomers() async throws {
+        try await TestDatabase.withSchema { schema in
+            let environment = try HeraldProcessSupport.environment(schema: schema, graphURL: "http://127.0.0.1:9")
+            let (status, output) = try ChildProcess.run(
+                try HeraldProcessSupport.binary("herald-bench"),
+                [
+                    "seed", "customers", "--page", "104500000000777", "--customer-base", "7000000000000000",
+                    "--customers", "250", "--page-name", "Seed Page",
+                ],
+                environment: environment)
+            #expect(status == 0, "\(output)")
+            #expect(output.contains(#"{"customers":250,"profiles":250,"webhooks":3}"#), "\(output)")
+            let connection = try schema.connect()
+            let page = try connection.query(
+                "SELECT name, token_status, access_token IS NOT NULL FROM pages WHERE id = '104500000000777'")
+            #expect(page.count == 1)
+            #expect(try page.first?.decode(0, as: String.self) == "Seed Page")
+            #expect(try page.first?.decode(1, as: String.self) == "valid")
+            #expect(try page.first?.decode(2, as: Bool.self) == true)
+            let customers = try connection.query(
+                """
+                SELECT count(*), count(*) FILTER (WHERE total_messages = 1 AND profile_status = 'fetched' AND name <> ''),
+                       min(psid), max(psid),
+                       bool_and(abs(extract(epoch FROM now() - last_message_at) - 3600) < 300)
+                FROM customers
+                """)[0]
+            #expect(try customers.decode(0, as: Int.self) == 250)
+            #expect(try customers.decode(1, as: Int.self) == 250)
+            #expect(try customers.decode(2, as: String.self) == "7000000000000000")
+            #expect(try customers.decode(3, as: String.self) == "7000000000000249")
+            #expect(try customers.decode(4, as: Bool.self) == true, "each customer wrote about an hour ago")
+            let inbound = try connection.query("SELECT count(*) FROM messages WHERE direction = 'inbound'")
+            #expect(try inbound[0].decode(0, as: Int.self) == 250)
+            let jobs = try connection.query(
+                "SELECT kind || ':' || state, count(*) FROM jobs GROUP BY 1 ORDER BY 1"
+            ).map { "\(try $0.decode(0, as: String.self))=\(try $0.decode(1, as: Int.self))" }
+            #expect(jobs == ["fetch_profile:completed=250", "inactivity_check:available=250"])
+            let events = try connection.query("SELECT state, count(*) FROM webhook_events GROUP BY 1")
+            #expect(
+                try events.map { "\(try $0.decode(0, as: String.self))=\(try $0.decode(1, as: Int.self))" } == [
+                    "processed=3"
+                ])
+        }
+    }
 }
