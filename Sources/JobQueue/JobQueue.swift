@@ -45,8 +45,15 @@ public struct JobQueue: Sendable {
             ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL AND state IN ('available', 'retryable', 'running')
             DO UPDATE SET run_at = GREATEST(jobs.run_at, EXCLUDED.run_at), payload = EXCLUDED.payload
             """, [document])
+        // Workers poll at least every few seconds; a wake-up for jobs due much later than that
+        // only makes every worker run a claim that finds nothing (an ingest batch schedules an
+        // inactivity check 24 hours ahead for each customer it saw).
+        guard jobs.contains(where: { ($0.runAt ?? now) <= now.addingTimeInterval(Self.wakeUpHorizon) }) else { return }
         try connection.notify(channel: notifyChannel, payload: "")
     }
+
+    /// Jobs due within this many seconds wake the workers at commit; later ones are found by a poll.
+    public static let wakeUpHorizon: TimeInterval = 60
 
     /// A time as Postgres stores it (microseconds since 2000-01-01 UTC), rounded exactly as a
     /// `Date` parameter is, so a job enqueued for `now` is due for a claim at that same `now`.
