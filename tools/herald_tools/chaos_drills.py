@@ -18,7 +18,7 @@ import time
 import traceback
 
 from herald_tools import chaos_ingest, chaos_sends
-from herald_tools.drill import Interrupted, Scorecard, raise_on_signals, read_results, say
+from herald_tools.drill import DrillAbort, Interrupted, Scorecard, raise_on_signals, read_results, say
 from herald_tools.drill_stack import Stack
 
 SCENARIOS = {
@@ -129,7 +129,7 @@ def run(config, out=None):
         except Interrupted as signal:
             interrupted = signal
         except Exception as error:  # noqa: BLE001 - an aborted scenario is a FAIL, the next one runs
-            if not card.reported:
+            if not isinstance(error, DrillAbort):
                 traceback.print_exc(file=sys.stderr)
             reason = str(error) or type(error).__name__
             say("%s aborted: %s" % (name, reason))
