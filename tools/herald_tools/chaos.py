@@ -7,7 +7,8 @@
     python3 -m herald_tools.chaos poison PORT SECRET PAGE NORMAL BAD THREADS MANIFEST.json
     python3 -m herald_tools.chaos poison-report MANIFEST.json ROWS.json
 
-Each prints one JSON object on stdout for the bash launcher to read with jq."""
+Each function returns a dict; the drills (herald_tools.chaos_drills) call them directly, and the
+command line prints the dict as one JSON object (for running an analysis again on a run's raw files)."""
 import collections
 import hashlib
 import json
@@ -49,7 +50,7 @@ def load(port, secret, page, rate, duration, threads, prefix, out_path):
             out.write("%d\t%s\t%s\t%d\t%d\n" % row)
     counts = collections.Counter(row[2] for row in rows)
     span = (max(r[4] for r in rows) - min(r[3] for r in rows)) / 1000 if rows else 0
-    print(json.dumps({"requests": len(rows), "by_status": counts, "seconds": round(span, 2)}))
+    return {"requests": len(rows), "by_status": dict(counts), "seconds": round(span, 2)}
 
 
 def load_report(rows_path, stop_begin, stop_end, start_begin, start_end, ok_path):
@@ -79,8 +80,8 @@ def load_report(rows_path, stop_begin, stop_end, start_begin, start_end, ok_path
     first_503 = min([row[4] for row in rows if row[2] == "503"] or [0])
     last_503 = max([row[4] for row in rows if row[2] == "503"] or [0])
     statuses = collections.Counter(row[2] for row in rows)
-    print(json.dumps({
-        "requests": len(rows), "by_status": statuses,
+    return {
+        "requests": len(rows), "by_status": dict(statuses),
         "other": sum(n for s, n in statuses.items() if s not in ("200", "503")),
         "by_phase": {k: dict(v) for k, v in by_phase.items()},
         "first_503_after_stop_ms": (first_503 - stop_begin) if first_503 else None,
@@ -88,7 +89,7 @@ def load_report(rows_path, stop_begin, stop_end, start_begin, start_end, ok_path
         "first_200_after_start_ms": (min(oks_after) - start_end) if oks_after else None,
         "oks_after_restart": len(oks_after), "last_ok_before_stop_ms": last_ok_before - stop_begin if last_ok_before else None,
         "offered_rate": round(len(rows) / ((max(r[3] for r in rows) - min(r[3] for r in rows)) / 1000), 1) if len(rows) > 1 else 0,
-    }))
+    }
 
 
 def graph_sends(requests_path, messages_path, base, count):
@@ -120,10 +121,10 @@ def graph_sends(requests_path, messages_path, base, count):
         if recipient in last_seen and last_seen[recipient] > i:
             violations += 1
         last_seen[recipient] = max(i, last_seen.get(recipient, 0))
-    print(json.dumps({"graph_ok_sends": len(ok), "distinct_messages_at_graph": len(by_id), "duplicates": duplicates,
+    return {"graph_ok_sends": len(ok), "distinct_messages_at_graph": len(by_id), "duplicates": duplicates,
                       "messages_sent_twice_or_more": sum(1 for v in by_id.values() if len(v) > 1), "most_sends_of_one": most,
                       "missing_at_graph": len(missing), "unknown_at_graph": len(foreign), "mid_mismatch": len(mid_mismatch),
-                      "wrong_recipient": len(wrong_recipient), "order_violations": violations, "recorded": len(sends)}))
+                      "wrong_recipient": len(wrong_recipient), "order_violations": violations, "recorded": len(sends)}
 
 
 def outage_requests(requests_path, low, high, outage_end_ms):
@@ -134,10 +135,10 @@ def outage_requests(requests_path, low, high, outage_end_ms):
     per_message = collections.Counter(s.get("metadata") for s in mine if s["outcome"] == "temporary")
     in_outage = [s for s in mine if s["time"] < outage_end_ms]
     by_second = collections.Counter(int((s["time"] - mine[0]["time"]) / 1000) for s in mine) if mine else {}
-    print(json.dumps({"requests": len(mine), "by_outcome": outcomes, "during_outage": len(in_outage),
+    return {"requests": len(mine), "by_outcome": dict(outcomes), "during_outage": len(in_outage),
                       "max_temporary_per_message": max(per_message.values(), default=0),
                       "ok_sends": outcomes.get("ok", 0),
-                      "busiest_second": max(by_second.values(), default=0)}))
+                      "busiest_second": max(by_second.values(), default=0)}
 
 
 def poison(port, secret, page, normal_count, bad_count, threads, manifest_path):
@@ -164,9 +165,9 @@ def poison(port, secret, page, normal_count, bad_count, threads, manifest_path):
     by = collections.defaultdict(collections.Counter)
     for item in manifest:
         by[item["category"]][item["status"]] += 1
-    print(json.dumps({"bodies": len(bodies), "seconds": round(time.time() - started, 2),
+    return {"bodies": len(bodies), "seconds": round(time.time() - started, 2),
                       "by_category_status": {k: dict(v) for k, v in sorted(by.items())},
-                      "largest_bytes": max(item["bytes"] for item in manifest)}))
+                      "largest_bytes": max(item["bytes"] for item in manifest)}
 
 
 def poison_report(manifest_path, rows_path):
@@ -204,31 +205,32 @@ def poison_report(manifest_path, rows_path):
                 parked_without_reason += 1
             reasons[(row.get("last_error") or "")[:90]] += 1
     extra_rows = len(rows) - sum(used.values())
-    print(json.dumps({"table": {k: dict(v) for k, v in sorted(table.items())}, "missing": missing,
+    return {"table": {k: dict(v) for k, v in sorted(table.items())}, "missing": missing,
                       "extra_rows": extra_rows, "parked_without_reason": parked_without_reason,
                       "park_reasons": reasons.most_common(20),
-                      "by_variant": {k: dict(v) for k, v in sorted(variants.items())}}))
+                      "by_variant": {k: dict(v) for k, v in sorted(variants.items())}}
 
 
 def main(argv):
     command, args = argv[0], argv[1:]
     if command == "load":
         port, secret, page, rate, duration, threads, prefix, out = args
-        load(int(port), secret.encode(), page, float(rate), float(duration), int(threads), prefix, out)
+        result = load(int(port), secret.encode(), page, float(rate), float(duration), int(threads), prefix, out)
     elif command == "load-report":
         rows, a, b, c, d, ok = args
-        load_report(rows, int(a), int(b), int(c), int(d), ok)
+        result = load_report(rows, int(a), int(b), int(c), int(d), ok)
     elif command == "graph-sends":
-        graph_sends(args[0], args[1], int(args[2]), int(args[3]))
+        result = graph_sends(args[0], args[1], int(args[2]), int(args[3]))
     elif command == "outage-requests":
-        outage_requests(args[0], int(args[1]), int(args[2]), int(args[3]))
+        result = outage_requests(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif command == "poison":
         port, secret, page, normal, bad, threads, manifest = args
-        poison(int(port), secret.encode(), page, int(normal), int(bad), int(threads), manifest)
+        result = poison(int(port), secret.encode(), page, int(normal), int(bad), int(threads), manifest)
     elif command == "poison-report":
-        poison_report(args[0], args[1])
+        result = poison_report(args[0], args[1])
     else:
         sys.exit("unknown command %s\n%s" % (command, __doc__))
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

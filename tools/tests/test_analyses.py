@@ -1,19 +1,10 @@
 """The scripts' analyses on small hand-made inputs: what each figure counts."""
-import contextlib
-import io
 import json
 import os
 import tempfile
 import unittest
 
 from herald_tools import chaos, chaos_poison, demo_conversation, slow_clients, soak_report, stream_subscribers
-
-
-def printed_json(function, *args):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        function(*args)
-    return json.loads(out.getvalue())
 
 
 class ChaosTests(unittest.TestCase):
@@ -35,7 +26,7 @@ class ChaosTests(unittest.TestCase):
         ]
         requests = self.write("requests.json", json.dumps(sends))
         messages = self.write("messages.tsv", "1\tc1\tm1\n2\tc1\tm2\n3\tc2\t\n")
-        result = printed_json(chaos.graph_sends, requests, messages, 0, 3)
+        result = chaos.graph_sends(requests, messages, 0, 3)
         self.assertEqual(result["duplicates"], 1)
         self.assertEqual(result["missing_at_graph"], 1)  # message 3 never succeeded
         self.assertEqual(result["order_violations"], 1)  # 2 reached c1 before 1
@@ -46,14 +37,14 @@ class ChaosTests(unittest.TestCase):
         sends = [{"recipient": "10", "outcome": "temporary", "metadata": "herald:1", "time": 1000},
                  {"recipient": "10", "outcome": "ok", "metadata": "herald:1", "time": 9000},
                  {"recipient": "99", "outcome": "ok", "metadata": "herald:2", "time": 1000}]
-        result = printed_json(chaos.outage_requests, self.write("r.json", json.dumps(sends)), 10, 20, 5000)
+        result = chaos.outage_requests(self.write("r.json", json.dumps(sends)), 10, 20, 5000)
         self.assertEqual((result["requests"], result["during_outage"], result["ok_sends"]), (2, 1, 1))
         self.assertEqual(result["max_temporary_per_message"], 1)
 
     def test_load_report_splits_by_phase(self):
         rows = "0\tm_0\t200\t100\t110\n1\tm_1\t503\t250\t260\n2\tm_2\t200\t400\t410\n"
         ok = os.path.join(self.folder, "ok.txt")
-        result = printed_json(chaos.load_report, self.write("rows.tsv", rows), 200, 220, 300, 350, ok)
+        result = chaos.load_report(self.write("rows.tsv", rows), 200, 220, 300, 350, ok)
         self.assertEqual(result["by_phase"], {"before": {"200": 1}, "during": {"503": 1}, "after": {"200": 1}})
         self.assertEqual(result["other"], 0)
         self.assertEqual(result["first_200_after_start_ms"], 60)
