@@ -27,14 +27,28 @@ extension IngestStore {
             // A read implies delivery, so a read also fills delivered_at.
             let deliveredToo =
                 status == .seen ? ", delivered_at = COALESCE(m.delivered_at, to_timestamp(x.event_at / 1000.0))" : ""
+            // One plan is right whatever the statistics say: each customer's messages through
+            // messages_conversation. Ingest runs in bursts, and a burst outgrows the statistics
+            // autovacuum last took (a new installation, a busy hour): planned from them, the join
+            // ran as a scan of every sent message for every watermark (7-10 ms a batch of 1,000
+            // events on a fresh database instead of under 1). The fenced LATERAL (OFFSET 0) keeps
+            // the lookup per customer, and sequential scans are off for this statement only. The
+            // outer WHERE repeats the conditions so a row changed meanwhile is re-checked after
+            // its lock.
+            try connection.execute(script: "SET LOCAL enable_seqscan = off")
             try connection.query(
                 """
                 UPDATE messages m SET status = \(status.sql), \(column) = COALESCE(m.\(column), to_timestamp(x.event_at / 1000.0))
                     \(deliveredToo), updated_at = $2
-                FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text, watermark float8, event_at float8)
-                WHERE m.page_id = x.page_id AND m.psid = x.psid AND m.direction = \(MessageDirection.outbound.sql)
+                FROM jsonb_to_recordset($1::jsonb) AS x(page_id text, psid text, watermark float8, event_at float8),
+                     LATERAL (SELECT c.id FROM messages c
+                              WHERE c.page_id = x.page_id AND c.psid = x.psid AND c.direction = \(MessageDirection.outbound.sql)
+                                AND c.status IN \(from.sql) AND c.sent_at <= to_timestamp(x.watermark / 1000.0)
+                              OFFSET 0) AS candidate
+                WHERE m.id = candidate.id AND m.direction = \(MessageDirection.outbound.sql)
                   AND m.status IN \(from.sql) AND m.sent_at <= to_timestamp(x.watermark / 1000.0)
                 """, [document, now])
+            try connection.execute(script: "SET LOCAL enable_seqscan TO DEFAULT")
             try connection.query(
                 """
                 UPDATE customers c SET \(watermarkColumn) = GREATEST(c.\(watermarkColumn), to_timestamp(x.watermark / 1000.0))
