@@ -121,7 +121,7 @@ def section(m, pgb, healthz, c, d, f, failed, memory, cpu, not_quiet):
          "- **Postgres:** %s, the embedded cluster of `scripts/db` (%s), database `%s` recreated for the run."
          % (m["pg_version"], m["pg_settings"], m["bench_db"]),
          "- **Payload:** a %d-byte Messenger delivery (object page, one text message), signed once with" % BODY_BYTES,
-         "  `openssl dgst -sha256 -hmac` and sent by `scripts/bench-webhook.lua`; pgbench inserts the same bytes",
+         "  HMAC-SHA256 (`tools/herald_tools/signing.py`) and sent by `scripts/bench-webhook.lua`; pgbench inserts the same bytes",
          "  (`INSERT INTO bench_inserts (body) VALUES ('\\x…'::bytea)`, a table with no index).", "",
          "| | measurement | command (%d s each) | throughput | p50 | p99 |" % s, "| --- | --- | --- | --- | --- | --- |",
          "| (a) | durable single-row INSERT of the 2 KB body, one commit each, herald idle | `pgbench -n -M prepared -c %d -j %d -T %d` | %s rows/s | — | — (mean %s ms) |"
