@@ -2,6 +2,7 @@
 (fixtures/bench-20261206T085922Z, with the section that run wrote)."""
 import os
 import unittest
+import unittest.mock
 
 from herald_tools import bench_body, bench_gateway_report as report, cpu, wrk
 
@@ -107,3 +108,47 @@ class BodyTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class LoadGeneratorTests(unittest.TestCase):
+    """bench_gateway's runner of wrk and pgbench, on short real children."""
+
+    def run_in(self, folder):
+        from herald_tools import bench_gateway
+        return bench_gateway.Run({"out_dir": folder, "root": os.path.dirname(folder), "herald_pid": "1", "duration": 1})
+
+    def folder(self):
+        import shutil
+        import tempfile
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        return folder
+
+    def test_the_output_follows_the_command_line(self):
+        run = self.run_in(self.folder())
+        text = run.load("x.txt", ["sh", "-c", "echo Requests/sec: 12.5"], ["wrk", "-c1"])
+        self.assertEqual(text, "$ wrk -c1\nRequests/sec: 12.5\n")
+
+    def test_a_failing_load_generator_stops_the_run(self):
+        from herald_tools import bench_gateway
+        folder = self.folder()
+        run = self.run_in(folder)
+        with self.assertRaises(bench_gateway.BenchError) as raised, \
+                unittest.mock.patch("sys.stderr"):
+            run.load("y.txt", ["sh", "-c", "echo broken; exit 3"], ["pgbench"])
+        self.assertEqual(str(raised.exception), "sh failed; output in %s/y.txt" % os.path.basename(folder))
+
+
+class ScaleStackTests(unittest.TestCase):
+    def test_herald_work_gets_no_http_port_and_serve_gets_its_own(self):
+        import types
+        from herald_tools.bench_scale_steps import ScaleStack
+        config = types.SimpleNamespace(out_dir="/tmp", root="/", migrations_dir="/sql", app_secret="a", verify_token="v",
+                                       api_token="t", admin_token="d")
+        stack = ScaleStack(config)
+        with unittest.mock.patch.dict(os.environ, {}, clear=True):  # scripts/bench-scale unsets inherited HERALD_*
+            work = stack.herald_env("postgresql://x/db", None, {"HERALD_METRICS_PORT": 9100})
+        self.assertNotIn("HERALD_PORT", work)
+        self.assertEqual((work["HERALD_METRICS_PORT"], work["HERALD_GRAPH_URL"], work["HERALD_LOG_LEVEL"]),
+                         ("9100", "http://127.0.0.1:9", "warning"))
+        self.assertEqual(stack.herald_env("postgresql://x/db", 18100)["HERALD_PORT"], "18100")
