@@ -95,6 +95,13 @@ herald_py() {
     PYTHONPATH="$HERALD_ROOT/tools${PYTHONPATH:+:$PYTHONPATH}" python3 -m "herald_tools.$1" "${@:2}"
 }
 
+# herald_write_doc_section SECTION_FILE: puts the section (which carries its own
+# <!-- bench:NAME:start --> and <!-- bench:NAME:end --> markers) into docs/benchmarks.md in place
+# of the section of the same name, or appends it when the doc has none; other sections are kept.
+herald_write_doc_section() {
+    herald_py doc_sections write "$HERALD_ROOT/docs/benchmarks.md" "$1"
+}
+
 # BYTES (default 24) random bytes as hex: safe in headers, URLs and shell files without quoting.
 herald_random_secret() {
     od -An -N"${1:-24}" -tx1 /dev/urandom | tr -d ' \n'

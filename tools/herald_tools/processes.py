@@ -8,7 +8,9 @@ import socket
 import sys
 import time
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from herald_tools import cpu
+
+CLK_TCK = cpu.CLK_TCK
 
 
 def free_port(avoid=()):
@@ -68,19 +70,10 @@ def memory_mib(pid):
     return rss, hwm
 
 
-def stat_cpu_ticks(stat_text):
-    """utime + stime from the text of /proc/PID/stat (the name may hold spaces and parentheses)."""
-    words = stat_text.rsplit(")", 1)[1].split()
-    return int(words[11]) + int(words[12])
-
-
 def cpu_ticks(pid):
-    """CPU time `pid` used so far, in clock ticks (CLK_TCK a second); 0 when it is gone."""
-    try:
-        with open("/proc/%d/stat" % pid) as stat:
-            return stat_cpu_ticks(stat.read())
-    except (OSError, IndexError, ValueError):
-        return 0
+    """CPU time `pid` used so far, in clock ticks (CLK_TCK a second); 0 when it is gone. The
+    /proc accounting itself is herald_tools.cpu's."""
+    return cpu.process_ticks([pid])
 
 
 def main(argv):
