@@ -8,7 +8,15 @@ and scripts/bench-scale report it in cores busy:
     load generator   children the measuring process reaped meanwhile (wrk, pgbench, psql)
     else             what is left: anything else running on the machine (a build, other tests)
 
-Every reader takes the /proc root, so the tests run on fake /proc text."""
+Every reader takes the /proc root, so the tests run on fake /proc text.
+
+A command line for the bash launchers that sample CPU between two points themselves
+(bench-ingest, bench-pipeline):
+    python3 -m herald_tools.cpu ticks PID...             utime + stime of the processes
+    python3 -m herald_tools.cpu postgres-ticks DATA_DIR  the cluster of DATA_DIR (see above)
+    python3 -m herald_tools.cpu per-event BEFORE AFTER N [DIGITS]
+                                                     (AFTER - BEFORE) ticks as µs per event
+                                                     (DIGITS decimals, default 1)"""
 import collections
 import os
 import time
@@ -139,3 +147,29 @@ def wait_for_quiet(name, quiet_cores, wait_seconds, say, proc=PROC, clk_tck=CLK_
             say("something else keeps %.2f cores busy; waiting up to %d s for a quiet machine before %s"
                 % (busy, wait_seconds, name))
         said = True
+
+
+def per_event_us(before, after, events, clk_tck=CLK_TCK):
+    """Ticks spent between two readings, in microseconds per event (events below 1 count as 1)."""
+    return (int(after) - int(before)) * 1e6 / clk_tck / max(int(events), 1)
+
+
+def main(argv, proc=PROC, out=print):
+    """The command line above; returns the exit status."""
+    if len(argv) >= 2 and argv[0] == "ticks":
+        out(process_ticks([int(pid) for pid in argv[1:]], proc))
+    elif len(argv) == 2 and argv[0] == "postgres-ticks":
+        out(postgres_ticks(postmaster_pid(argv[1]), proc))
+    elif len(argv) in (4, 5) and argv[0] == "per-event":
+        digits = int(argv[4]) if len(argv) == 5 else 1
+        out("%.*f" % (digits, per_event_us(argv[1], argv[2], argv[3])))
+    else:
+        out("usage: python3 -m herald_tools.cpu ticks PID... | postgres-ticks DATA_DIR | per-event BEFORE AFTER N [DIGITS]")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

@@ -40,6 +40,29 @@ class CpuTests(unittest.TestCase):
         self.proc.process(300, "python3", 1, 1, 1, cutime=80, cstime=20)
         os.makedirs(os.path.join(self.proc.root, "self"))  # not a pid: skipped
 
+    def run_main(self, *argv):
+        printed = []
+        status = cpu.main(list(argv), proc=self.proc.root, out=printed.append)
+        return status, printed
+
+    def test_command_line_ticks_and_postgres_ticks(self):
+        self.assertEqual(self.run_main("ticks", "200", "999"), (0, [100]))  # a gone pid counts 0
+        data = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, data)
+        with open(os.path.join(data, "postmaster.pid"), "w") as f:
+            f.write("100\n/var/lib/postgresql\n")
+        # postmaster 70 + live children 10 + 500 + reaped 400
+        self.assertEqual(self.run_main("postgres-ticks", data), (0, [980]))
+
+    def test_command_line_per_event_and_usage(self):
+        self.assertEqual(self.run_main("per-event", "100", "300", "1000")[1],
+                         ["%.1f" % (200 * 1e6 / cpu.CLK_TCK / 1000)])
+        self.assertEqual(self.run_main("per-event", "0", "100", "0")[1], ["%.1f" % (100 * 1e6 / cpu.CLK_TCK)])
+        self.assertEqual(self.run_main("per-event", "0", "3", "7", "0")[1], ["%.0f" % (3 * 1e6 / cpu.CLK_TCK / 7)])
+        status, printed = self.run_main("nonsense")
+        self.assertEqual(status, 2)
+        self.assertTrue(printed[0].startswith("usage:"))
+
     def test_machine_ticks_count_user_nice_system_irq_softirq_only(self):
         self.assertEqual(cpu.machine_ticks(self.proc.root), 1000 + 10 + 300 + 7 + 3)
 
