@@ -19,8 +19,8 @@ struct SeedCustomers: ParsableCommand {
         discussion: """
             Customer k has PSID base + k and wrote one message --wrote-seconds-ago seconds ago (its \
             24-hour window is open while that is under a day). Prints {"customers": N, "profiles": N, \
-            "webhooks": N} as JSON. Reads HERALD_DATABASE_URL, and HERALD_TOKEN_KEY when the page \
-            token must be stored sealed.
+            "webhooks": N} as JSON. Reads HERALD_DATABASE_URL. The page token is stored unsealed, which \
+            herald reads with or without HERALD_TOKEN_KEY.
             """
     )
 
@@ -60,10 +60,9 @@ struct SeedCustomers: ParsableCommand {
     func run() throws {
         let connection = try seedConnection()
         let now = Date()
-        let key = try tokenKey()
         _ = try connection.transaction {
             try PageStore().connect(
-                .init(pageID: page, accessToken: pageToken, name: pageName), key: key, now: now, on: $0)
+                .init(pageID: page, accessToken: pageToken, name: pageName), key: nil, now: now, on: $0)
         }
         let webhooks = try storeWebhooks(sentAt: now.addingTimeInterval(-Double(wroteSecondsAgo)), connection)
         // One attempt: a seed webhook that does not apply is a bug to see now, not in 5 s.
@@ -78,7 +77,7 @@ struct SeedCustomers: ParsableCommand {
             applied += outcome.processed
         }
         guard applied == webhooks else { throw ValidationError("\(webhooks - applied) seed webhooks were not applied") }
-        let profiles = withoutProfiles ? 0 : try answerProfileJobs(connection, key: key)
+        let profiles = withoutProfiles ? 0 : try answerProfileJobs(connection)
         printJSON(["customers": customers, "profiles": profiles, "webhooks": webhooks])
     }
 
@@ -102,11 +101,12 @@ struct SeedCustomers: ParsableCommand {
         return bodies.count
     }
 
-    /// Runs the page's `fetch_profile` jobs as `herald work`'s profile pool does, with the answer
-    /// Graph gives for a customer who shares their name: claim, `ProfileFetch.start`, `finish`.
-    private func answerProfileJobs(_ connection: PostgresConnection, key: [UInt8]?) throws -> Int {
+    /// Runs every due `fetch_profile` job (on a drill's own database, the seeded page's) as
+    /// `herald work`'s profile pool does, with the answer Graph gives for a customer who shares
+    /// their name: claim, `ProfileFetch.start`, `finish`.
+    private func answerProfileJobs(_ connection: PostgresConnection) throws -> Int {
         let queue = JobQueue()
-        let fetch = ProfileFetch(tokenKey: key)
+        let fetch = ProfileFetch()
         var answered = 0
         while true {
             let now = Date()
@@ -138,13 +138,5 @@ struct SeedCustomers: ParsableCommand {
         return GraphUserProfile.Profile(
             firstName: first[number % first.count], lastName: last[(number / first.count) % last.count],
             profilePic: "https://platform-lookaside.fbsbx.com/platform/profilepic/?psid=\(psid)")
-    }
-
-    private func tokenKey() throws -> [UInt8]? {
-        guard let text = ProcessInfo.processInfo.environment["HERALD_TOKEN_KEY"], !text.isEmpty else { return nil }
-        guard let key = Data(base64Encoded: text), key.count == 32 else {
-            throw ValidationError("HERALD_TOKEN_KEY must be 32 bytes in base64")
-        }
-        return Array(key)
     }
 }

@@ -6,7 +6,7 @@ import ServiceLifecycle
 
 /// Drains `webhook_events`: claims batches and applies them until none are due, then sleeps until
 /// a NOTIFY from the gateway (or the poll interval) wakes it. It keeps its own batched claim of
-/// `webhook_events` (one transaction claims, applies and marks up to 200 events: what ingest's
+/// `webhook_events` (one transaction claims, applies and marks up to 1,000 events: what ingest's
 /// speed needs) but shares the job engine's backoff (`JobQueue.backoff`, in `WebhookIngestor`),
 /// its metrics style (cached handles, `WorkerMetrics`) and its lifecycle (`ServiceLoop`).
 ///

@@ -15,18 +15,8 @@ struct IngestFailureAndScheduleTests {
             let clock = TestClock()
             let harness = try IngestHarness(schema, clock: clock, options: .init(maxAttempts: 3, retryBase: 10))
             let t0 = ms(clock.now().addingTimeInterval(-60))
-            // Decoding screens out what Postgres cannot store, so a poison here is an unforeseen
-            // database error: a trigger in this test's schema refuses one mid.
-            try harness.connection.execute(
-                script: """
-                    CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-                    BEGIN
-                        IF NEW.mid = 'poison' THEN RAISE EXCEPTION 'poisoned row' USING ERRCODE = '22023'; END IF;
-                        RETURN NEW;
-                    END $$;
-                    CREATE TRIGGER refuse_poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_poison();
-                    """)
-            let poison = W.body([W.message("p2", mid: "poison", at: t0)])
+            try PoisonMessage.install(on: harness.connection)
+            let poison = W.body([W.message("p2", mid: PoisonMessage.mid, at: t0)])
             try harness.store(W.body([W.message("p1", mid: "good-1", at: t0)]))
             try harness.store(poison)
             try harness.store(Array("definitely not json".utf8))

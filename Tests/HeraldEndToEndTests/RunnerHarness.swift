@@ -139,16 +139,8 @@ struct IngestHarness: RunnerHarness {
     /// A body the database refuses (a trigger in this test's schema: an unforeseen database
     /// error, retried with backoff) and one that is not JSON (parked at once).
     func enqueueFailing(on connection: PostgresConnection) throws -> (transient: Int64, permanent: Int64) {
-        try connection.execute(
-            script: """
-                CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF NEW.mid = 'poison' THEN RAISE EXCEPTION 'poisoned row' USING ERRCODE = '22023'; END IF;
-                    RETURN NEW;
-                END $$;
-                CREATE TRIGGER refuse_poison BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_poison();
-                """)
-        let poison = WebhookBuilder.body([WebhookBuilder.message("p", mid: "poison", at: Date())])
+        try PoisonMessage.install(on: connection)
+        let poison = WebhookBuilder.body([WebhookBuilder.message("p", mid: PoisonMessage.mid, at: Date())])
         return try connection.transaction { connection in
             let ids = try [poison, Array("definitely not json".utf8)].map { body in
                 try connection.query("INSERT INTO webhook_events (body) VALUES ($1) RETURNING id", [body])[0]

@@ -10,7 +10,6 @@ starts `herald serve` and writes the run's config.json (jq); this reads it:
 Exit status: 0 when the checks passed (targets met or not), 1 when a check failed (the figures
 are still written) or the run could not go on, 130/143 on SIGINT/SIGTERM (wrk or pgbench is
 stopped first)."""
-import json
 import os
 import subprocess
 import sys
@@ -19,7 +18,7 @@ import urllib.error
 import urllib.request
 
 from herald_tools import bench_body, bench_gateway_report as report, cpu, doc_sections, machine, postgres, prometheus, processes, signing, wrk
-from herald_tools.drill import Interrupted, raise_on_signals
+from herald_tools.drill import config_main
 
 SCRIPT = "scripts/bench"
 PAGE, PSID = "104567890123456", "6789012345678901"
@@ -228,22 +227,15 @@ class Run:
         return 1 if failed else 0
 
 
+def measure_and_report(config):
+    run = Run(config)
+    run.prepare()
+    run.measurements()
+    return run.report()
+
+
 def main(argv):
-    if len(argv) != 3 or argv[:2] != ["run", "--config"]:
-        sys.exit(__doc__)
-    raise_on_signals()
-    with open(argv[2]) as f:
-        config = json.load(f)
-    try:
-        run = Run(config)
-        run.prepare()
-        run.measurements()
-        return run.report()
-    except Interrupted as signal:
-        return signal.status
-    except (BenchError, postgres.PsqlError, OSError) as error:
-        say("error: %s" % error)
-        return 1
+    return config_main(argv, __doc__, measure_and_report, (BenchError, postgres.PsqlError, OSError), say)
 
 
 if __name__ == "__main__":

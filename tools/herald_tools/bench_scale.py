@@ -9,7 +9,6 @@ database, seeds the page and customers and writes the run's config.json (jq); th
 
 Exit status: 0 when every check passed, 1 otherwise (the figures are still written) or when the
 run could not go on, 130/143 on SIGINT/SIGTERM (every process started here is stopped first)."""
-import json
 import os
 import sys
 import time
@@ -17,7 +16,7 @@ import types
 
 from herald_tools import bench_body, bench_scale_report as report, doc_sections, machine, postgres, signing
 from herald_tools.bench_scale_steps import Run, ScaleStack, say
-from herald_tools.drill import DrillAbort, Interrupted, raise_on_signals
+from herald_tools.drill import DrillAbort, config_main
 
 
 def stack_config(c):
@@ -81,22 +80,16 @@ def write_report(run):
     return 1 if run.failed else 0
 
 
+def measure_and_report(config):
+    with ScaleStack(stack_config(config)) as stack:
+        run = Run(config, stack)
+        measure(run)
+    return write_report(run)
+
+
 def main(argv):
-    if len(argv) != 3 or argv[:2] != ["run", "--config"]:
-        sys.exit(__doc__)
-    raise_on_signals()
-    with open(argv[2]) as f:
-        config = json.load(f)
-    try:
-        with ScaleStack(stack_config(config)) as stack:
-            run = Run(config, stack)
-            measure(run)
-        return write_report(run)
-    except Interrupted as signal:
-        return signal.status
-    except (DrillAbort, postgres.PsqlError, OSError, ValueError) as error:
-        say("error: %s" % error)
-        return 1
+    return config_main(
+        argv, __doc__, measure_and_report, (DrillAbort, postgres.PsqlError, OSError, ValueError), say)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The bookkeeping of a failure drill: checks, figures and the PASS/FAIL line; stopping a process
 politely then firmly; polling with a deadline. Used by herald_tools.chaos_drills."""
+import json
 import signal
 import subprocess
 import sys
@@ -25,6 +26,24 @@ class Interrupted(BaseException):
     def __init__(self, status):
         super().__init__("interrupted (exit %d)" % status)
         self.status = status
+
+
+def config_main(argv, usage, body, errors, say):
+    """The benchmark launchers' one command, `run --config FILE`: reads the JSON config, arms
+    SIGINT/SIGTERM (raise_on_signals) and returns body(config); an interrupt returns 130 or 143,
+    one of `errors` is said in one line and returns 1."""
+    if len(argv) != 3 or argv[:2] != ["run", "--config"]:
+        sys.exit(usage)
+    raise_on_signals()
+    with open(argv[2]) as f:
+        config = json.load(f)
+    try:
+        return body(config)
+    except Interrupted as signal_:
+        return signal_.status
+    except errors as error:
+        say("error: %s" % error)
+        return 1
 
 
 def raise_on_signals():

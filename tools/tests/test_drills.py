@@ -287,3 +287,40 @@ class RunTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ConfigMainTests(unittest.TestCase):
+    """drill.config_main, the `run --config FILE` of the benchmark launchers."""
+
+    def setUp(self):
+        for number in (signal.SIGINT, signal.SIGTERM):
+            self.addCleanup(signal.signal, number, signal.getsignal(number))
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder)
+        self.config = os.path.join(folder, "config.json")
+        with open(self.config, "w") as f:
+            json.dump({"rate": 7}, f)
+        self.said = []
+
+    def main(self, body, argv=None):
+        return drill.config_main(argv or ["run", "--config", self.config], "usage", body, (ValueError,),
+                                 self.said.append)
+
+    def test_body_gets_the_config_and_its_status_is_returned(self):
+        self.assertEqual(self.main(lambda config: config["rate"] - 7), 0)
+
+    def test_a_listed_error_is_said_and_returns_1(self):
+        def body(_config):
+            raise ValueError("no wrk")
+        self.assertEqual(self.main(body), 1)
+        self.assertEqual(self.said, ["error: no wrk"])
+
+    def test_an_interrupt_returns_its_status(self):
+        def body(_config):
+            raise drill.Interrupted(143)
+        self.assertEqual(self.main(body), 143)
+
+    def test_other_arguments_exit_with_the_usage(self):
+        with self.assertRaises(SystemExit) as raised:
+            self.main(lambda config: 0, argv=["measure"])
+        self.assertEqual(raised.exception.code, "usage")
